@@ -1,0 +1,274 @@
+import { CallPermissionError, EffectFailedError, EffectOutcomeUnknownError, StoreConflictError } from '../errors.js';
+import { parseEvent } from '../events/parse.js';
+import type { RelationshipEvent, RelationshipEventInput, RequestChannel } from '../events/types.js';
+import type { Policy, PolicyPresetName } from '../policy/policy.js';
+import { normalisePhoneNumber } from '../phone.js';
+import { canRequestPermission, canStartCall, type Refusal } from '../pure/decide.js';
+import { deserializeSnapshot, toSerialized, type SerializedSnapshot } from '../pure/serialize.js';
+import {
+  applyNormalised,
+  clampLateEvent,
+  createRelationship,
+  nextDueAt,
+  resolvePolicy,
+  type Interpreter,
+  type RelationshipSnapshot,
+} from '../pure/snapshot.js';
+import { getPermissions, type PermissionsView } from '../pure/view.js';
+import type { RelationshipState } from '../relationship/context.js';
+import { MemoryStore } from '../stores/memory.js';
+import type { RelationshipKey, RelationshipStore, SaveResult, StoredRelationship } from '../stores/store.js';
+import type { CallPermissionEffects, CallReceipt, EffectReceipt } from './effects.js';
+
+export interface CallPermissionEngineOptions {
+  /** Where relationships live. Default: a new {@link MemoryStore}. */
+  readonly store?: RelationshipStore;
+  /** The side effects (Infobip or your own). Needed for `requestPermission` and `startCall` only. */
+  readonly effects?: CallPermissionEffects;
+  /** A preset name or a policy from `definePolicy`. Default `infobip`. */
+  readonly policy?: Policy | PolicyPresetName;
+  /** The time of commands, in epoch ms. Default `Date.now`; inject a virtual clock to replay or test. */
+  readonly clock?: () => number;
+  /** Ids for requests and calls. Default: 16 random hex digits from Web Crypto. */
+  readonly newId?: () => string;
+  /** `compiled` (default) or `xstate`; both are proven to give the same snapshots. */
+  readonly interpreter?: Interpreter;
+  /** How often a write that lost a compare-and-set race is retried before `STORE_CONFLICT`. Default 16. */
+  readonly maxConflictRetries?: number;
+}
+
+export interface RecordOptions {
+  /** The fact's idempotency key (e.g. `CALL_FINISHED:<callId>`): a second delivery changes nothing. */
+  readonly factKey?: string;
+}
+
+export interface RecordResult {
+  readonly previousState: RelationshipState;
+  readonly state: RelationshipState;
+  /** Whether the fact changed anything (a refused call start or a repeated clock tick does not). */
+  readonly changed: boolean;
+  /** The fact key was recorded before: nothing was applied. */
+  readonly duplicate: boolean;
+  readonly snapshot: RelationshipSnapshot;
+}
+
+export type RequestPermissionResult =
+  | { readonly outcome: 'sent'; readonly requestId: string; readonly via: RequestChannel; readonly at: number; readonly receipt: EffectReceipt | void }
+  | { readonly outcome: 'refused'; readonly refusal: Refusal };
+
+export type StartCallResult =
+  | { readonly outcome: 'started'; readonly callId: string; readonly at: number; readonly receipt: CallReceipt | void }
+  | { readonly outcome: 'refused'; readonly refusal: Refusal };
+
+export interface CallPermissionEngine {
+  readonly policy: Policy;
+  readonly store: RelationshipStore;
+  /** R1–R5: reserve a request, send it through the effects, release it if the send definitely failed. */
+  requestPermission(sender: string, user: string): Promise<RequestPermissionResult>;
+  /** G2/G4: reserve a call slot, place the call through the effects, release it if placing definitely failed. */
+  startCall(sender: string, user: string): Promise<StartCallResult>;
+  /** Record a fact (from a webhook, a reconciliation, the host's scheduler). */
+  record(sender: string, user: string, event: RelationshipEventInput | RelationshipEvent, options?: RecordOptions): Promise<RecordResult>;
+  /** The Infobip-shaped permissions view at `at` (default: the engine's clock). */
+  permissions(sender: string, user: string, at?: number): Promise<PermissionsView>;
+  /** The stored snapshot, or `undefined` for a relationship never seen. */
+  snapshot(sender: string, user: string): Promise<RelationshipSnapshot | undefined>;
+}
+
+interface Loaded {
+  readonly snapshot: RelationshipSnapshot | undefined;
+  readonly version: number;
+  readonly stored: SerializedSnapshot | undefined;
+}
+
+const CACHE_LIMIT = 10_000;
+
+function thenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
+
+function defaultId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  let id = '';
+  for (const b of bytes) id += b.toString(16).padStart(2, '0');
+  return id;
+}
+
+/**
+ * The engine: for each command, load → decide → persist the reservation (compare-and-set, retried on
+ * conflict) → run the injected effect → record its outcome. The quota is stored before the effect
+ * runs, so no crash or failed store can let out more than the rules allow.
+ */
+export function createCallPermissionEngine(options: CallPermissionEngineOptions = {}): CallPermissionEngine {
+  const policy = resolvePolicy(options.policy);
+  const store = options.store ?? new MemoryStore();
+  const clock = options.clock ?? Date.now;
+  const newId = options.newId ?? defaultId;
+  const interpreter = options.interpreter ?? 'compiled';
+  const maxRetries = options.maxConflictRetries ?? 16;
+  /** Deserialised snapshots by the stored object they came from: a store that hands back what it was given skips parsing. */
+  const decoded = new Map<string, { stored: SerializedSnapshot; snapshot: RelationshipSnapshot }>();
+  const locks = new Map<string, Promise<unknown>>();
+
+  const keyOf = (sender: string, user: string): RelationshipKey => ({
+    sender: normalisePhoneNumber(sender, 'sender'),
+    user: normalisePhoneNumber(user, 'user'),
+  });
+  const idOf = (key: RelationshipKey) => `${key.sender}:${key.user}`;
+
+  function materialise(id: string, stored: StoredRelationship | undefined): Loaded {
+    if (!stored) return { snapshot: undefined, version: 0, stored: undefined };
+    const hit = decoded.get(id);
+    if (hit && hit.stored === stored.snapshot) return { snapshot: hit.snapshot, version: stored.version, stored: stored.snapshot };
+    const snapshot = deserializeSnapshot(stored.snapshot, policy);
+    remember(id, stored.snapshot, snapshot);
+    return { snapshot, version: stored.version, stored: stored.snapshot };
+  }
+  function remember(id: string, stored: SerializedSnapshot, snapshot: RelationshipSnapshot) {
+    if (decoded.size >= CACHE_LIMIT && !decoded.has(id)) decoded.delete(decoded.keys().next().value!);
+    decoded.set(id, { stored, snapshot });
+  }
+
+  async function load(key: RelationshipKey, id: string): Promise<Loaded> {
+    const result = store.load(key);
+    return materialise(id, thenable(result) ? await result : result);
+  }
+
+  async function save(key: RelationshipKey, id: string, loaded: Loaded, next: RelationshipSnapshot, at: number, factKey?: string): Promise<SaveResult> {
+    const serialized = toSerialized(next);
+    const due = nextDueAt(next);
+    const request = { key, snapshot: serialized, expectedVersion: loaded.version, at, ...(factKey === undefined ? {} : { factKey }), ...(due === undefined ? {} : { nextDueAt: due }) };
+    const pending = store.save(request);
+    const result = thenable(pending) ? await pending : pending;
+    if (result.ok) remember(id, serialized, next);
+    return result;
+  }
+
+  /** Runs `work` after every earlier command on the same relationship (fewer compare-and-set races). */
+  async function serially<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const before = locks.get(id);
+    const run = (before ? before.then(work, work) : work()) as Promise<T>;
+    const tail = run.catch(() => undefined);
+    locks.set(id, tail);
+    try {
+      return await run;
+    } finally {
+      if (locks.get(id) === tail) locks.delete(id);
+    }
+  }
+
+  async function record(sender: string, user: string, input: RelationshipEventInput | RelationshipEvent, options?: RecordOptions): Promise<RecordResult> {
+    const key = keyOf(sender, user);
+    const id = idOf(key);
+    const parsed = parseEvent(input, policy);
+    const factKey = options?.factKey;
+    if (factKey !== undefined && (typeof factKey !== 'string' || factKey.length === 0 || factKey.length > 256))
+      throw new CallPermissionError('INVALID_FACT_KEY', 'must be a non-empty string of at most 256 characters', 'options.factKey');
+    for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      const loaded = await load(key, id);
+      const current = loaded.snapshot ?? createRelationship({ at: parsed.at, policy });
+      const event = clampLateEvent(current, parsed);
+      const next = applyNormalised(current, event, interpreter);
+      const changed = next !== current;
+      if (!changed && factKey === undefined && loaded.snapshot)
+        return { previousState: current.value, state: current.value, changed: false, duplicate: false, snapshot: current };
+      const result = await save(key, id, loaded, next, event.at, factKey);
+      if (result.ok) return { previousState: current.value, state: next.value, changed, duplicate: false, snapshot: next };
+      if (result.reason === 'duplicate') return { previousState: current.value, state: current.value, changed: false, duplicate: true, snapshot: current };
+    }
+    throw new StoreConflictError(`gave up recording ${parsed.type} for ${id} after ${maxRetries + 1} compare-and-set conflicts`);
+  }
+
+  /** Load, bring to `now`, decide, and store the reservation that `reserve` makes. */
+  async function reserve<R>(
+    key: RelationshipKey,
+    id: string,
+    decide: (snapshot: RelationshipSnapshot, at: number) => { refusal: Refusal } | { event: RelationshipEvent; result: R },
+  ): Promise<{ refusal: Refusal } | { result: R }> {
+    return serially(id, async () => {
+      for (let attempt = 0; attempt <= maxRetries; attempt++) {
+        const loaded = await load(key, id);
+        const now = Math.max(clock(), loaded.snapshot?.context.now ?? -Infinity);
+        const base = loaded.snapshot ?? createRelationship({ at: now, policy });
+        const current = applyNormalised(base, { type: 'CLOCK', at: now }, interpreter);
+        const decision = decide(current, now);
+        if ('refusal' in decision) return decision;
+        const next = applyNormalised(current, decision.event, interpreter);
+        if (next === current) throw new CallPermissionError('INTERNAL', `the statechart refused ${decision.event.type} that the decision allowed`);
+        const saved = await save(key, id, loaded, next, now);
+        if (saved.ok) return { result: decision.result };
+      }
+      throw new StoreConflictError(`gave up reserving for ${id} after ${maxRetries + 1} compare-and-set conflicts`);
+    });
+  }
+
+  function requireEffects(): CallPermissionEffects {
+    if (!options.effects) throw new CallPermissionError('NO_EFFECTS', 'createCallPermissionEngine({ effects }) is needed to send requests and place calls', 'options.effects');
+    return options.effects;
+  }
+
+  /** After an effect threw: release the reservation unless the outcome is unknown, then report. */
+  async function failed(sender: string, user: string, error: unknown, release: RelationshipEventInput, what: string): Promise<never> {
+    const unknown = error instanceof EffectOutcomeUnknownError || (error as { outcomeUnknown?: unknown } | null)?.outcomeUnknown === true;
+    if (unknown) throw new EffectFailedError(`${what}: outcome unknown, the reservation is kept`, false, error);
+    await record(sender, user, release);
+    throw new EffectFailedError(`${what} failed; the reservation was released`, true, error);
+  }
+
+  return {
+    policy,
+    store,
+    record,
+    async requestPermission(sender, user) {
+      const effects = requireEffects();
+      const key = keyOf(sender, user);
+      const reserved = await reserve<{ requestId: string; via: RequestChannel; at: number }>(key, idOf(key), (snapshot, at) => {
+        const decision = canRequestPermission(snapshot, at);
+        if (!decision.allowed) return { refusal: decision };
+        const requestId = newId();
+        return { event: { type: 'REQUEST_SENT', at, requestId, via: decision.via }, result: { requestId, via: decision.via, at } };
+      });
+      if ('refusal' in reserved) return { outcome: 'refused', refusal: reserved.refusal };
+      const { requestId, via, at } = reserved.result;
+      let receipt: EffectReceipt | void;
+      try {
+        receipt = await effects.sendPermissionRequest({ sender: key.sender, user: key.user, requestId, via, at });
+      } catch (error) {
+        return failed(key.sender, key.user, error, { type: 'REQUEST_FAILED', at: Math.max(clock(), at), requestId }, `Permission request ${requestId}`);
+      }
+      return { outcome: 'sent', requestId, via, at, receipt };
+    },
+    async startCall(sender, user) {
+      const effects = requireEffects();
+      const key = keyOf(sender, user);
+      const reserved = await reserve<{ callId: string; at: number }>(key, idOf(key), (snapshot, at) => {
+        const decision = canStartCall(snapshot, at);
+        if (!decision.allowed) return { refusal: decision };
+        const callId = newId();
+        return { event: { type: 'CALL_STARTED', at, callId }, result: { callId, at } };
+      });
+      if ('refusal' in reserved) return { outcome: 'refused', refusal: reserved.refusal };
+      const { callId, at } = reserved.result;
+      let receipt: CallReceipt | void;
+      try {
+        receipt = await effects.startCall({ sender: key.sender, user: key.user, callId, at });
+      } catch (error) {
+        return failed(key.sender, key.user, error, { type: 'CALL_FAILED', at: Math.max(clock(), at), callId, reason: 'NOT_PLACED' }, `Call ${callId}`);
+      }
+      const platformCallId = receipt?.platformCallId;
+      if (typeof platformCallId === 'string' && platformCallId !== callId)
+        await record(key.sender, key.user, { type: 'CALL_ID_ASSIGNED', at: Math.max(clock(), at), callId, platformCallId });
+      return { outcome: 'started', callId, at, receipt };
+    },
+    async permissions(sender, user, at) {
+      const key = keyOf(sender, user);
+      const loaded = await load(key, idOf(key));
+      const when = at ?? clock();
+      return getPermissions(loaded.snapshot ?? createRelationship({ at: when, policy }), Math.max(when, loaded.snapshot?.context.now ?? when));
+    },
+    async snapshot(sender, user) {
+      const key = keyOf(sender, user);
+      return (await load(key, idOf(key))).snapshot;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * whatsapp-call-permissions: keeps a business within WhatsApp's business-initiated calling rules.
+ *
+ * - The statechart: {@link callPermissionMachine}, {@link createCallPermissionMachine}.
+ * - The pure API: {@link createRelationship}, {@link applyEvent}, {@link getPermissions},
+ *   {@link canRequestPermission}, {@link canStartCall}, {@link serializeSnapshot}, {@link deserializeSnapshot}.
+ * - The engine: {@link createCallPermissionEngine} with a {@link RelationshipStore} and {@link CallPermissionEffects}.
+ *
+ * @packageDocumentation
+ */
+export { callPermissionMachine, createCallPermissionMachine, type CallPermissionMachine } from '../machines/callPermission.machine.js';
+export * from './errors.js';
+export * from './events/types.js';
+export { parseEvent, parseTime } from './events/parse.js';
+export { normalisePhoneNumber } from './phone.js';
+export * from './policy/policy.js';
+export { RELATIONSHIP_STATES, type RelationshipContext, type RelationshipState, type Stamped } from './relationship/context.js';
+export { relationshipGuards, type Guard, type GuardName, type RelationshipGuards } from './relationship/guards.js';
+export { relationshipUpdates, type Update, type UpdateName, type RelationshipUpdates } from './relationship/updates.js';
+export {
+  applyEvent,
+  applyNormalised,
+  clampLateEvent,
+  createRelationship,
+  nextDueAt,
+  normaliseEvent,
+  resolvePolicy,
+  type ApplyOptions,
+  type Interpreter,
+  type RelationshipSnapshot,
+} from './pure/snapshot.js';
+export { canRequestPermission, canStartCall, type CallDecision, type Refusal, type RefusalRule, type RequestDecision } from './pure/decide.js';
+export {
+  getPermissions,
+  type PermissionAction,
+  type PermissionActionName,
+  type PermissionLimit,
+  type PermissionStatus,
+  type PermissionsView,
+} from './pure/view.js';
+export { deserializeSnapshot, serializeSnapshot, toSerialized, SNAPSHOT_SCHEMA_VERSION, type SerializedSnapshot } from './pure/serialize.js';
+export { compileTransitions, type TransitionTable } from './pure/compiled.js';
+export * from './engine/effects.js';
+export * from './engine/engine.js';
+export * from './stores/store.js';
+export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';

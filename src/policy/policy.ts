@@ -1,0 +1,184 @@
+import { InvalidPolicyError } from '../errors.js';
+import { DAY_MS, HOUR_MS } from '../time.js';
+
+/** What a reply that accepts without an expiry time means (RULES.md "permanent permission"). */
+export type AcceptWithoutExpiry = 'permanent' | 'temporary';
+
+/**
+ * Every number the rules use, in one object (RULES.md: "nothing else in the code may hold it").
+ * Times are milliseconds. Build one with {@link definePolicy}; the presets are
+ * {@link POLICY_PRESETS}.
+ */
+export interface Policy {
+  /** The preset this policy started from, or `custom`. */
+  readonly name: string;
+  /** R1: permission requests allowed in {@link Policy.requestShortWindowMs}. */
+  readonly requestsPerShortWindow: number;
+  /** R1: the short request window (24 h). */
+  readonly requestShortWindowMs: number;
+  /** R2: permission requests allowed in {@link Policy.requestLongWindowMs}. */
+  readonly requestsPerLongWindow: number;
+  /** R2: the long request window (7 days). */
+  readonly requestLongWindowMs: number;
+  /** R4: how long a request stays answerable after it was sent or answered. */
+  readonly requestAnswerableMs: number;
+  /** G1: how long a temporary grant lasts from acceptance when the reply carries no expiry. */
+  readonly temporaryGrantMs: number;
+  /** G1/R5: whether an accept with neither an expiry nor a permanent flag is permanent. */
+  readonly acceptWithoutExpiry: AcceptWithoutExpiry;
+  /** G5: the business enabled Meta's `callback_permission_status`: a user's call grants a temporary permission. */
+  readonly userCallGrantsPermission: boolean;
+  /** G2: connected business-initiated calls allowed in {@link Policy.callWindowMs}. */
+  readonly connectedCallsPerWindow: number;
+  /** G2: the connected-call window (24 h). */
+  readonly callWindowMs: number;
+  /** M1: consecutive unanswered calls that move a grant to `prompted`. */
+  readonly unansweredBeforePrompt: number;
+  /** M2: consecutive unanswered calls that revoke the grant. */
+  readonly unansweredBeforeRevoke: number;
+  /** W1: how long the customer-service window stays open after the user's last contact. */
+  readonly sessionWindowMs: number;
+  /**
+   * How far behind a relationship's clock a fact may arrive and still be recorded (it is then
+   * applied at the relationship's current time; the clock never runs backwards). Older facts are
+   * refused with `EVENT_TOO_LATE`: past the longest rule window they could no longer be counted
+   * where they belong.
+   */
+  readonly lateEventToleranceMs: number;
+  /** S1: business-initiated call attempts per sender in 24 h. */
+  readonly senderCallAttemptsPerDay: number;
+  /** S2: concurrent calls per sender. */
+  readonly senderConcurrentCalls: number;
+  /** S3: ISO 3166 codes of sender countries where business-initiated calling is unavailable. */
+  readonly unavailableSenderCountries: readonly string[];
+  /** S4: how long a quality pause stops calls and requests for a sender. */
+  readonly qualityPauseMs: number;
+}
+
+/** Numbers a host may override; everything else comes from the preset. */
+export type PolicyOverrides = Partial<Omit<Policy, 'name'>>;
+
+export type PolicyPresetName = 'infobip' | 'meta' | 'meta-sandbox';
+
+const infobip: Policy = Object.freeze({
+  name: 'infobip',
+  requestsPerShortWindow: 1,
+  requestShortWindowMs: 24 * HOUR_MS,
+  requestsPerLongWindow: 2,
+  requestLongWindowMs: 7 * DAY_MS,
+  requestAnswerableMs: 7 * DAY_MS,
+  temporaryGrantMs: 7 * DAY_MS,
+  acceptWithoutExpiry: 'permanent',
+  userCallGrantsPermission: false,
+  connectedCallsPerWindow: 5,
+  callWindowMs: 24 * HOUR_MS,
+  unansweredBeforePrompt: 2,
+  unansweredBeforeRevoke: 4,
+  sessionWindowMs: 24 * HOUR_MS,
+  lateEventToleranceMs: 7 * DAY_MS,
+  senderCallAttemptsPerDay: 10_000,
+  senderConcurrentCalls: 1_000,
+  unavailableSenderCountries: Object.freeze(['US', 'CA', 'EG', 'VN', 'NG', 'TR']),
+  qualityPauseMs: 7 * DAY_MS,
+});
+
+const meta: Policy = Object.freeze({
+  ...infobip,
+  name: 'meta',
+  acceptWithoutExpiry: 'temporary',
+  connectedCallsPerWindow: 100,
+  unavailableSenderCountries: Object.freeze(['US', 'CA', 'EG', 'VN', 'NG']),
+});
+
+const metaSandbox: Policy = Object.freeze({
+  ...meta,
+  name: 'meta-sandbox',
+  requestsPerShortWindow: 25,
+  requestsPerLongWindow: 100,
+  unansweredBeforePrompt: 5,
+  unansweredBeforeRevoke: 10,
+});
+
+/** The presets of RULES.md "Policy presets". `infobip` (the seed document) is the default. */
+export const POLICY_PRESETS: Readonly<Record<PolicyPresetName, Policy>> = Object.freeze({
+  infobip,
+  meta,
+  'meta-sandbox': metaSandbox,
+});
+
+export const DEFAULT_POLICY: Policy = infobip;
+
+const COUNTS = [
+  'requestsPerShortWindow',
+  'requestsPerLongWindow',
+  'connectedCallsPerWindow',
+  'unansweredBeforePrompt',
+  'unansweredBeforeRevoke',
+  'senderCallAttemptsPerDay',
+  'senderConcurrentCalls',
+] as const;
+const DURATIONS = [
+  'requestShortWindowMs',
+  'requestLongWindowMs',
+  'requestAnswerableMs',
+  'temporaryGrantMs',
+  'callWindowMs',
+  'sessionWindowMs',
+  'lateEventToleranceMs',
+  'qualityPauseMs',
+] as const;
+
+/**
+ * A validated, frozen policy: a preset name, or a preset plus the numbers the host overrides.
+ * Nonsense is refused with an {@link InvalidPolicyError} naming the field.
+ *
+ * @example definePolicy('meta')
+ * @example definePolicy({ preset: 'infobip', connectedCallsPerWindow: 100 })
+ */
+export function definePolicy(input: PolicyPresetName | (PolicyOverrides & { preset?: PolicyPresetName }) = 'infobip'): Policy {
+  if (typeof input === 'string') return presetNamed(input, 'policy');
+  if (input === null || typeof input !== 'object') throw new InvalidPolicyError('must be a preset name or an object of overrides', 'policy');
+  const { preset, ...overrides } = input;
+  const base = presetNamed(preset ?? 'infobip', 'policy.preset');
+  const known = new Set<string>(Object.keys(base));
+  for (const key of Object.keys(overrides)) {
+    if (!known.has(key) || key === 'name') throw new InvalidPolicyError('is not a policy setting', `policy.${key}`);
+  }
+  const merged = { ...base, ...overrides, name: Object.keys(overrides).length ? 'custom' : base.name } as Policy;
+  validatePolicy(merged);
+  return Object.freeze({ ...merged, unavailableSenderCountries: Object.freeze([...merged.unavailableSenderCountries]) });
+}
+
+function presetNamed(name: string, path: string): Policy {
+  const preset = (POLICY_PRESETS as Record<string, Policy>)[name];
+  if (!preset) throw new InvalidPolicyError(`unknown preset "${name}" (known: ${Object.keys(POLICY_PRESETS).join(', ')})`, path);
+  return preset;
+}
+
+/** Throws {@link InvalidPolicyError} unless every number of the policy makes sense. */
+export function validatePolicy(policy: Policy): void {
+  for (const key of COUNTS) {
+    const value = policy[key];
+    if (!Number.isSafeInteger(value) || value < 1) throw new InvalidPolicyError(`must be a whole number ≥ 1, got ${String(value)}`, `policy.${key}`);
+  }
+  for (const key of DURATIONS) {
+    const value = policy[key];
+    if (!Number.isSafeInteger(value) || value < 1) throw new InvalidPolicyError(`must be a whole number of milliseconds ≥ 1, got ${String(value)}`, `policy.${key}`);
+  }
+  if (policy.requestsPerLongWindow < policy.requestsPerShortWindow)
+    throw new InvalidPolicyError('must allow at least as many requests as the short window (R1 ≤ R2)', 'policy.requestsPerLongWindow');
+  if (policy.requestLongWindowMs < policy.requestShortWindowMs)
+    throw new InvalidPolicyError('must be at least as long as requestShortWindowMs', 'policy.requestLongWindowMs');
+  if (policy.unansweredBeforeRevoke <= policy.unansweredBeforePrompt)
+    throw new InvalidPolicyError('must be greater than unansweredBeforePrompt (the prompt comes before the revoke)', 'policy.unansweredBeforeRevoke');
+  if (policy.acceptWithoutExpiry !== 'permanent' && policy.acceptWithoutExpiry !== 'temporary')
+    throw new InvalidPolicyError(`must be "permanent" or "temporary", got ${JSON.stringify(policy.acceptWithoutExpiry)}`, 'policy.acceptWithoutExpiry');
+  if (typeof policy.userCallGrantsPermission !== 'boolean')
+    throw new InvalidPolicyError('must be a boolean', 'policy.userCallGrantsPermission');
+  if (!Array.isArray(policy.unavailableSenderCountries))
+    throw new InvalidPolicyError('must be an array of ISO 3166 alpha-2 codes', 'policy.unavailableSenderCountries');
+  policy.unavailableSenderCountries.forEach((code, i) => {
+    if (typeof code !== 'string' || !/^[A-Z]{2}$/.test(code))
+      throw new InvalidPolicyError(`must be an ISO 3166 alpha-2 code such as "US", got ${JSON.stringify(code)}`, `policy.unavailableSenderCountries[${i}]`);
+  });
+}

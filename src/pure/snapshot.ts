@@ -1,0 +1,112 @@
+import { initialTransition, transition } from 'xstate';
+import { InvalidEventError } from '../errors.js';
+import { parseEvent, parseTime } from '../events/parse.js';
+import type { RelationshipEvent, RelationshipEventInput, TimeInput } from '../events/types.js';
+import { DEFAULT_POLICY, definePolicy, type Policy, type PolicyPresetName } from '../policy/policy.js';
+import type { RelationshipContext, RelationshipState } from '../relationship/context.js';
+import { relationshipLogic } from '../relationship/logic.js';
+import { nextStateChangeAt } from '../relationship/windows.js';
+import { compileTransitions, stepCompiled } from './compiled.js';
+
+/**
+ * One relationship at one moment: its state, what it remembers, and the policy it lives under.
+ * Plain and immutable; persist it with `serializeSnapshot`.
+ */
+export interface RelationshipSnapshot {
+  readonly value: RelationshipState;
+  readonly context: RelationshipContext;
+  readonly policy: Policy;
+}
+
+/** Which interpreter applies events: XState's pure `transition()`, or the table compiled from the same machine. */
+export type Interpreter = 'xstate' | 'compiled';
+
+export interface ApplyOptions {
+  /** Default `xstate`. The engine uses `compiled`; property tests prove the two equal. */
+  readonly interpreter?: Interpreter;
+}
+
+/** Resolves a policy given as a preset name, overrides, or an already defined policy. */
+export function resolvePolicy(policy: Policy | PolicyPresetName | undefined): Policy {
+  if (policy === undefined) return DEFAULT_POLICY;
+  if (typeof policy === 'string') return definePolicy(policy);
+  return policy;
+}
+
+/** A new relationship in `noPermission`, its clock at `at`. */
+export function createRelationship(options: { at: TimeInput; policy?: Policy | PolicyPresetName }): RelationshipSnapshot {
+  const policy = resolvePolicy(options.policy);
+  const at = parseTime(options.at, 'at');
+  const [snapshot] = initialTransition(relationshipLogic(policy).machine, { at });
+  return { value: snapshot.value as RelationshipState, context: snapshot.context, policy };
+}
+
+/**
+ * Applies one event and returns the next snapshot (the same object when the event changes
+ * nothing, e.g. a call start that the rules refuse).
+ *
+ * Time: if the event comes after a moment at which the state changes by the clock alone
+ * (a grant expiring, a request lapsing), that `CLOCK` is applied first, so the event meets the
+ * state as it is at its time. An event earlier than the relationship's clock is a late fact:
+ * within `policy.lateEventToleranceMs` it is applied at the relationship's current time (the
+ * clock never runs backwards); beyond it, an `EVENT_TOO_LATE` error. Invalid events throw an
+ * `InvalidEventError` naming the field; the snapshot is never modified.
+ */
+export function applyEvent(snapshot: RelationshipSnapshot, input: RelationshipEventInput | RelationshipEvent, options?: ApplyOptions): RelationshipSnapshot {
+  const event = normaliseEvent(snapshot, input);
+  return applyNormalised(snapshot, event, options?.interpreter ?? 'xstate');
+}
+
+/** Validates an event for this snapshot: parsed, and clamped to the relationship's clock if late. */
+export function normaliseEvent(snapshot: RelationshipSnapshot, input: unknown): RelationshipEvent {
+  return clampLateEvent(snapshot, parseEvent(input, snapshot.policy));
+}
+
+/** A parsed event earlier than the relationship's clock: moved to the clock if within tolerance, else `EVENT_TOO_LATE`. */
+export function clampLateEvent(snapshot: RelationshipSnapshot, event: RelationshipEvent): RelationshipEvent {
+  const now = snapshot.context.now;
+  if (event.at >= now) return event;
+  if (now - event.at > snapshot.policy.lateEventToleranceMs)
+    throw new InvalidEventError(
+      `is ${now - event.at} ms before the relationship's clock (${new Date(now).toISOString()}); late facts are accepted up to policy.lateEventToleranceMs = ${snapshot.policy.lateEventToleranceMs} ms`,
+      'event.at',
+      'EVENT_TOO_LATE',
+    );
+  return { ...event, at: now };
+}
+
+/** Applies an already normalised event (see {@link normaliseEvent}). */
+export function applyNormalised(snapshot: RelationshipSnapshot, event: RelationshipEvent, interpreter: Interpreter): RelationshipSnapshot {
+  const step = interpreter === 'compiled' ? stepWithTable : stepWithXState;
+  let current = snapshot;
+  if (event.type !== 'CLOCK') {
+    const due = nextStateChangeAt(current.value, current.context, current.policy);
+    if (due !== undefined && due <= event.at) current = step(current, { type: 'CLOCK', at: event.at });
+  }
+  return step(current, event);
+}
+
+function stepWithTable(snapshot: RelationshipSnapshot, event: RelationshipEvent): RelationshipSnapshot {
+  const next = stepCompiled(compileTransitions(relationshipLogic(snapshot.policy)), snapshot.value, snapshot.context, event);
+  if (!next || (next.value === snapshot.value && next.context === snapshot.context)) return snapshot;
+  return { value: next.value, context: next.context, policy: snapshot.policy };
+}
+
+function stepWithXState(snapshot: RelationshipSnapshot, event: RelationshipEvent): RelationshipSnapshot {
+  const machine = relationshipLogic(snapshot.policy).machine;
+  const [next] = transition(machine, machine.resolveState({ value: snapshot.value, context: snapshot.context }), event);
+  const value = next.value as RelationshipState;
+  if (value === snapshot.value && sameContext(next.context, snapshot.context)) return snapshot;
+  return { value, context: next.context, policy: snapshot.policy };
+}
+
+function sameContext(a: RelationshipContext, b: RelationshipContext): boolean {
+  if (a === b) return true;
+  for (const key of Object.keys(a) as (keyof RelationshipContext)[]) if (a[key] !== b[key]) return false;
+  return true;
+}
+
+/** The next time this relationship's state changes by the clock alone, if any (for schedulers). */
+export function nextDueAt(snapshot: RelationshipSnapshot): number | undefined {
+  return nextStateChangeAt(snapshot.value, snapshot.context, snapshot.policy);
+}

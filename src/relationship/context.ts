@@ -1,0 +1,51 @@
+/** The five top-level states of a relationship (RULES.md "States"). */
+export type RelationshipState = 'noPermission' | 'requested' | 'granted' | 'prompted' | 'revoked';
+
+export const RELATIONSHIP_STATES: readonly RelationshipState[] = Object.freeze(['noPermission', 'requested', 'granted', 'prompted', 'revoked']);
+
+/** An id with the time it was used: `[requestId, sentAt]` or `[callId, startedAt]`. */
+export type Stamped = readonly [id: string, at: number];
+
+/**
+ * What a relationship remembers. Only counts inside their windows are kept: everything older
+ * than the longest window that can still count it is pruned on every event, so the context
+ * stays a few hundred bytes however long the relationship lives. Never mutated: every update
+ * returns a new object.
+ */
+export interface RelationshipContext {
+  /** The relationship's clock: the time of the last event applied (epoch ms). */
+  readonly now: number;
+  /** R1/R2/R4: permission requests sent, oldest first. */
+  readonly requests: readonly Stamped[];
+  /** G3: requests sent at or before this time no longer count toward R1/R2 (a call connected). */
+  readonly limitsResetAt: number | null;
+  /** R4: the user's last reply; requests sent before it have been answered. */
+  readonly answeredAt: number | null;
+  /** G2: when business-initiated calls connected, oldest first, inside the call window. */
+  readonly connectedCalls: readonly number[];
+  /** G2: business calls placed whose outcome is not known yet; each holds a call slot. */
+  readonly callsInFlight: readonly Stamped[];
+  /** M1/M2: consecutive unanswered business calls since the last connected call or grant. */
+  readonly unanswered: number;
+  /** G1: when the grant ends; `null` while granted means permanent. Unused outside a grant. */
+  readonly grantExpiresAt: number | null;
+  /** W1: the user's last contact (a message, a call, an answered business call). */
+  readonly lastUserContactAt: number | null;
+  /** U1/U2: when the user revoked (or M2 revoked); cleared by a new grant or a decline. */
+  readonly revokedAt: number | null;
+}
+
+export function initialContext(at: number): RelationshipContext {
+  return {
+    now: at,
+    requests: [],
+    limitsResetAt: null,
+    answeredAt: null,
+    connectedCalls: [],
+    callsInFlight: [],
+    unanswered: 0,
+    grantExpiresAt: null,
+    lastUserContactAt: null,
+    revokedAt: null,
+  };
+}

@@ -1,0 +1,61 @@
+import type {
+  CallStartedEvent,
+  RelationshipEvent,
+  RequestFailedEvent,
+} from '../events/types.js';
+import type { Policy } from '../policy/policy.js';
+import type { RelationshipContext } from './context.js';
+import { callSlotReleaseTimes, countedRequestTimes, isOpenRequest, openRequestsLapseAt } from './windows.js';
+
+/** A guard of the statechart: a pure question about the context and the event at its time. */
+export type Guard = (context: RelationshipContext, event: RelationshipEvent) => boolean;
+
+/**
+ * The statechart's named guards, bound to one policy. The machine refers to them by name
+ * (so it stays data that tools can draw) and the compiled interpreter runs the same functions.
+ * Guards only run in the states that list them, so state is implied where a guard needs it.
+ */
+export function relationshipGuards(policy: Policy) {
+  const requestsLeft = (ctx: RelationshipContext, at: number) =>
+    countedRequestTimes(ctx, policy.requestShortWindowMs, at).length < policy.requestsPerShortWindow &&
+    countedRequestTimes(ctx, policy.requestLongWindowMs, at).length < policy.requestsPerLongWindow;
+  const openAfterRemoving = (ctx: RelationshipContext, event: RelationshipEvent) => {
+    const { requestId } = event as RequestFailedEvent;
+    const failed = ctx.requests.find(([id]) => id === requestId);
+    if (!failed || !isOpenRequest(ctx, policy, failed, event.at)) return true;
+    return ctx.requests.some((r) => r[0] !== requestId && isOpenRequest(ctx, policy, r, event.at));
+  };
+  return {
+    /** R1 + R2 (U2): fewer requests than both windows allow since the last reset. */
+    requestAllowed: (ctx: RelationshipContext, event: RelationshipEvent) => requestsLeft(ctx, event.at),
+    /** R1 + R2 + R5: as above, and the grant is not permanent. Used in `granted`/`prompted`. */
+    requestAllowedWhileGranted: (ctx: RelationshipContext, event: RelationshipEvent) =>
+      ctx.grantExpiresAt !== null && requestsLeft(ctx, event.at),
+    /** G1 + G2 (G4 by state): the grant is live and a connected-call slot is free. */
+    callAllowed: (ctx: RelationshipContext, event: RelationshipEvent) =>
+      (ctx.grantExpiresAt === null || event.at < ctx.grantExpiresAt) &&
+      !ctx.callsInFlight.some(([id]) => id === (event as CallStartedEvent).callId) &&
+      callSlotReleaseTimes(ctx, policy, event.at).length < policy.connectedCallsPerWindow,
+    /** G1: a temporary grant reached its end. */
+    grantExpired: (ctx: RelationshipContext, event: RelationshipEvent) => ctx.grantExpiresAt !== null && event.at >= ctx.grantExpiresAt,
+    /** R4: every open request lapsed unanswered, and before it the user had revoked. */
+    requestLapsedAfterRevoke: (ctx: RelationshipContext, event: RelationshipEvent) =>
+      ctx.revokedAt !== null && openRequestsLapseAt(ctx, policy, event.at) === undefined,
+    /** R4: every open request lapsed unanswered. */
+    requestLapsed: (ctx: RelationshipContext, event: RelationshipEvent) => openRequestsLapseAt(ctx, policy, event.at) === undefined,
+    /** The only open request failed to send, and before it the user had revoked. */
+    onlyOpenRequestFailedAfterRevoke: (ctx: RelationshipContext, event: RelationshipEvent) =>
+      ctx.revokedAt !== null && !openAfterRemoving(ctx, event),
+    /** The only open request failed to send. */
+    onlyOpenRequestFailed: (ctx: RelationshipContext, event: RelationshipEvent) => !openAfterRemoving(ctx, event),
+    /** M2: this miss is the one that revokes. */
+    missReachesRevoke: (ctx: RelationshipContext) => ctx.unanswered + 1 >= policy.unansweredBeforeRevoke,
+    /** M1: this miss is the one that prompts. */
+    missReachesPrompt: (ctx: RelationshipContext) => ctx.unanswered + 1 >= policy.unansweredBeforePrompt,
+    /** G5: the business enabled callback permission, so a user's call grants one. */
+    userCallGrantsPermission: () => policy.userCallGrantsPermission,
+  } satisfies Record<string, Guard>;
+}
+
+export type RelationshipGuards = ReturnType<typeof relationshipGuards>;
+export type GuardName = keyof RelationshipGuards;

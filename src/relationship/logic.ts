@@ -1,0 +1,23 @@
+import { createCallPermissionMachine, type CallPermissionMachine } from '../../machines/callPermission.machine.js';
+import type { Policy } from '../policy/policy.js';
+import { relationshipGuards, type RelationshipGuards } from './guards.js';
+import { relationshipUpdates, type RelationshipUpdates } from './updates.js';
+
+/** The statechart and its named implementations, built once per policy object. */
+export interface RelationshipLogic {
+  readonly policy: Policy;
+  readonly machine: CallPermissionMachine;
+  readonly guards: RelationshipGuards;
+  readonly updates: RelationshipUpdates;
+}
+
+const cache = new WeakMap<Policy, RelationshipLogic>();
+
+export function relationshipLogic(policy: Policy): RelationshipLogic {
+  let logic = cache.get(policy);
+  if (!logic) {
+    logic = { policy, machine: createCallPermissionMachine(policy), guards: relationshipGuards(policy), updates: relationshipUpdates(policy) };
+    cache.set(policy, logic);
+  }
+  return logic;
+}

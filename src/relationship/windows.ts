@@ -1,0 +1,83 @@
+import type { Policy } from '../policy/policy.js';
+import type { RelationshipContext, RelationshipState, Stamped } from './context.js';
+
+/*
+ * One convention for every window: a use at time `t` counts while `at < t + window` and frees
+ * its slot at exactly `t + window`. A grant is live while `at < expiresAt`.
+ */
+
+/** R1/R2: request times that count toward a window of `windowMs` at `at` (sent after the last reset). */
+export function countedRequestTimes(ctx: RelationshipContext, windowMs: number, at: number): number[] {
+  const times: number[] = [];
+  for (const [, sentAt] of ctx.requests) {
+    if ((ctx.limitsResetAt === null || sentAt > ctx.limitsResetAt) && at < sentAt + windowMs) times.push(sentAt);
+  }
+  return times;
+}
+
+/** G2: release times of the call slots in use at `at`: connected calls and calls in flight. */
+export function callSlotReleaseTimes(ctx: RelationshipContext, policy: Policy, at: number): number[] {
+  const releases: number[] = [];
+  for (const t of ctx.connectedCalls) if (at < t + policy.callWindowMs) releases.push(t + policy.callWindowMs);
+  for (const [, t] of ctx.callsInFlight) if (at < t + policy.callWindowMs) releases.push(t + policy.callWindowMs);
+  return releases;
+}
+
+/**
+ * The earliest time at which fewer than `max` of the given release times are still pending,
+ * i.e. when the next use would be allowed. `undefined` when a use is allowed now.
+ */
+export function nextFreeSlot(releaseTimes: readonly number[], max: number): number | undefined {
+  if (releaseTimes.length < max) return undefined;
+  const sorted = [...releaseTimes].sort((a, b) => a - b);
+  return sorted[sorted.length - max];
+}
+
+/** G1: does a grant exist at `at`? */
+export function grantLive(state: RelationshipState, ctx: RelationshipContext, at: number): boolean {
+  return (state === 'granted' || state === 'prompted') && (ctx.grantExpiresAt === null || at < ctx.grantExpiresAt);
+}
+
+/** R5: is there a permanent grant? */
+export function permanentGrant(state: RelationshipState, ctx: RelationshipContext): boolean {
+  return (state === 'granted' || state === 'prompted') && ctx.grantExpiresAt === null;
+}
+
+/** R4: requests still awaiting an answer at `at`: sent after the last reply and not yet lapsed. */
+export function isOpenRequest(ctx: RelationshipContext, policy: Policy, [, sentAt]: Stamped, at: number): boolean {
+  return (ctx.answeredAt === null || sentAt > ctx.answeredAt) && at < sentAt + policy.requestAnswerableMs;
+}
+
+/** R4: when the last open request lapses (`undefined` when none is open at `at`). */
+export function openRequestsLapseAt(ctx: RelationshipContext, policy: Policy, at: number): number | undefined {
+  let lapse: number | undefined;
+  for (const request of ctx.requests) {
+    if (isOpenRequest(ctx, policy, request, at)) {
+      const end = request[1] + policy.requestAnswerableMs;
+      if (lapse === undefined || end > lapse) lapse = end;
+    }
+  }
+  return lapse;
+}
+
+/** W1: is the customer-service window open at `at`? */
+export function sessionWindowOpen(ctx: RelationshipContext, policy: Policy, at: number): boolean {
+  return ctx.lastUserContactAt !== null && at < ctx.lastUserContactAt + policy.sessionWindowMs;
+}
+
+/**
+ * The next time the state changes by the clock alone (G1 expiry, R4 lapse), or `undefined`.
+ * The pure API applies a `CLOCK` at that time before any later event.
+ */
+export function nextStateChangeAt(state: RelationshipState, ctx: RelationshipContext, policy: Policy): number | undefined {
+  if (state === 'granted' || state === 'prompted') return ctx.grantExpiresAt ?? undefined;
+  if (state === 'requested') return openRequestsLapseAt(ctx, policy, ctx.now) ?? ctx.now;
+  return undefined;
+}
+
+/** The state as it is at `at`, with a due expiry (G1) or lapse (R4) taken into account. */
+export function stateAt(state: RelationshipState, ctx: RelationshipContext, policy: Policy, at: number): RelationshipState {
+  if ((state === 'granted' || state === 'prompted') && ctx.grantExpiresAt !== null && at >= ctx.grantExpiresAt) return 'noPermission';
+  if (state === 'requested' && openRequestsLapseAt(ctx, policy, at) === undefined) return ctx.revokedAt !== null ? 'revoked' : 'noPermission';
+  return state;
+}

@@ -1,0 +1,58 @@
+import { DAY_MS } from '../time.js';
+import type { RelationshipKey, RelationshipStore, SaveRequest, SaveResult, StoredRelationship } from './store.js';
+
+export interface MemoryStoreOptions {
+  /** How long a recorded fact key is remembered for de-duplication. Default 7 days. */
+  readonly factRetentionMs?: number;
+}
+
+interface Entry extends StoredRelationship {
+  readonly facts: Map<string, number> | undefined;
+}
+
+/**
+ * The embedded default store: a `Map` in this process, answering synchronously. It keeps the
+ * snapshot objects it is given (the engine never mutates them), so a save costs no copy.
+ * Fact keys are remembered for `factRetentionMs` after the fact's time.
+ */
+export class MemoryStore implements RelationshipStore {
+  readonly #entries = new Map<string, Entry>();
+  readonly #factRetentionMs: number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#factRetentionMs = options.factRetentionMs ?? 7 * DAY_MS;
+  }
+
+  load(key: RelationshipKey): StoredRelationship | undefined {
+    return this.#entries.get(`${key.sender}:${key.user}`);
+  }
+
+  save(request: SaveRequest): SaveResult {
+    const id = `${request.key.sender}:${request.key.user}`;
+    const current = this.#entries.get(id);
+    if ((current?.version ?? 0) !== request.expectedVersion) return { ok: false, reason: 'conflict' };
+    let facts = current?.facts;
+    if (request.factKey !== undefined) {
+      if (facts?.has(request.factKey)) return { ok: false, reason: 'duplicate' };
+      facts = new Map(facts);
+      for (const [fact, at] of facts) if (at + this.#factRetentionMs <= request.at) facts.delete(fact);
+      facts.set(request.factKey, request.at);
+    }
+    const version = request.expectedVersion + 1;
+    this.#entries.set(id, { snapshot: request.snapshot, version, facts });
+    return { ok: true, version };
+  }
+
+  /** How many relationships are stored. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Every stored relationship key (for inspection and tests). */
+  *keys(): IterableIterator<RelationshipKey> {
+    for (const id of this.#entries.keys()) {
+      const [sender, user] = id.split(':') as [string, string];
+      yield { sender, user };
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import type { SerializedSnapshot } from '../pure/serialize.js';
+
+/** One sender↔user relationship: both E.164 digits without `+`, normalised by the engine. */
+export interface RelationshipKey {
+  readonly sender: string;
+  readonly user: string;
+}
+
+/** What a store holds for a relationship: the plain JSON snapshot and its write version. */
+export interface StoredRelationship {
+  readonly snapshot: SerializedSnapshot;
+  /** Increases by one on every write; the engine's compare-and-set token. */
+  readonly version: number;
+}
+
+export interface SaveRequest {
+  readonly key: RelationshipKey;
+  readonly snapshot: SerializedSnapshot;
+  /** The version the engine read; `0` when it read nothing (the relationship is new). */
+  readonly expectedVersion: number;
+  /**
+   * The idempotency key of the fact being recorded (a webhook's message or call id + type).
+   * A store that has already recorded it for this relationship must answer `duplicate` and
+   * write nothing; it must write the key in the same atomic step as the snapshot.
+   */
+  readonly factKey?: string;
+  /** The time of the fact (epoch ms), for stores that expire old fact keys. */
+  readonly at: number;
+  /** The next time the state changes by the clock alone, for stores that index it (`dueBefore`). */
+  readonly nextDueAt?: number;
+}
+
+export type SaveResult =
+  | { readonly ok: true; readonly version: number }
+  | { readonly ok: false; readonly reason: 'conflict' | 'duplicate' };
+
+/**
+ * Where relationships live. Two methods, both atomic per relationship; they may answer
+ * synchronously or with a promise.
+ *
+ * - `load` returns the latest stored relationship, or `undefined`.
+ * - `save` writes only if the stored version still equals `expectedVersion` (compare-and-set):
+ *   otherwise it answers `conflict` and writes nothing, and the engine reloads and decides again.
+ *
+ * A store may keep the objects it is given (the engine never mutates them) or copy them.
+ */
+export interface RelationshipStore {
+  load(key: RelationshipKey): StoredRelationship | undefined | Promise<StoredRelationship | undefined>;
+  save(request: SaveRequest): SaveResult | Promise<SaveResult>;
+}
