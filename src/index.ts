@@ -23,6 +23,7 @@ export {
   clampLateEvent,
   createRelationship,
   nextDueAt,
+  nextChangeDueAt,
   normaliseEvent,
   resolvePolicy,
   type ApplyOptions,

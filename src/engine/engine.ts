@@ -9,7 +9,7 @@ import {
   applyNormalised,
   clampLateEvent,
   createRelationship,
-  nextDueAt,
+  nextChangeDueAt,
   resolvePolicy,
   type Interpreter,
   type RelationshipSnapshot,
@@ -17,7 +17,7 @@ import {
 import { getPermissions, type PermissionsView } from '../pure/view.js';
 import type { RelationshipState } from '../relationship/context.js';
 import { MemoryStore } from '../stores/memory.js';
-import type { RelationshipKey, RelationshipStore, SaveResult, StoredRelationship } from '../stores/store.js';
+import type { DueRelationship, RelationshipKey, RelationshipStore, SaveResult, StoredRelationship } from '../stores/store.js';
 import type { CallPermissionEffects, CallReceipt, EffectReceipt } from './effects.js';
 
 export interface CallPermissionEngineOptions {
@@ -73,6 +73,11 @@ export interface CallPermissionEngine {
   permissions(sender: string, user: string, at?: number): Promise<PermissionsView>;
   /** The stored snapshot, or `undefined` for a relationship never seen. */
   snapshot(sender: string, user: string): Promise<RelationshipSnapshot | undefined>;
+  /**
+   * Relationships that change by the clock alone at or before `before` (an expiry, a lapse, a
+   * window freeing up), earliest first. Record a `CLOCK` for each to move them on.
+   */
+  due(before: number, limit?: number): Promise<DueRelationship[]>;
 }
 
 interface Loaded {
@@ -136,7 +141,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
 
   async function save(key: RelationshipKey, id: string, loaded: Loaded, next: RelationshipSnapshot, at: number, factKey?: string): Promise<SaveResult> {
     const serialized = toSerialized(next);
-    const due = nextDueAt(next);
+    const due = nextChangeDueAt(next);
     const request = { key, snapshot: serialized, expectedVersion: loaded.version, at, ...(factKey === undefined ? {} : { factKey }), ...(due === undefined ? {} : { nextDueAt: due }) };
     const pending = store.save(request);
     const result = thenable(pending) ? await pending : pending;
@@ -269,6 +274,11 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     async snapshot(sender, user) {
       const key = keyOf(sender, user);
       return (await load(key, idOf(key))).snapshot;
+    },
+    async due(before, limit = 100) {
+      if (!store.dueBefore) throw new CallPermissionError('UNSUPPORTED', 'this store does not index due times (no dueBefore method)', 'options.store');
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new CallPermissionError('INVALID_LIMIT', 'must be a whole number ≥ 1', 'limit');
+      return store.dueBefore(before, limit);
     },
   };
 }

@@ -5,7 +5,7 @@ import type { RelationshipEvent, RelationshipEventInput, TimeInput } from '../ev
 import { DEFAULT_POLICY, definePolicy, type Policy, type PolicyPresetName } from '../policy/policy.js';
 import type { RelationshipContext, RelationshipState } from '../relationship/context.js';
 import { relationshipLogic } from '../relationship/logic.js';
-import { nextStateChangeAt } from '../relationship/windows.js';
+import { nextChangeAt, nextStateChangeAt } from '../relationship/windows.js';
 import { compileTransitions, stepCompiled } from './compiled.js';
 
 /**
@@ -109,4 +109,12 @@ function sameContext(a: RelationshipContext, b: RelationshipContext): boolean {
 /** The next time this relationship's state changes by the clock alone, if any (for schedulers). */
 export function nextDueAt(snapshot: RelationshipSnapshot): number | undefined {
   return nextStateChangeAt(snapshot.value, snapshot.context, snapshot.policy);
+}
+
+/**
+ * The next time anything visible changes by the clock alone (an expiry, a lapse, a counted use
+ * leaving its window, the session window closing), if any: what stores index for `due` sweeps.
+ */
+export function nextChangeDueAt(snapshot: RelationshipSnapshot): number | undefined {
+  return nextChangeAt(snapshot.value, snapshot.context, snapshot.policy);
 }

@@ -81,3 +81,24 @@ export function stateAt(state: RelationshipState, ctx: RelationshipContext, poli
   if (state === 'requested' && openRequestsLapseAt(ctx, policy, at) === undefined) return ctx.revokedAt !== null ? 'revoked' : 'noPermission';
   return state;
 }
+
+/**
+ * The next time anything a host can see changes by the clock alone: a state change (above), a
+ * counted use leaving its window, or the customer-service window closing. Stores index it so a
+ * sweep finds relationships that are due without scanning them all.
+ */
+export function nextChangeAt(state: RelationshipState, ctx: RelationshipContext, policy: Policy): number | undefined {
+  let next = nextStateChangeAt(state, ctx, policy);
+  const consider = (t: number) => {
+    if (t > ctx.now && (next === undefined || t < next)) next = t;
+  };
+  for (const [, sentAt] of ctx.requests) {
+    if (ctx.limitsResetAt !== null && sentAt <= ctx.limitsResetAt) continue;
+    consider(sentAt + policy.requestShortWindowMs);
+    consider(sentAt + policy.requestLongWindowMs);
+  }
+  for (const t of ctx.connectedCalls) consider(t + policy.callWindowMs);
+  for (const [, t] of ctx.callsInFlight) consider(t + policy.callWindowMs);
+  if (ctx.lastUserContactAt !== null) consider(ctx.lastUserContactAt + policy.sessionWindowMs);
+  return next;
+}

@@ -1,5 +1,5 @@
 import { DAY_MS } from '../time.js';
-import type { RelationshipKey, RelationshipStore, SaveRequest, SaveResult, StoredRelationship } from './store.js';
+import type { DueRelationship, RelationshipKey, RelationshipStore, SaveRequest, SaveResult, StoredRelationship } from './store.js';
 
 export interface MemoryStoreOptions {
   /** How long a recorded fact key is remembered for de-duplication. Default 7 days. */
@@ -8,6 +8,7 @@ export interface MemoryStoreOptions {
 
 interface Entry extends StoredRelationship {
   readonly facts: Map<string, number> | undefined;
+  readonly nextDueAt: number | undefined;
 }
 
 /**
@@ -39,8 +40,20 @@ export class MemoryStore implements RelationshipStore {
       facts.set(request.factKey, request.at);
     }
     const version = request.expectedVersion + 1;
-    this.#entries.set(id, { snapshot: request.snapshot, version, facts });
+    this.#entries.set(id, { snapshot: request.snapshot, version, facts, nextDueAt: request.nextDueAt });
     return { ok: true, version };
+  }
+
+  /** A scan of every entry: fine for an embedded store; the PostgreSQL store uses an index. */
+  dueBefore(time: number, limit: number): DueRelationship[] {
+    const due: DueRelationship[] = [];
+    for (const [id, entry] of this.#entries) {
+      if (entry.nextDueAt !== undefined && entry.nextDueAt <= time) {
+        const [sender, user] = id.split(':') as [string, string];
+        due.push({ sender, user, dueAt: entry.nextDueAt });
+      }
+    }
+    return due.sort((a, b) => a.dueAt - b.dueAt).slice(0, limit);
   }
 
   /** How many relationships are stored. */

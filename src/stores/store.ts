@@ -26,7 +26,7 @@ export interface SaveRequest {
   readonly factKey?: string;
   /** The time of the fact (epoch ms), for stores that expire old fact keys. */
   readonly at: number;
-  /** The next time the state changes by the clock alone, for stores that index it (`dueBefore`). */
+  /** The next time the relationship changes by the clock alone (`nextChangeDueAt`), for stores that index it (`dueBefore`). */
   readonly nextDueAt?: number;
 }
 
@@ -47,4 +47,14 @@ export type SaveResult =
 export interface RelationshipStore {
   load(key: RelationshipKey): StoredRelationship | undefined | Promise<StoredRelationship | undefined>;
   save(request: SaveRequest): SaveResult | Promise<SaveResult>;
+  /**
+   * Relationships whose `nextDueAt` is at or before `time`, earliest first, at most `limit`.
+   * Optional: `engine.due()` needs it.
+   */
+  dueBefore?(time: number, limit: number): DueRelationship[] | Promise<DueRelationship[]>;
+}
+
+/** A relationship that changes by the clock alone at `dueAt`. */
+export interface DueRelationship extends RelationshipKey {
+  readonly dueAt: number;
 }
