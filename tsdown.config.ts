@@ -1,13 +1,33 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'tsdown';
 
+/**
+ * One output per package.json export. The adapters ("./infobip", "./stores/postgres") are built
+ * only once their source exists, so the core builds on its own while they are being written.
+ */
+const entries: Record<string, string> = {
+  index: 'src/index.ts',
+  'infobip/index': 'src/infobip/index.ts',
+  'stores/postgres/index': 'src/stores/postgres/index.ts',
+};
+
+/** Output name (under dist/, without extension) → source, for the entries whose source exists. */
+export const presentEntries: Record<string, string> = Object.fromEntries(
+  Object.entries(entries).filter(([, source]) => existsSync(new URL(source, import.meta.url))),
+);
+
 export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-  },
+  entry: presentEntries,
   format: 'esm',
+  // neutral: the core must load in Node, Bun, Deno, workers and browsers alike (test/runtimes proves it).
   platform: 'neutral',
   dts: true,
   sourcemap: true,
   clean: true,
-  deps: { neverBundle: [/^xstate/, /^node:/, 'pg', '@electric-sql/pglite'] },
+  // xstate is a peer dependency: the host's copy must be the one the statechart runs on.
+  // The database drivers belong to the host too, and only the Postgres adapter reaches them.
+  deps: { neverBundle: [/^xstate(\/|$)/, /^node:/, /^pg(\/|$)/, /^@electric-sql\/pglite(\/|$)/] },
+  // Declarations come from tsc (the code is not written for isolated declarations), which is the slow
+  // part of every build; the timing warning says only that.
+  checks: { pluginTimings: false },
 });

@@ -81,8 +81,9 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
           CLOCK: { guard: 'grantExpired', target: 'noPermission', actions: 'expireGrant' }, // G1
           REQUEST_SENT: { guard: 'requestAllowedWhileGranted', actions: 'recordRequest' }, // R1, R2, R5
           CALL_STARTED: { guard: 'callAllowed', actions: 'reserveCall' }, // G2, G4
+          // The revoke threshold lies beyond the prompt (definePolicy enforces it), so from
+          // `granted` a miss can only prompt; the revoke happens from `prompted`.
           CALL_UNANSWERED: [
-            { guard: 'missReachesRevoke', target: 'revoked', actions: 'revokeAfterMisses' }, // M2
             { guard: 'missReachesPrompt', target: 'prompted', actions: 'countMiss' }, // M1
             { actions: 'countMiss' },
           ],

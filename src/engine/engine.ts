@@ -17,7 +17,7 @@ import {
 import { getPermissions, type PermissionsView } from '../pure/view.js';
 import type { RelationshipState } from '../relationship/context.js';
 import { MemoryStore } from '../stores/memory.js';
-import type { DueRelationship, RelationshipKey, RelationshipStore, SaveResult, StoredRelationship } from '../stores/store.js';
+import type { DueRelationship, RelationshipKey, RelationshipStore, SaveRequest, SaveResult, StoredRelationship } from '../stores/store.js';
 import type { CallPermissionEffects, CallReceipt, EffectReceipt } from './effects.js';
 
 export interface CallPermissionEngineOptions {
@@ -92,6 +92,24 @@ function thenable<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
 
+/** Already E.164 digits without `+` (what `normalisePhoneNumber` would return unchanged)? */
+function isCanonicalNumber(value: string): boolean {
+  const n = value.length;
+  if (n < 7 || n > 15) return false;
+  let c = value.charCodeAt(0);
+  if (c < 49 || c > 57) return false;
+  for (let i = 1; i < n; i++) {
+    c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** Hosts mostly pass numbers already normalised: those skip the regular expressions. */
+function phoneNumber(value: unknown, path: string): string {
+  return typeof value === 'string' && isCanonicalNumber(value) ? value : normalisePhoneNumber(value, path);
+}
+
 function defaultId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   let id = '';
@@ -116,8 +134,8 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   const locks = new Map<string, Promise<unknown>>();
 
   const keyOf = (sender: string, user: string): RelationshipKey => ({
-    sender: normalisePhoneNumber(sender, 'sender'),
-    user: normalisePhoneNumber(user, 'user'),
+    sender: phoneNumber(sender, 'sender'),
+    user: phoneNumber(user, 'user'),
   });
   const idOf = (key: RelationshipKey) => `${key.sender}:${key.user}`;
 
@@ -134,19 +152,30 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     decoded.set(id, { stored, snapshot });
   }
 
-  async function load(key: RelationshipKey, id: string): Promise<Loaded> {
+  /** A synchronous store (the MemoryStore) answers without a promise: no microtask is spent waiting for it. */
+  function loadNow(key: RelationshipKey, id: string): Loaded | Promise<Loaded> {
     const result = store.load(key);
-    return materialise(id, thenable(result) ? await result : result);
+    return thenable(result) ? result.then((stored) => materialise(id, stored)) : materialise(id, result);
+  }
+  async function load(key: RelationshipKey, id: string): Promise<Loaded> {
+    return loadNow(key, id);
   }
 
-  async function save(key: RelationshipKey, id: string, loaded: Loaded, next: RelationshipSnapshot, at: number, factKey?: string): Promise<SaveResult> {
+  function saveNow(key: RelationshipKey, id: string, loaded: Loaded, next: RelationshipSnapshot, at: number, factKey?: string): SaveResult | Promise<SaveResult> {
     const serialized = toSerialized(next);
     const due = nextChangeDueAt(next);
-    const request = { key, snapshot: serialized, expectedVersion: loaded.version, at, ...(factKey === undefined ? {} : { factKey }), ...(due === undefined ? {} : { nextDueAt: due }) };
+    const request: { -readonly [K in keyof SaveRequest]: SaveRequest[K] } = { key, snapshot: serialized, expectedVersion: loaded.version, at };
+    if (factKey !== undefined) request.factKey = factKey;
+    if (due !== undefined) request.nextDueAt = due;
     const pending = store.save(request);
-    const result = thenable(pending) ? await pending : pending;
-    if (result.ok) remember(id, serialized, next);
-    return result;
+    const saved = (result: SaveResult) => {
+      if (result.ok) remember(id, serialized, next);
+      return result;
+    };
+    return thenable(pending) ? pending.then(saved) : saved(pending);
+  }
+  async function save(key: RelationshipKey, id: string, loaded: Loaded, next: RelationshipSnapshot, at: number, factKey?: string): Promise<SaveResult> {
+    return saveNow(key, id, loaded, next, at, factKey);
   }
 
   /** Runs `work` after every earlier command on the same relationship (fewer compare-and-set races). */
@@ -170,14 +199,17 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     if (factKey !== undefined && (typeof factKey !== 'string' || factKey.length === 0 || factKey.length > 256))
       throw new CallPermissionError('INVALID_FACT_KEY', 'must be a non-empty string of at most 256 characters', 'options.factKey');
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
-      const loaded = await load(key, id);
+      // Awaited only when the store answered with a promise: with a synchronous store, a record runs to the end in one go.
+      const loading = loadNow(key, id);
+      const loaded = thenable(loading) ? await loading : loading;
       const current = loaded.snapshot ?? createRelationship({ at: parsed.at, policy });
       const event = clampLateEvent(current, parsed);
       const next = applyNormalised(current, event, interpreter);
       const changed = next !== current;
       if (!changed && factKey === undefined && loaded.snapshot)
         return { previousState: current.value, state: current.value, changed: false, duplicate: false, snapshot: current };
-      const result = await save(key, id, loaded, next, event.at, factKey);
+      const saving = saveNow(key, id, loaded, next, event.at, factKey);
+      const result = thenable(saving) ? await saving : saving;
       if (result.ok) return { previousState: current.value, state: next.value, changed, duplicate: false, snapshot: next };
       if (result.reason === 'duplicate') return { previousState: current.value, state: current.value, changed: false, duplicate: true, snapshot: current };
     }
@@ -197,7 +229,11 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
         const base = loaded.snapshot ?? createRelationship({ at: now, policy });
         const current = applyNormalised(base, { type: 'CLOCK', at: now }, interpreter);
         const decision = decide(current, now);
-        if ('refusal' in decision) return decision;
+        if ('refusal' in decision) {
+          // A refusal writes nothing, unless the clock alone changed the state (an expiry): that is kept.
+          if (current.value !== base.value) await save(key, id, loaded, current, now);
+          return decision;
+        }
         const next = applyNormalised(current, decision.event, interpreter);
         if (next === current) throw new CallPermissionError('INTERNAL', `the statechart refused ${decision.event.type} that the decision allowed`);
         const saved = await save(key, id, loaded, next, now);

@@ -50,6 +50,38 @@ export function compileTransitions(logic: RelationshipLogic): TransitionTable {
   return table;
 }
 
+/** The machine's initial state and context, read from its definition (no entry actions, flat states). */
+export interface CompiledInitial {
+  readonly value: RelationshipState;
+  /** The machine's own context factory, given `{ input: { at } }` as XState gives it. */
+  readonly context: (at: number) => RelationshipContext;
+}
+
+const initials = new WeakMap<RelationshipLogic, CompiledInitial>();
+
+/**
+ * What `initialTransition(machine, { at })` yields, without running an actor scope per
+ * relationship: the machine's initial state node and its context factory, looked up once.
+ */
+export function compileInitial(logic: RelationshipLogic): CompiledInitial {
+  const cached = initials.get(logic);
+  if (cached) return cached;
+  const root = logic.machine.root;
+  assertSupported(root);
+  const { target, actions } = root.initial;
+  const node = target[0];
+  if (target.length !== 1 || !node || actions.length > 0) throw new Error('compiled interpreter: the machine must start in one state without initial actions');
+  assertSupported(node);
+  const factory: unknown = logic.machine.config.context;
+  if (typeof factory !== 'function') throw new Error('compiled interpreter: the machine\'s context must be a factory of its input');
+  const value = node.key as RelationshipState;
+  if (!(RELATIONSHIP_STATES as readonly string[]).includes(value)) throw new Error(`compiled interpreter: unknown initial state "${value}"`);
+  const make = factory as (args: { input: { at: number } }) => RelationshipContext;
+  const initial: CompiledInitial = { value, context: (at) => ({ ...make({ input: { at } }) }) };
+  initials.set(logic, initial);
+  return initial;
+}
+
 /** One event through the compiled table; the same object back when nothing was taken. */
 export function stepCompiled(
   table: TransitionTable,
@@ -57,10 +89,13 @@ export function stepCompiled(
   context: RelationshipContext,
   event: RelationshipEvent,
 ): { value: RelationshipState; context: RelationshipContext } | undefined {
-  for (const candidate of table[value][event.type]) {
+  const candidates = table[value][event.type];
+  for (let i = 0; i < candidates.length; i++) {
+    const candidate = candidates[i]!;
     if (candidate.guard && !candidate.guard(context, event)) continue;
     let next = context;
-    for (const update of candidate.updates) next = update(next, event);
+    const updates = candidate.updates;
+    for (let u = 0; u < updates.length; u++) next = updates[u]!(next, event);
     return { value: candidate.target ?? value, context: next };
   }
   return undefined;

@@ -1,4 +1,4 @@
-import { initialTransition, transition } from 'xstate';
+import { transition } from 'xstate';
 import { InvalidEventError } from '../errors.js';
 import { parseEvent, parseTime } from '../events/parse.js';
 import type { RelationshipEvent, RelationshipEventInput, TimeInput } from '../events/types.js';
@@ -6,7 +6,7 @@ import { DEFAULT_POLICY, definePolicy, type Policy, type PolicyPresetName } from
 import type { RelationshipContext, RelationshipState } from '../relationship/context.js';
 import { relationshipLogic } from '../relationship/logic.js';
 import { nextChangeAt, nextStateChangeAt } from '../relationship/windows.js';
-import { compileTransitions, stepCompiled } from './compiled.js';
+import { compileInitial, compileTransitions, stepCompiled, type TransitionTable } from './compiled.js';
 
 /**
  * One relationship at one moment: its state, what it remembers, and the policy it lives under.
@@ -33,12 +33,15 @@ export function resolvePolicy(policy: Policy | PolicyPresetName | undefined): Po
   return policy;
 }
 
-/** A new relationship in `noPermission`, its clock at `at`. */
+/**
+ * A new relationship in `noPermission`, its clock at `at`: the machine's initial state and context,
+ * as `initialTransition(machine, { at })` gives them (read from the machine once, see `compileInitial`).
+ */
 export function createRelationship(options: { at: TimeInput; policy?: Policy | PolicyPresetName }): RelationshipSnapshot {
   const policy = resolvePolicy(options.policy);
   const at = parseTime(options.at, 'at');
-  const [snapshot] = initialTransition(relationshipLogic(policy).machine, { at });
-  return { value: snapshot.value as RelationshipState, context: snapshot.context, policy };
+  const initial = compileInitial(relationshipLogic(policy));
+  return { value: initial.value, context: initial.context(at), policy };
 }
 
 /**
@@ -86,8 +89,13 @@ export function applyNormalised(snapshot: RelationshipSnapshot, event: Relations
   return step(current, event);
 }
 
+/** The compiled table of the last policy seen: almost every process runs under one policy. */
+let lastTable: { policy: Policy; table: TransitionTable } | undefined;
+
 function stepWithTable(snapshot: RelationshipSnapshot, event: RelationshipEvent): RelationshipSnapshot {
-  const next = stepCompiled(compileTransitions(relationshipLogic(snapshot.policy)), snapshot.value, snapshot.context, event);
+  const policy = snapshot.policy;
+  if (lastTable?.policy !== policy) lastTable = { policy, table: compileTransitions(relationshipLogic(policy)) };
+  const next = stepCompiled(lastTable.table, snapshot.value, snapshot.context, event);
   if (!next || (next.value === snapshot.value && next.context === snapshot.context)) return snapshot;
   return { value: next.value, context: next.context, policy: snapshot.policy };
 }

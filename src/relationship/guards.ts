@@ -5,7 +5,7 @@ import type {
 } from '../events/types.js';
 import type { Policy } from '../policy/policy.js';
 import type { RelationshipContext } from './context.js';
-import { callSlotReleaseTimes, countedRequestTimes, isOpenRequest, openRequestsLapseAt } from './windows.js';
+import { countCallSlots, countRequests, isOpenRequest, openRequestsLapseAt } from './windows.js';
 
 /** A guard of the statechart: a pure question about the context and the event at its time. */
 export type Guard = (context: RelationshipContext, event: RelationshipEvent) => boolean;
@@ -17,11 +17,11 @@ export type Guard = (context: RelationshipContext, event: RelationshipEvent) => 
  */
 export function relationshipGuards(policy: Policy) {
   const requestsLeft = (ctx: RelationshipContext, at: number) =>
-    countedRequestTimes(ctx, policy.requestShortWindowMs, at).length < policy.requestsPerShortWindow &&
-    countedRequestTimes(ctx, policy.requestLongWindowMs, at).length < policy.requestsPerLongWindow;
+    countRequests(ctx, policy.requestShortWindowMs, at) < policy.requestsPerShortWindow &&
+    countRequests(ctx, policy.requestLongWindowMs, at) < policy.requestsPerLongWindow;
   const openAfterRemoving = (ctx: RelationshipContext, event: RelationshipEvent) => {
     const { requestId } = event as RequestFailedEvent;
-    const failed = ctx.requests.find(([id]) => id === requestId);
+    const failed = ctx.requests.find((r) => r[0] === requestId);
     if (!failed || !isOpenRequest(ctx, policy, failed, event.at)) return true;
     return ctx.requests.some((r) => r[0] !== requestId && isOpenRequest(ctx, policy, r, event.at));
   };
@@ -34,8 +34,8 @@ export function relationshipGuards(policy: Policy) {
     /** G1 + G2 (G4 by state): the grant is live and a connected-call slot is free. */
     callAllowed: (ctx: RelationshipContext, event: RelationshipEvent) =>
       (ctx.grantExpiresAt === null || event.at < ctx.grantExpiresAt) &&
-      !ctx.callsInFlight.some(([id]) => id === (event as CallStartedEvent).callId) &&
-      callSlotReleaseTimes(ctx, policy, event.at).length < policy.connectedCallsPerWindow,
+      !ctx.callsInFlight.some((call) => call[0] === (event as CallStartedEvent).callId) &&
+      countCallSlots(ctx, policy, event.at) < policy.connectedCallsPerWindow,
     /** G1: a temporary grant reached its end. */
     grantExpired: (ctx: RelationshipContext, event: RelationshipEvent) => ctx.grantExpiresAt !== null && event.at >= ctx.grantExpiresAt,
     /** R4: every open request lapsed unanswered, and before it the user had revoked. */

@@ -20,89 +20,150 @@ export type Update = (context: RelationshipContext, event: RelationshipEvent) =>
  */
 export function relationshipUpdates(policy: Policy) {
   const requestHorizon = Math.max(policy.requestLongWindowMs, policy.requestAnswerableMs);
+  const { requestLongWindowMs: longWindow, callWindowMs: callWindow } = policy;
 
-  /** The clock moves to `at`; uses that no window can count any more are dropped. */
+  // Pruning runs on every event: each list is scanned without allocating, and copied only when
+  // something actually leaves it (the common case keeps every entry).
+  const keepRequest = (ctx: RelationshipContext, r: Stamped, at: number) =>
+    at < r[1] + requestHorizon && (((ctx.limitsResetAt === null || r[1] > ctx.limitsResetAt) && at < r[1] + longWindow) || isOpenRequest(ctx, policy, r, at));
+  const keptRequests = (ctx: RelationshipContext, at: number): readonly Stamped[] => {
+    const all = ctx.requests;
+    let i = 0;
+    while (i < all.length && keepRequest(ctx, all[i]!, at)) i++;
+    if (i === all.length) return all;
+    const kept = all.slice(0, i);
+    for (i++; i < all.length; i++) if (keepRequest(ctx, all[i]!, at)) kept.push(all[i]!);
+    return kept;
+  };
+  const keptTimes = (all: readonly number[], at: number): readonly number[] => {
+    let i = 0;
+    while (i < all.length && at < all[i]! + callWindow) i++;
+    if (i === all.length) return all;
+    const kept = all.slice(0, i);
+    for (i++; i < all.length; i++) if (at < all[i]! + callWindow) kept.push(all[i]!);
+    return kept;
+  };
+  const keptCalls = (all: readonly Stamped[], at: number): readonly Stamped[] => {
+    let i = 0;
+    while (i < all.length && at < all[i]![1] + callWindow) i++;
+    if (i === all.length) return all;
+    const kept = all.slice(0, i);
+    for (i++; i < all.length; i++) if (at < all[i]![1] + callWindow) kept.push(all[i]!);
+    return kept;
+  };
+  /**
+   * A new context moved to `at` with what no window can count any more dropped, for the update
+   * to fill in before it returns it (nobody else has seen it yet). Fields in `initialContext` order.
+   */
+  const draft = (ctx: RelationshipContext, at: number): Draft => ({
+    now: at,
+    requests: keptRequests(ctx, at),
+    limitsResetAt: ctx.limitsResetAt,
+    answeredAt: ctx.answeredAt,
+    connectedCalls: keptTimes(ctx.connectedCalls, at),
+    callsInFlight: keptCalls(ctx.callsInFlight, at),
+    unanswered: ctx.unanswered,
+    grantExpiresAt: ctx.grantExpiresAt,
+    lastUserContactAt: ctx.lastUserContactAt,
+    revokedAt: ctx.revokedAt,
+  });
+  /** The clock moves to `at`; uses that no window can count any more are dropped. The same context when nothing changes. */
   const advance = (ctx: RelationshipContext, at: number): RelationshipContext => {
-    const requests = ctx.requests.filter(
-      (r) => at < r[1] + requestHorizon && (((ctx.limitsResetAt === null || r[1] > ctx.limitsResetAt) && at < r[1] + policy.requestLongWindowMs) || isOpenRequest(ctx, policy, r, at)),
-    );
-    const connectedCalls = ctx.connectedCalls.filter((t) => at < t + policy.callWindowMs);
-    const callsInFlight = ctx.callsInFlight.filter((c) => at < c[1] + policy.callWindowMs);
-    if (at === ctx.now && requests.length === ctx.requests.length && connectedCalls.length === ctx.connectedCalls.length && callsInFlight.length === ctx.callsInFlight.length)
-      return ctx;
-    return {
-      ...ctx,
-      now: at,
-      requests: requests.length === ctx.requests.length ? ctx.requests : requests,
-      connectedCalls: connectedCalls.length === ctx.connectedCalls.length ? ctx.connectedCalls : connectedCalls,
-      callsInFlight: callsInFlight.length === ctx.callsInFlight.length ? ctx.callsInFlight : callsInFlight,
-    };
+    const next = draft(ctx, at);
+    return at === ctx.now && next.requests === ctx.requests && next.connectedCalls === ctx.connectedCalls && next.callsInFlight === ctx.callsInFlight ? ctx : next;
   };
   const withoutId = (calls: readonly Stamped[], callId: string) => {
-    const i = calls.findIndex(([id]) => id === callId);
+    const i = calls.findIndex((c) => c[0] === callId);
     return i < 0 ? calls : [...calls.slice(0, i), ...calls.slice(i + 1)];
   };
   const callId = (event: RelationshipEvent) => (event as CallConnectedEvent).callId;
   /** M1/M2: one more consecutive miss; the call's slot is given back (it never connected). */
-  const countMiss: Update = (c, e) => {
-    const ctx = advance(c, e.at);
-    return { ...ctx, callsInFlight: withoutId(ctx.callsInFlight, callId(e)), unanswered: ctx.unanswered + 1 };
+  const countMiss = (c: RelationshipContext, e: RelationshipEvent): Draft => {
+    const next = draft(c, e.at);
+    next.callsInFlight = withoutId(next.callsInFlight, callId(e));
+    next.unanswered = next.unanswered + 1;
+    return next;
   };
 
   return {
     /** Time passed: nothing but the clock and the windows. */
     advanceClock: (c, e) => advance(c, e.at),
     /** W1: the user made contact; the 24 h window (re)opens. */
-    openSessionWindow: (c, e) => ({ ...advance(c, e.at), lastUserContactAt: e.at }),
+    openSessionWindow: (c, e) => {
+      const next = draft(c, e.at);
+      next.lastUserContactAt = e.at;
+      return next;
+    },
     /** R1/R2: a request is counted (and reserved) from the moment it is sent. */
     recordRequest: (c, e) => {
-      const ctx = advance(c, e.at);
-      return { ...ctx, requests: [...ctx.requests, [(e as RequestSentEvent).requestId, e.at] as const] };
+      const next = draft(c, e.at);
+      next.requests = [...next.requests, [(e as RequestSentEvent).requestId, e.at] as const];
+      return next;
     },
     /** The request never left: its count is given back. */
     releaseRequest: (c, e) => {
-      const ctx = advance(c, e.at);
-      return { ...ctx, requests: withoutId(ctx.requests, (e as RequestFailedEvent).requestId) };
+      const next = draft(c, e.at);
+      next.requests = withoutId(next.requests, (e as RequestFailedEvent).requestId);
+      return next;
     },
     /** G1/G5/U1: a grant, temporary until `expiresAt` or permanent; a reply also answers requests (R4). */
     grantPermission: (c, e) => {
-      const ctx = advance(c, e.at);
+      const next = draft(c, e.at);
       const accept = e as PermissionAcceptedEvent;
-      return {
-        ...ctx,
-        grantExpiresAt: accept.expiresAt,
-        unanswered: 0,
-        revokedAt: null,
-        answeredAt: accept.source === 'user' ? e.at : ctx.answeredAt,
-      };
+      next.grantExpiresAt = accept.expiresAt;
+      next.unanswered = 0;
+      next.revokedAt = null;
+      if (accept.source === 'user') next.answeredAt = e.at;
+      return next;
     },
     /** G5: callback permission: the user's call grants a temporary permission. */
-    grantFromUserCall: (c, e) => ({ ...advance(c, e.at), grantExpiresAt: e.at + policy.temporaryGrantMs, unanswered: 0, revokedAt: null }),
+    grantFromUserCall: (c, e) => {
+      const next = draft(c, e.at);
+      next.grantExpiresAt = e.at + policy.temporaryGrantMs;
+      next.unanswered = 0;
+      next.revokedAt = null;
+      return next;
+    },
     /** R4: the user declined; their requests are answered. */
-    declineRequest: (c, e) => ({ ...advance(c, e.at), answeredAt: e.at, revokedAt: null }),
+    declineRequest: (c, e) => {
+      const next = draft(c, e.at);
+      next.answeredAt = e.at;
+      next.revokedAt = null;
+      return next;
+    },
     /** R4: a reply that changes nothing else still answers open requests. */
     recordAnswer: (c, e) => {
-      const ctx = advance(c, e.at);
-      return (e as PermissionRejectedEvent).source === 'user' ? { ...ctx, answeredAt: e.at } : ctx;
+      if ((e as PermissionRejectedEvent).source !== 'user') return advance(c, e.at);
+      const next = draft(c, e.at);
+      next.answeredAt = e.at;
+      return next;
     },
     /** U1: the user revoked (or rejected a live grant). */
     revokePermission: (c, e) => {
-      const ctx = advance(c, e.at);
-      const answeredAt = e.type === 'PERMISSION_REJECTED' && e.source === 'user' ? e.at : ctx.answeredAt;
-      return { ...ctx, grantExpiresAt: null, revokedAt: e.at, answeredAt };
+      const next = draft(c, e.at);
+      next.grantExpiresAt = null;
+      next.revokedAt = e.at;
+      if (e.type === 'PERMISSION_REJECTED' && e.source === 'user') next.answeredAt = e.at;
+      return next;
     },
     /** G1: the temporary grant ran out. */
-    expireGrant: (c, e) => ({ ...advance(c, e.at), grantExpiresAt: null, unanswered: 0 }),
+    expireGrant: (c, e) => {
+      const next = draft(c, e.at);
+      next.grantExpiresAt = null;
+      next.unanswered = 0;
+      return next;
+    },
     /** G2: a call slot is held from the moment the call is placed. */
     reserveCall: (c, e) => {
-      const ctx = advance(c, e.at);
-      return { ...ctx, callsInFlight: [...ctx.callsInFlight, [callId(e), e.at] as const] };
+      const next = draft(c, e.at);
+      next.callsInFlight = [...next.callsInFlight, [callId(e), e.at] as const];
+      return next;
     },
     /** The placed call is known by the platform's id from now on. */
     assignCallId: (c, e) => {
       const ctx = advance(c, e.at);
       const { callId: ours, platformCallId } = e as CallIdAssignedEvent;
-      const i = ctx.callsInFlight.findIndex(([id]) => id === ours);
+      const i = ctx.callsInFlight.findIndex((call) => call[0] === ours);
       if (i < 0) return ctx;
       const callsInFlight = [...ctx.callsInFlight];
       callsInFlight[i] = [platformCallId, callsInFlight[i]![1]] as const;
@@ -116,23 +177,35 @@ export function relationshipUpdates(policy: Policy) {
     },
     countMiss,
     /** M2: the miss that revokes. */
-    revokeAfterMisses: (c, e) => ({ ...countMiss(c, e), grantExpiresAt: null, revokedAt: e.at }),
+    revokeAfterMisses: (c, e) => {
+      const next = countMiss(c, e);
+      next.grantExpiresAt = null;
+      next.revokedAt = e.at;
+      return next;
+    },
     /** G2 + G3 + M3 + W1: a business call connected: it counts, request limits reset, misses reset, window opens. */
     recordCallConnected: (c, e) => {
-      const ctx = advance(c, e.at);
-      return {
-        ...ctx,
-        callsInFlight: withoutId(ctx.callsInFlight, callId(e)),
-        connectedCalls: [...ctx.connectedCalls, e.at],
-        limitsResetAt: e.at,
-        unanswered: 0,
-        lastUserContactAt: e.at,
-      };
+      const next = draft(c, e.at);
+      next.callsInFlight = withoutId(next.callsInFlight, callId(e));
+      next.connectedCalls = [...next.connectedCalls, e.at];
+      next.limitsResetAt = e.at;
+      next.unanswered = 0;
+      next.lastUserContactAt = e.at;
+      return next;
     },
     /** G3 + M3 + W1: a call from the user connected: request limits and misses reset, window opens. */
-    recordUserCallConnected: (c, e) => ({ ...advance(c, e.at), limitsResetAt: e.at, unanswered: 0, lastUserContactAt: e.at }),
+    recordUserCallConnected: (c, e) => {
+      const next = draft(c, e.at);
+      next.limitsResetAt = e.at;
+      next.unanswered = 0;
+      next.lastUserContactAt = e.at;
+      return next;
+    },
   } satisfies Record<string, Update>;
 }
+
+/** A context being built by an update, before anyone else sees it. */
+type Draft = { -readonly [K in keyof RelationshipContext]: RelationshipContext[K] };
 
 export type RelationshipUpdates = ReturnType<typeof relationshipUpdates>;
 export type UpdateName = keyof RelationshipUpdates;

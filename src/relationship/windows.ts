@@ -15,12 +15,33 @@ export function countedRequestTimes(ctx: RelationshipContext, windowMs: number, 
   return times;
 }
 
+/** R1/R2: how many requests count toward a window of `windowMs` at `at` (`countedRequestTimes(…).length`, without the array). */
+export function countRequests(ctx: RelationshipContext, windowMs: number, at: number): number {
+  const { requests, limitsResetAt } = ctx;
+  let count = 0;
+  for (let i = 0; i < requests.length; i++) {
+    const sentAt = requests[i]![1];
+    if ((limitsResetAt === null || sentAt > limitsResetAt) && at < sentAt + windowMs) count++;
+  }
+  return count;
+}
+
 /** G2: release times of the call slots in use at `at`: connected calls and calls in flight. */
 export function callSlotReleaseTimes(ctx: RelationshipContext, policy: Policy, at: number): number[] {
   const releases: number[] = [];
   for (const t of ctx.connectedCalls) if (at < t + policy.callWindowMs) releases.push(t + policy.callWindowMs);
   for (const [, t] of ctx.callsInFlight) if (at < t + policy.callWindowMs) releases.push(t + policy.callWindowMs);
   return releases;
+}
+
+/** G2: how many call slots are in use at `at` (`callSlotReleaseTimes(…).length`, without the array). */
+export function countCallSlots(ctx: RelationshipContext, policy: Policy, at: number): number {
+  const { connectedCalls, callsInFlight } = ctx;
+  const window = policy.callWindowMs;
+  let count = 0;
+  for (let i = 0; i < connectedCalls.length; i++) if (at < connectedCalls[i]! + window) count++;
+  for (let i = 0; i < callsInFlight.length; i++) if (at < callsInFlight[i]![1] + window) count++;
+  return count;
 }
 
 /**
@@ -44,14 +65,17 @@ export function permanentGrant(state: RelationshipState, ctx: RelationshipContex
 }
 
 /** R4: requests still awaiting an answer at `at`: sent after the last reply and not yet lapsed. */
-export function isOpenRequest(ctx: RelationshipContext, policy: Policy, [, sentAt]: Stamped, at: number): boolean {
+export function isOpenRequest(ctx: RelationshipContext, policy: Policy, request: Stamped, at: number): boolean {
+  const sentAt = request[1];
   return (ctx.answeredAt === null || sentAt > ctx.answeredAt) && at < sentAt + policy.requestAnswerableMs;
 }
 
 /** R4: when the last open request lapses (`undefined` when none is open at `at`). */
 export function openRequestsLapseAt(ctx: RelationshipContext, policy: Policy, at: number): number | undefined {
   let lapse: number | undefined;
-  for (const request of ctx.requests) {
+  const { requests } = ctx;
+  for (let i = 0; i < requests.length; i++) {
+    const request = requests[i]!;
     if (isOpenRequest(ctx, policy, request, at)) {
       const end = request[1] + policy.requestAnswerableMs;
       if (lapse === undefined || end > lapse) lapse = end;
@@ -88,17 +112,30 @@ export function stateAt(state: RelationshipState, ctx: RelationshipContext, poli
  * sweep finds relationships that are due without scanning them all.
  */
 export function nextChangeAt(state: RelationshipState, ctx: RelationshipContext, policy: Policy): number | undefined {
+  // Runs on every engine write (stores index it): plain loops, no closures or arrays.
+  const now = ctx.now;
   let next = nextStateChangeAt(state, ctx, policy);
-  const consider = (t: number) => {
-    if (t > ctx.now && (next === undefined || t < next)) next = t;
-  };
-  for (const [, sentAt] of ctx.requests) {
-    if (ctx.limitsResetAt !== null && sentAt <= ctx.limitsResetAt) continue;
-    consider(sentAt + policy.requestShortWindowMs);
-    consider(sentAt + policy.requestLongWindowMs);
+  let t: number;
+  const { requests, limitsResetAt, connectedCalls, callsInFlight, lastUserContactAt } = ctx;
+  for (let i = 0; i < requests.length; i++) {
+    const sentAt = requests[i]![1];
+    if (limitsResetAt !== null && sentAt <= limitsResetAt) continue;
+    t = sentAt + policy.requestShortWindowMs;
+    if (t > now && (next === undefined || t < next)) next = t;
+    t = sentAt + policy.requestLongWindowMs;
+    if (t > now && (next === undefined || t < next)) next = t;
   }
-  for (const t of ctx.connectedCalls) consider(t + policy.callWindowMs);
-  for (const [, t] of ctx.callsInFlight) consider(t + policy.callWindowMs);
-  if (ctx.lastUserContactAt !== null) consider(ctx.lastUserContactAt + policy.sessionWindowMs);
+  for (let i = 0; i < connectedCalls.length; i++) {
+    t = connectedCalls[i]! + policy.callWindowMs;
+    if (t > now && (next === undefined || t < next)) next = t;
+  }
+  for (let i = 0; i < callsInFlight.length; i++) {
+    t = callsInFlight[i]![1] + policy.callWindowMs;
+    if (t > now && (next === undefined || t < next)) next = t;
+  }
+  if (lastUserContactAt !== null) {
+    t = lastUserContactAt + policy.sessionWindowMs;
+    if (t > now && (next === undefined || t < next)) next = t;
+  }
   return next;
 }

@@ -7,8 +7,15 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry extends StoredRelationship {
-  readonly facts: Map<string, number> | undefined;
+  readonly facts: FactLog | undefined;
   readonly nextDueAt: number | undefined;
+}
+
+/** A relationship's recorded fact keys with their times, owned by the store and updated in place. */
+interface FactLog {
+  readonly times: Map<string, number>;
+  /** The earliest time in `times`: no key can expire before this plus the retention. */
+  oldestAt: number;
 }
 
 /**
@@ -34,10 +41,18 @@ export class MemoryStore implements RelationshipStore {
     if ((current?.version ?? 0) !== request.expectedVersion) return { ok: false, reason: 'conflict' };
     let facts = current?.facts;
     if (request.factKey !== undefined) {
-      if (facts?.has(request.factKey)) return { ok: false, reason: 'duplicate' };
-      facts = new Map(facts);
-      for (const [fact, at] of facts) if (at + this.#factRetentionMs <= request.at) facts.delete(fact);
-      facts.set(request.factKey, request.at);
+      if (facts?.times.has(request.factKey)) return { ok: false, reason: 'duplicate' };
+      facts ??= { times: new Map(), oldestAt: Infinity };
+      // Keys past their retention are forgotten; the scan only runs once the oldest key has expired.
+      if (facts.oldestAt + this.#factRetentionMs <= request.at) {
+        facts.oldestAt = Infinity;
+        for (const [fact, at] of facts.times) {
+          if (at + this.#factRetentionMs <= request.at) facts.times.delete(fact);
+          else if (at < facts.oldestAt) facts.oldestAt = at;
+        }
+      }
+      facts.times.set(request.factKey, request.at);
+      if (request.at < facts.oldestAt) facts.oldestAt = request.at;
     }
     const version = request.expectedVersion + 1;
     this.#entries.set(id, { snapshot: request.snapshot, version, facts, nextDueAt: request.nextDueAt });

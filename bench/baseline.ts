@@ -1,0 +1,355 @@
+/**
+ * The hand-written baseline: the per-relationship rules of docs/semantics.md as plain functions,
+ * written the way a careful engineer would write them without a statechart. It shares no runtime
+ * code with the engine (only type names), so the bench's agreement check compares two independent
+ * implementations before it compares their speed.
+ *
+ * Choices a competent hand-written version makes, and this one does:
+ * - the policy is bound once (`createBaseline(policy)`), durations rendered once;
+ * - sentinels instead of nulls: "never" is -Infinity, a permanent grant ends at +Infinity, so
+ *   every window test is one comparison;
+ * - immutable updates with one copy per event, arrays copied only when they change;
+ * - the view counts every limit in one pass each and formats times only when they are shown.
+ * It trusts its input (typed, normalised events), as an internal reducer would.
+ */
+import type { RelationshipEvent } from '../src/events/types.js';
+import type { Policy } from '../src/policy/policy.js';
+import type { RelationshipState } from '../src/relationship/context.js';
+import type { PermissionLimit, PermissionsView } from '../src/pure/view.js';
+
+/** A request or a call in flight: the id and when it was sent or placed. */
+export interface Use {
+  readonly id: string;
+  readonly at: number;
+}
+
+export interface BaselineRelationship {
+  readonly state: RelationshipState;
+  /** The time of the last event applied. */
+  readonly now: number;
+  readonly requests: readonly Use[];
+  /** G3: requests at or before this no longer count (-Infinity: never reset). */
+  readonly limitsResetAt: number;
+  /** R4: the user's last reply (-Infinity: never). */
+  readonly answeredAt: number;
+  readonly connectedCalls: readonly number[];
+  readonly callsInFlight: readonly Use[];
+  readonly unanswered: number;
+  /** G1: meaningful in granted/prompted only; +Infinity is permanent. */
+  readonly grantEndsAt: number;
+  /** W1: the user's last contact (-Infinity: never). */
+  readonly lastUserContactAt: number;
+  /** U2: the user had revoked before the current request (where a lapse returns to). */
+  readonly revokedBefore: boolean;
+}
+
+type Draft = { -readonly [K in keyof BaselineRelationship]: BaselineRelationship[K] };
+
+const NEVER = -Infinity;
+const PERMANENT = Infinity;
+
+export interface Baseline {
+  readonly policy: Policy;
+  create(at: number): BaselineRelationship;
+  /** The next relationship (the same object when nothing changed). Throws on a fact too late to apply. */
+  apply(relationship: BaselineRelationship, event: RelationshipEvent): BaselineRelationship;
+  permissions(relationship: BaselineRelationship, at: number): PermissionsView;
+}
+
+export function createBaseline(policy: Policy): Baseline {
+  const {
+    requestShortWindowMs: shortWindow,
+    requestLongWindowMs: longWindow,
+    requestsPerShortWindow: maxShort,
+    requestsPerLongWindow: maxLong,
+    requestAnswerableMs: answerable,
+    callWindowMs: callWindow,
+    connectedCallsPerWindow: maxCalls,
+    unansweredBeforePrompt: promptAfter,
+    unansweredBeforeRevoke: revokeAfter,
+    temporaryGrantMs: temporaryGrant,
+    lateEventToleranceMs: tolerance,
+    userCallGrantsPermission: callbackPermission,
+  } = policy;
+  const shortPeriod = duration(shortWindow);
+  const longPeriod = duration(longWindow);
+  const callPeriod = duration(callWindow);
+
+  const isGrant = (state: RelationshipState) => state === 'granted' || state === 'prompted';
+  const isOpen = (r: BaselineRelationship, request: Use, at: number) => request.at > r.answeredAt && at < request.at + answerable;
+  const anyOpen = (r: BaselineRelationship, at: number) => {
+    for (const request of r.requests) if (isOpen(r, request, at)) return true;
+    return false;
+  };
+  const requestsLeft = (r: BaselineRelationship, at: number) => {
+    let short = 0;
+    let long = 0;
+    for (const { at: sentAt } of r.requests) {
+      if (sentAt <= r.limitsResetAt) continue;
+      if (at < sentAt + shortWindow) short++;
+      if (at < sentAt + longWindow) long++;
+    }
+    return short < maxShort && long < maxLong;
+  };
+  const slotsInUse = (r: BaselineRelationship, at: number) => {
+    let used = 0;
+    for (const t of r.connectedCalls) if (at < t + callWindow) used++;
+    for (const call of r.callsInFlight) if (at < call.at + callWindow) used++;
+    return used;
+  };
+
+  /** What no rule can count any more is dropped, so a relationship stays small. */
+  const prunedRequests = (r: BaselineRelationship, at: number) => {
+    const keep = (q: Use) => (q.at > r.limitsResetAt && at < q.at + longWindow) || isOpen(r, q, at);
+    return r.requests.every(keep) ? r.requests : r.requests.filter(keep);
+  };
+  const prunedCalls = (calls: readonly Use[], at: number) => (calls.every((c) => at < c.at + callWindow) ? calls : calls.filter((c) => at < c.at + callWindow));
+  const prunedTimes = (times: readonly number[], at: number) => (times.every((t) => at < t + callWindow) ? times : times.filter((t) => at < t + callWindow));
+
+  /** A copy moved to `at`, for the event's handler to change before it is returned. */
+  const draft = (r: BaselineRelationship, at: number): Draft => ({
+    state: r.state,
+    now: at,
+    requests: prunedRequests(r, at),
+    limitsResetAt: r.limitsResetAt,
+    answeredAt: r.answeredAt,
+    connectedCalls: prunedTimes(r.connectedCalls, at),
+    callsInFlight: prunedCalls(r.callsInFlight, at),
+    unanswered: r.unanswered,
+    grantEndsAt: r.grantEndsAt,
+    lastUserContactAt: r.lastUserContactAt,
+    revokedBefore: r.revokedBefore,
+  });
+  const unchanged = (r: BaselineRelationship, d: Draft) =>
+    d.now === r.now && d.requests === r.requests && d.connectedCalls === r.connectedCalls && d.callsInFlight === r.callsInFlight;
+  const withoutCall = (calls: readonly Use[], id: string) => {
+    const i = calls.findIndex((c) => c.id === id);
+    return i < 0 ? calls : calls.filter((_, j) => j !== i);
+  };
+  const endGrant = (d: Draft, state: RelationshipState) => {
+    d.state = state;
+    d.grantEndsAt = NEVER;
+  };
+
+  /** Time alone: a temporary grant ends (G1), the last open request lapses (R4). */
+  const tick = (r: BaselineRelationship, at: number): BaselineRelationship => {
+    const d = draft(r, at);
+    if (isGrant(r.state) && at >= r.grantEndsAt) {
+      endGrant(d, 'noPermission');
+      d.unanswered = 0;
+    } else if (r.state === 'requested' && !anyOpen(r, at)) d.state = r.revokedBefore ? 'revoked' : 'noPermission';
+    else if (unchanged(r, d)) return r;
+    return d;
+  };
+  const clockChangesState = (r: BaselineRelationship, at: number) =>
+    (isGrant(r.state) && at >= r.grantEndsAt) || (r.state === 'requested' && !anyOpen(r, at));
+
+  function apply(relationship: BaselineRelationship, event: RelationshipEvent): BaselineRelationship {
+    let at = event.at;
+    if (at < relationship.now) {
+      if (relationship.now - at > tolerance) throw new RangeError(`${event.type} is ${relationship.now - at} ms late; the tolerance is ${tolerance} ms`);
+      at = relationship.now;
+    }
+    if (event.type === 'CLOCK') return tick(relationship, at);
+    const r = clockChangesState(relationship, at) ? tick(relationship, at) : relationship;
+    const { state } = r;
+    switch (event.type) {
+      case 'USER_MESSAGE': {
+        const d = draft(r, at);
+        d.lastUserContactAt = at;
+        return d;
+      }
+      case 'USER_CALL_RECEIVED': {
+        const d = draft(r, at);
+        d.lastUserContactAt = at;
+        if (callbackPermission && !isGrant(state)) {
+          d.state = 'granted';
+          d.grantEndsAt = at + temporaryGrant;
+          d.unanswered = 0;
+          d.revokedBefore = false;
+        }
+        return d;
+      }
+      case 'USER_CALL_CONNECTED': {
+        const d = draft(r, at);
+        d.limitsResetAt = at;
+        d.unanswered = 0;
+        d.lastUserContactAt = at;
+        if (state === 'prompted') d.state = 'granted';
+        return d;
+      }
+      case 'PERMISSION_ACCEPTED': {
+        const d = draft(r, at);
+        d.state = 'granted';
+        d.grantEndsAt = event.expiresAt ?? PERMANENT;
+        d.unanswered = 0;
+        d.revokedBefore = false;
+        if (event.source === 'user') d.answeredAt = at;
+        return d;
+      }
+      case 'PERMISSION_REJECTED': {
+        const d = draft(r, at);
+        if (state === 'requested') {
+          d.state = 'noPermission';
+          d.answeredAt = at;
+          d.revokedBefore = false;
+          return d;
+        }
+        if (event.source === 'user') d.answeredAt = at;
+        else if (!isGrant(state)) return unchanged(r, d) ? r : d;
+        if (isGrant(state)) {
+          endGrant(d, 'revoked');
+          d.revokedBefore = true;
+        }
+        return d;
+      }
+      case 'PERMISSION_REVOKED': {
+        const d = draft(r, at);
+        endGrant(d, 'revoked');
+        d.revokedBefore = true;
+        return d;
+      }
+      case 'REQUEST_SENT': {
+        if (isGrant(state) && r.grantEndsAt === PERMANENT) return r; // R5
+        if (!requestsLeft(r, at)) return r; // R1, R2
+        const d = draft(r, at);
+        d.requests = [...d.requests, { id: event.requestId, at }];
+        if (state === 'noPermission' || state === 'revoked') d.state = 'requested';
+        return d;
+      }
+      case 'REQUEST_FAILED': {
+        let lapsesTo: RelationshipState | undefined;
+        if (state === 'requested') {
+          const failed = r.requests.find((q) => q.id === event.requestId);
+          if (failed && isOpen(r, failed, at) && !r.requests.some((q) => q.id !== event.requestId && isOpen(r, q, at)))
+            lapsesTo = r.revokedBefore ? 'revoked' : 'noPermission';
+        }
+        const d = draft(r, at);
+        d.requests = withoutCall(d.requests, event.requestId);
+        if (lapsesTo) d.state = lapsesTo;
+        return d;
+      }
+      case 'CALL_STARTED': {
+        if (!isGrant(state) || at >= r.grantEndsAt) return r; // G4, G1
+        if (r.callsInFlight.some((c) => c.id === event.callId) || slotsInUse(r, at) >= maxCalls) return r; // G2
+        const d = draft(r, at);
+        d.callsInFlight = [...d.callsInFlight, { id: event.callId, at }];
+        return d;
+      }
+      case 'CALL_ID_ASSIGNED': {
+        const d = draft(r, at);
+        const i = d.callsInFlight.findIndex((c) => c.id === event.callId);
+        if (i < 0) return unchanged(r, d) ? r : d;
+        const calls = [...d.callsInFlight];
+        calls[i] = { id: event.platformCallId, at: calls[i]!.at };
+        d.callsInFlight = calls;
+        return d;
+      }
+      case 'CALL_CONNECTED': {
+        const d = draft(r, at);
+        d.callsInFlight = withoutCall(d.callsInFlight, event.callId);
+        d.connectedCalls = [...d.connectedCalls, at];
+        d.limitsResetAt = at;
+        d.unanswered = 0;
+        d.lastUserContactAt = at;
+        if (state === 'prompted') d.state = 'granted';
+        return d;
+      }
+      case 'CALL_UNANSWERED': {
+        const d = draft(r, at);
+        d.callsInFlight = withoutCall(d.callsInFlight, event.callId);
+        if (!isGrant(state)) return unchanged(r, d) ? r : d; // nothing to count against
+        d.unanswered = r.unanswered + 1;
+        if (d.unanswered >= revokeAfter) {
+          endGrant(d, 'revoked'); // M2
+          d.revokedBefore = true;
+        } else if (d.unanswered >= promptAfter) d.state = 'prompted'; // M1
+        return d;
+      }
+      case 'CALL_FAILED': {
+        const d = draft(r, at);
+        d.callsInFlight = withoutCall(d.callsInFlight, event.callId); // M4: no count, no reset
+        return unchanged(r, d) ? r : d;
+      }
+    }
+  }
+
+  function permissions(r: BaselineRelationship, at: number): PermissionsView {
+    let short = 0;
+    let long = 0;
+    let oldestShort = PERMANENT;
+    let oldestLong = PERMANENT;
+    for (const { at: sentAt } of r.requests) {
+      if (sentAt <= r.limitsResetAt) continue;
+      if (at < sentAt + shortWindow) {
+        short++;
+        if (sentAt < oldestShort) oldestShort = sentAt;
+      }
+      if (at < sentAt + longWindow) {
+        long++;
+        if (sentAt < oldestLong) oldestLong = sentAt;
+      }
+    }
+    let calls = 0;
+    let oldestCall = PERMANENT;
+    for (const t of r.connectedCalls) {
+      if (at < t + callWindow) {
+        calls++;
+        if (t < oldestCall) oldestCall = t;
+      }
+    }
+    for (const { at: t } of r.callsInFlight) {
+      if (at < t + callWindow) {
+        calls++;
+        if (t < oldestCall) oldestCall = t;
+      }
+    }
+    const grant = isGrant(r.state);
+    const live = grant && at < r.grantEndsAt;
+    const actions = [
+      {
+        name: 'SEND_CALL_PERMISSION_REQUEST',
+        canPerformAction: !(grant && r.grantEndsAt === PERMANENT) && short < maxShort && long < maxLong,
+        limits: [limit(shortPeriod, maxShort, short, oldestShort + shortWindow), limit(longPeriod, maxLong, long, oldestLong + longWindow)],
+      },
+      { name: 'START_CALL', canPerformAction: live && calls < maxCalls, limits: [limit(callPeriod, maxCalls, calls, oldestCall + callWindow)] },
+    ] as const;
+    if (!live) return { status: 'NO_PERMISSION', actions };
+    if (r.grantEndsAt === PERMANENT) return { status: 'PERMANENT', actions };
+    return { status: 'TEMPORARY', expirationTime: new Date(r.grantEndsAt).toISOString(), actions };
+  }
+
+  return {
+    policy,
+    create: (at) => ({
+      state: 'noPermission',
+      now: at,
+      requests: [],
+      limitsResetAt: NEVER,
+      answeredAt: NEVER,
+      connectedCalls: [],
+      callsInFlight: [],
+      unanswered: 0,
+      grantEndsAt: NEVER,
+      lastUserContactAt: NEVER,
+      revokedBefore: false,
+    }),
+    apply,
+    permissions,
+  };
+}
+
+function limit(timePeriod: string, maxAllowed: number, currentUsage: number, freesAt: number): PermissionLimit {
+  return currentUsage < maxAllowed
+    ? { timePeriod, maxAllowed, currentUsage }
+    : { timePeriod, maxAllowed, currentUsage, limitExpirationTime: new Date(freesAt).toISOString() };
+}
+
+/** A window as Infobip writes it: whole days beyond a day (`P7D`), else hours (`PT24H`). */
+function duration(ms: number): string {
+  const day = 86_400_000;
+  if (ms > day && ms % day === 0) return `P${ms / day}D`;
+  if (ms % 3_600_000 === 0) return `PT${ms / 3_600_000}H`;
+  if (ms % 60_000 === 0) return `PT${ms / 60_000}M`;
+  return `PT${ms / 1000}S`;
+}

@@ -1,0 +1,189 @@
+/**
+ * `npm run bench`: the engine against the hand-written baseline, on one deterministic workload,
+ * in one process. First it checks that both mean the same thing on that workload; then it times
+ * them (interleaved samples, medians) and prints a markdown table with the ratio measured in the
+ * same run, the snapshot sizes, and the goals. `--quick` (CI) runs a small workload in seconds.
+ */
+import {
+  applyEvent,
+  createCallPermissionEngine,
+  createRelationship,
+  getPermissions,
+  MemoryStore,
+  POLICY_PRESETS,
+  type RelationshipEvent,
+  type RelationshipSnapshot,
+} from '../src/index.js';
+import { checkAgreement } from './agreement.js';
+import { createBaseline, type BaselineRelationship } from './baseline.js';
+import { createBaselineService } from './baseline-service.js';
+import { measurePair, sink, type MeasureOptions, type Pair, type Pass } from './measure.js';
+import { boundedWorstCase, resetWorstCase, workloadSizes } from './snapshot-size.js';
+import { createWorkload } from './workload.js';
+
+const quick = process.argv.includes('--quick');
+const policy = POLICY_PRESETS.infobip;
+const options: MeasureOptions = quick ? { samples: 3, minSampleMs: 40, warmupMs: 40 } : { samples: 5, minSampleMs: 400, warmupMs: 300 };
+const GOALS = { viewsPerSecond: 1_000_000, recordSlowdown: 5, snapshotBytes: 300 };
+
+const started = performance.now();
+const workload = createWorkload(policy, quick ? 120 : 2000);
+const baseline = createBaseline(policy);
+console.log(`# whatsapp-call-permissions bench${quick ? ' (--quick)' : ''}\n`);
+console.log(
+  `Node ${process.version}, policy ${policy.name}; workload: ${workload.timelines.length} relationships, ${workload.eventCount} facts ` +
+    `(${describeMix(workload.timelines.flatMap((t) => t.events))}).\n`,
+);
+
+// 1. Agreement, before anything is timed.
+const agreement = await checkAgreement(workload, policy);
+if (agreement.mismatches.length) {
+  console.log(`Agreement check FAILED: the engine and the baseline disagree on this workload:\n${agreement.mismatches.join('\n')}`);
+  process.exit(1);
+}
+console.log(
+  `Agreement check: OK. ${agreement.facts} facts through xstate transition(), the compiled interpreter and the baseline reducer ` +
+    `(same state after every fact, identical xstate/compiled snapshots), ${agreement.engineFacts} through engine.record in arrival order, ` +
+    `${agreement.viewProbes} permissions views compared as JSON: all equal.\n`,
+);
+
+// 2. Throughput.
+type Row = { name: string; unit: string; contenderName: string; baselineName: string; pair: Pair };
+const rows: Row[] = [];
+const compare = async (name: string, unit: string, contenderName: string, contender: Pass, baselineName: string, base: Pass) => {
+  rows.push({ name, unit, contenderName, baselineName, pair: await measurePair(contender, base, options) });
+};
+
+/** A pass replays the next `chunk` relationships from scratch (create + every fact), round robin. */
+function replayPass(chunk: number, replay: (events: readonly RelationshipEvent[]) => void): Pass {
+  let next = 0;
+  return () => {
+    let facts = 0;
+    for (let i = 0; i < chunk; i++) {
+      const { events } = workload.timelines[next]!;
+      next = (next + 1) % workload.timelines.length;
+      replay(events);
+      facts += events.length;
+    }
+    return facts;
+  };
+}
+const replayBaseline = replayPass(20, (events) => {
+  let r = baseline.create(events[0]!.at);
+  for (const event of events) r = baseline.apply(r, event);
+  sink.value += r.unanswered;
+});
+for (const interpreter of ['xstate', 'compiled'] as const) {
+  const replay = replayPass(interpreter === 'xstate' ? 2 : 20, (events) => {
+    let s = createRelationship({ at: events[0]!.at, policy });
+    for (const event of events) s = applyEvent(s, event, { interpreter });
+    sink.value += s.context.unanswered;
+  });
+  await compare(`pure applyEvent, ${interpreter === 'xstate' ? "XState's transition()" : 'compiled interpreter'}`, 'facts/s', `applyEvent({interpreter:'${interpreter}'})`, replay, 'baseline reducer', replayBaseline);
+}
+
+const keys = workload.stream.map(({ timeline }) => workload.timelines[timeline]!);
+/** Webhook facts carry an idempotency key; the engine's own commands and clock ticks do not. */
+const factKeys = workload.stream.map(({ event }) => {
+  const e = event as RelationshipEvent & { callId?: string; requestId?: string };
+  return ['REQUEST_SENT', 'REQUEST_FAILED', 'CALL_STARTED', 'CALL_ID_ASSIGNED', 'CLOCK'].includes(e.type) ? undefined : `${e.type}:${e.callId ?? e.requestId ?? e.at}`;
+});
+const enginePass = (withFactKeys: boolean): Pass => async () => {
+  const engine = createCallPermissionEngine({ store: new MemoryStore(), policy });
+  for (let i = 0; i < workload.stream.length; i++) {
+    const { sender, user } = keys[i]!;
+    const factKey = withFactKeys ? factKeys[i] : undefined;
+    const result = await engine.record(sender, user, workload.stream[i]!.event, factKey === undefined ? undefined : { factKey });
+    if (result.changed) sink.value++;
+  }
+  return workload.stream.length;
+};
+const servicePass = (mode: 'async' | 'sync', withFactKeys: boolean): Pass =>
+  mode === 'async'
+    ? async () => {
+        const service = createBaselineService(baseline);
+        for (let i = 0; i < workload.stream.length; i++) {
+          const { sender, user } = keys[i]!;
+          if ((await service.recordAsync(sender, user, workload.stream[i]!.event, withFactKeys ? factKeys[i] : undefined)).changed) sink.value++;
+        }
+        return workload.stream.length;
+      }
+    : () => {
+        const service = createBaselineService(baseline);
+        for (let i = 0; i < workload.stream.length; i++) {
+          const { sender, user } = keys[i]!;
+          if (service.record(sender, user, workload.stream[i]!.event, withFactKeys ? factKeys[i] : undefined).changed) sink.value++;
+        }
+        return workload.stream.length;
+      };
+await compare('engine.record, MemoryStore', 'facts/s', 'engine.record', enginePass(false), 'baseline + Map, async fn', servicePass('async', false));
+await compare('engine.record, MemoryStore', 'facts/s', 'engine.record', enginePass(false), 'baseline + Map, sync fn', servicePass('sync', false));
+await compare('engine.record with fact keys', 'facts/s', 'engine.record({factKey})', enginePass(true), 'baseline + Map + keys, async', servicePass('async', true));
+
+// Views: the state after every fact, asked a minute later (what a host does before acting).
+const snapshots: { snapshot: RelationshipSnapshot; at: number }[] = [];
+const relationships: { relationship: BaselineRelationship; at: number }[] = [];
+for (const { events } of workload.timelines) {
+  let s = createRelationship({ at: events[0]!.at, policy });
+  let r = baseline.create(events[0]!.at);
+  for (const event of events) {
+    s = applyEvent(s, event, { interpreter: 'compiled' });
+    r = baseline.apply(r, event);
+    snapshots.push({ snapshot: s, at: s.context.now + 60_000 });
+    relationships.push({ relationship: r, at: s.context.now + 60_000 });
+  }
+}
+await compare(
+  'getPermissions',
+  'views/s',
+  'getPermissions',
+  () => {
+    for (const { snapshot, at } of snapshots) sink.value += getPermissions(snapshot, at).actions[1].limits[0]!.currentUsage;
+    return snapshots.length;
+  },
+  'baseline view',
+  () => {
+    for (const { relationship, at } of relationships) sink.value += baseline.permissions(relationship, at).actions[1].limits[0]!.currentUsage;
+    return relationships.length;
+  },
+);
+
+// 3. Snapshot size.
+const sizes = workloadSizes(workload, policy);
+const bounded = boundedWorstCase(policy);
+const growing = resetWorstCase(policy);
+
+// 4. Report.
+const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0));
+console.log(`Throughput (median of ${options.samples} interleaved samples of ≥ ${options.minSampleMs} ms each):\n`);
+console.log('| measurement | engine | ops/s | baseline | ops/s | engine ÷ baseline | slowdown |');
+console.log('| --- | --- | ---: | --- | ---: | ---: | ---: |');
+for (const { name, unit, contenderName, baselineName, pair } of rows) {
+  console.log(
+    `| ${name} | ${contenderName} | ${fmt(pair.contender)} ${unit} | ${baselineName} | ${fmt(pair.baseline)} ${unit} | ${(pair.contender / pair.baseline).toFixed(3)} | ${(pair.baseline / pair.contender).toFixed(1)}× |`,
+  );
+}
+console.log(`\nSnapshot size (serializeSnapshot, bytes):\n`);
+console.log('| snapshots | typical (median) | p99 | max |');
+console.log('| --- | ---: | ---: | ---: |');
+console.log(`| every state of the workload (${sizes.snapshots}) | ${sizes.median} | ${sizes.p99} | ${sizes.max} |`);
+console.log(`| worst case, infobip, within R1/R2: every field, 2 requests, 5 calls in flight with Infobip UUIDs | | | ${bounded.bytes} |`);
+console.log(`| worst case, infobip, a request after every connected call (G3) for 7 days, none answered | | | ${growing.bytes} |`);
+console.log(`\nLargest bounded worst case: \`${bounded.json}\`\n`);
+
+const view = rows.find((r) => r.name === 'getPermissions')!.pair.contender;
+const record = rows.find((r) => r.baselineName === 'baseline + Map, async fn')!.pair;
+const slowdown = record.baseline / record.contender;
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+console.log('Goals:\n');
+console.log(`- pure getPermissions ≥ ${fmt(GOALS.viewsPerSecond)}/s: ${fmt(view)}/s, ${verdict(view >= GOALS.viewsPerSecond)}`);
+console.log(`- engine.record (MemoryStore) within ${GOALS.recordSlowdown}× of the baseline + Map (async): ${slowdown.toFixed(1)}×, ${verdict(slowdown <= GOALS.recordSlowdown)}`);
+console.log(`- snapshot ≤ ${GOALS.snapshotBytes} bytes: typical ${sizes.median}, p99 ${sizes.p99}, ${verdict(sizes.p99 <= GOALS.snapshotBytes)} (worst cases above exceed it)`);
+if (quick) console.log('\n(--quick: small workload and short samples; the numbers are for catching rot, not for quoting)');
+console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s; sink ${sink.value % 10})`);
+
+function describeMix(events: readonly RelationshipEvent[]): string {
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${((100 * n) / events.length).toFixed(0)}%`).join(', ');
+}

@@ -1,0 +1,52 @@
+/**
+ * whatsapp-call-permissions/infobip: the engine talking to Infobip. Built on the platform `fetch`,
+ * `Request` and `Response` only, so it runs on Node, Bun, Deno and workers.
+ *
+ * - {@link createInfobipIntegration}: engine + effects + webhook handler + reconciliation, wired.
+ * - {@link createInfobipEffects} / {@link createInfobipClient}: the HTTP side on its own.
+ * - {@link createWebhookHandler}, {@link parseInboundMessages}, {@link parseCallEvent}: the webhook side.
+ * - {@link reconcile}: fold Infobip's view of a relationship into the local state.
+ *
+ * @packageDocumentation
+ */
+export { createInfobipClient, type InfobipCallReceipt, type InfobipClient, type InfobipMessageStatus, type InfobipSendReceipt, type PlaceCallInput, type SendPermissionRequestInput, type SendTemplateInput } from './client.js';
+export { resolveInfobipConfig, type InfobipBackoff, type InfobipConfig, type InfobipTemplateConfig, type ResolvedInfobipConfig } from './config.js';
+export { MemoryCorrelationDirectory, type CallDirection, type Correlation, type CorrelationDirectory } from './correlations.js';
+export { createInfobipEffects, type InfobipEffects, type InfobipEffectsOptions } from './effects.js';
+export { InfobipConfigError, InfobipError, InfobipWebhookError, type InfobipErrorDetails, type InfobipFailure, type InfobipViolation, type WebhookFailure } from './errors.js';
+export { errorFromBody, parseRetryAfter } from './http.js';
+export { createInfobipIntegration, type InfobipIntegration, type InfobipIntegrationOptions, type PlatformRefusedResult } from './integration.js';
+export { toNodeListener, type NodeLikeRequest, type NodeLikeResponse, type NodeListenerOptions } from './nodeListener.js';
+export { parsePermissionsView } from './permissionsView.js';
+export { findPlatformCode, PLATFORM_ERROR_RULES, rulesForPlatformCode, type PlatformCodeCarrier, type RuleId } from './platformCodes.js';
+export { reconcile, type ReconcileDifference, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
+export { constantTimeEqual, createAuthCheck, type WebhookAuth } from './webhooks/auth.js';
+export {
+  attributeCallEvent,
+  callEventFacts,
+  HANDLED_CALL_EVENT_TYPES,
+  parseCallEvent,
+  UNANSWERED_ERROR_NAMES,
+  type AttributedCall,
+  type CallEventOptions,
+  type CallOutcome,
+  type HandledCallEventType,
+  type ParsedCallEvent,
+} from './webhooks/callEvents.js';
+export {
+  createWebhookHandler,
+  type RecordedFact,
+  type WebhookDisagreement,
+  type WebhookHandler,
+  type WebhookHandlerOptions,
+  type WebhookReport,
+} from './webhooks/handler.js';
+export {
+  DEFAULT_USER_MESSAGE_TYPES,
+  parseInboundMessages,
+  type DeliveryReport,
+  type InboundMessageOptions,
+  type ParsedInboundMessages,
+  type ReplyLinkField,
+} from './webhooks/inboundMessages.js';
+export type { IgnoredReason, IgnoredWebhookItem, PlatformRefusal, WebhookFact } from './webhooks/types.js';

@@ -1,0 +1,113 @@
+import {
+  createCallPermissionEngine,
+  type CallPermissionEngine,
+  type CallPermissionEngineOptions,
+  type RequestPermissionResult,
+  type StartCallResult,
+} from '../engine/engine.js';
+import { EffectFailedError } from '../errors.js';
+import type { PermissionsView } from '../pure/view.js';
+import type { InfobipClient } from './client.js';
+import type { InfobipConfig } from './config.js';
+import { MemoryCorrelationDirectory, type CorrelationDirectory } from './correlations.js';
+import { createInfobipEffects, type InfobipEffects } from './effects.js';
+import { InfobipError } from './errors.js';
+import type { RuleId } from './platformCodes.js';
+import { reconcile, type ReconcileResult } from './reconcile.js';
+import { createWebhookHandler, type WebhookHandler, type WebhookHandlerOptions } from './webhooks/handler.js';
+
+export interface InfobipIntegrationOptions {
+  readonly infobip: InfobipConfig;
+  /** Store, policy, clock…: everything but the effects, which are Infobip's. */
+  readonly engine?: Omit<CallPermissionEngineOptions, 'effects'>;
+  readonly webhook: Omit<WebhookHandlerOptions, 'engine' | 'correlations' | 'reconcileWith' | 'clock'> & {
+    /** Reconcile a relationship named in a platform refusal found in a webhook. Default true. */
+    readonly reconcileOnRefusal?: boolean;
+  };
+  /** Shared by the effects and the webhook handler. Default: in memory. */
+  readonly correlations?: CorrelationDirectory;
+}
+
+/**
+ * Infobip refused a send or call with a code of RULES.md's table: the local state had allowed it.
+ * The reservation was released (a 4xx: Infobip did not act), the relationship was reconciled with
+ * Infobip's view, and this says so.
+ */
+export interface PlatformRefusedResult {
+  readonly outcome: 'refused-by-platform';
+  readonly platformCode: number;
+  readonly rules: readonly RuleId[];
+  readonly error: InfobipError;
+  readonly reconciliation?: ReconcileResult;
+  readonly reconcileError?: string;
+}
+
+export interface InfobipIntegration {
+  readonly engine: CallPermissionEngine;
+  readonly client: InfobipClient;
+  readonly effects: InfobipEffects;
+  readonly correlations: CorrelationDirectory;
+  /** The webhook endpoint for inbound messages and call events (Request → Response). */
+  readonly handleWebhook: WebhookHandler;
+  /** `engine.requestPermission`, with a platform refusal reconciled and reported instead of thrown. */
+  requestPermission(sender: string, user: string): Promise<RequestPermissionResult | PlatformRefusedResult>;
+  /** `engine.startCall`, with a platform refusal reconciled and reported instead of thrown. */
+  startCall(sender: string, user: string): Promise<StartCallResult | PlatformRefusedResult>;
+  /** Folds Infobip's view of the relationship into the local state (remote wins) and lists the differences. */
+  reconcile(sender: string, user: string): Promise<ReconcileResult>;
+  /** Infobip's own view (`GET …/permissions`), without touching the local state. */
+  remotePermissions(sender: string, user: string): Promise<PermissionsView>;
+}
+
+/** The engine, its Infobip effects, the webhook handler and reconciliation, wired to one another. */
+export function createInfobipIntegration(options: InfobipIntegrationOptions): InfobipIntegration {
+  const correlations = options.correlations ?? new MemoryCorrelationDirectory();
+  const effects = createInfobipEffects(options.infobip, { correlations });
+  const client = effects.client;
+  const engine = createCallPermissionEngine({ ...options.engine, effects });
+  const clock = options.engine?.clock ?? Date.now;
+  const { reconcileOnRefusal, ...webhook } = options.webhook;
+  const handleWebhook = createWebhookHandler({
+    ...webhook,
+    engine,
+    correlations,
+    clock,
+    ...(reconcileOnRefusal === false ? {} : { reconcileWith: client }),
+  });
+
+  /** After the engine released the reservation: fold Infobip's view in, and report instead of throwing. */
+  async function refused(sender: string, user: string, error: unknown): Promise<PlatformRefusedResult> {
+    const cause = error instanceof EffectFailedError ? error.cause : undefined;
+    if (!(cause instanceof InfobipError) || cause.platformCode === undefined || !cause.rules) throw error;
+    const base = { outcome: 'refused-by-platform' as const, platformCode: cause.platformCode, rules: cause.rules, error: cause };
+    try {
+      return { ...base, reconciliation: await reconcile(engine, client, sender, user, { clock }) };
+    } catch (reconcileError) {
+      return { ...base, reconcileError: reconcileError instanceof Error ? reconcileError.message : String(reconcileError) };
+    }
+  }
+
+  return {
+    engine,
+    client,
+    effects,
+    correlations,
+    handleWebhook,
+    async requestPermission(sender, user) {
+      try {
+        return await engine.requestPermission(sender, user);
+      } catch (error) {
+        return refused(sender, user, error);
+      }
+    },
+    async startCall(sender, user) {
+      try {
+        return await engine.startCall(sender, user);
+      } catch (error) {
+        return refused(sender, user, error);
+      }
+    },
+    reconcile: (sender, user) => reconcile(engine, client, sender, user, { clock }),
+    remotePermissions: (sender, user) => client.getPermissions(sender, user),
+  };
+}

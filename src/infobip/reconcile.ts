@@ -1,0 +1,162 @@
+import type { CallPermissionEngine } from '../engine/engine.js';
+import type { RelationshipEventInput, RelationshipEventType } from '../events/types.js';
+import { normalisePhoneNumber } from '../phone.js';
+import type { PermissionActionName, PermissionLimit, PermissionStatus, PermissionsView } from '../pure/view.js';
+import type { InfobipClient } from './client.js';
+
+/** One way the local state differed from Infobip's view, and whether it was folded in. */
+export type ReconcileDifference =
+  | {
+      readonly kind: 'status';
+      readonly local: PermissionStatus;
+      readonly remote: PermissionStatus;
+      readonly localExpirationTime?: string;
+      readonly remoteExpirationTime?: string;
+      readonly folded: true;
+      readonly event: 'PERMISSION_ACCEPTED' | 'PERMISSION_REVOKED';
+    }
+  | {
+      readonly kind: 'usage';
+      readonly action: PermissionActionName;
+      readonly timePeriod: string;
+      readonly local: number;
+      readonly remote: number;
+      /** Raised by this many reservations (`REQUEST_SENT` / `CALL_STARTED` with `reconciled-` ids). */
+      readonly folded: boolean;
+      readonly note: string;
+    }
+  | {
+      /** The platform allows a different number than the policy: change the policy, this is not folded. */
+      readonly kind: 'maxAllowed';
+      readonly action: PermissionActionName;
+      readonly timePeriod: string;
+      readonly local: number;
+      readonly remote: number;
+      readonly folded: false;
+    }
+  | {
+      /** Still different after folding (a policy difference, or a count that cannot be lowered). */
+      readonly kind: 'canPerformAction';
+      readonly action: PermissionActionName;
+      readonly local: boolean;
+      readonly remote: boolean;
+      readonly folded: false;
+    };
+
+export interface ReconcileResult {
+  readonly sender: string;
+  readonly user: string;
+  readonly at: number;
+  readonly remote: PermissionsView;
+  readonly before: PermissionsView;
+  readonly after: PermissionsView;
+  readonly differences: readonly ReconcileDifference[];
+  /** The facts recorded to fold the remote view in, in order. */
+  readonly recorded: readonly RelationshipEventType[];
+}
+
+export interface ReconcileOptions {
+  /** The time of the reconciliation. Default `Date.now` (pass the engine's clock). */
+  readonly clock?: () => number;
+  /** Expiry times closer than this are the same grant. Default 60 s. */
+  readonly expiryToleranceMs?: number;
+}
+
+/**
+ * Reads Infobip's view of a relationship and folds it into the local state with recordable facts;
+ * the remote view wins:
+ * - status: PERMANENT/TEMPORARY that the local state lacks (or with another expiry) → an accept
+ *   (source `automatic`; like any accept it clears the missed-call count); NO_PERMISSION while a local
+ *   grant is live → a revoke;
+ * - usage: where Infobip counts more requests or calls than the local state, reservations are added
+ *   until the counts agree (requests as `REQUEST_SENT`, calls as `CALL_STARTED` holding a slot for the
+ *   call window; both conservative: they free no earlier than the real ones).
+ * A count Infobip has lower is reported, not folded: no recordable fact lowers a count, and a send in
+ * flight may not have reached Infobip's count yet. Every difference is in the result.
+ */
+export async function reconcile(engine: CallPermissionEngine, client: InfobipClient, senderInput: string, userInput: string, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+  const sender = normalisePhoneNumber(senderInput, 'sender');
+  const user = normalisePhoneNumber(userInput, 'user');
+  const remote = await client.getPermissions(sender, user);
+  const snapshot = await engine.snapshot(sender, user);
+  const at = Math.max((options.clock ?? Date.now)(), snapshot?.context.now ?? -Infinity);
+  const tolerance = options.expiryToleranceMs ?? 60_000;
+  const before = await engine.permissions(sender, user, at);
+  const differences: ReconcileDifference[] = [];
+  const recorded: RelationshipEventType[] = [];
+  const record = async (event: RelationshipEventInput) => {
+    const result = await engine.record(sender, user, event);
+    if (result.changed) recorded.push(event.type);
+    return result.changed;
+  };
+
+  // Status first: a grant decides whether requests and calls can be counted at all.
+  const remoteExpiry = remote.status === 'TEMPORARY' ? Date.parse(remote.expirationTime!) : undefined;
+  const remoteStatus: PermissionStatus = remoteExpiry !== undefined && remoteExpiry <= at ? 'NO_PERMISSION' : remote.status;
+  const localExpiry = before.status === 'TEMPORARY' ? Date.parse(before.expirationTime!) : undefined;
+  let statusEvent: RelationshipEventInput | undefined;
+  if (remoteStatus === 'PERMANENT' && before.status !== 'PERMANENT') statusEvent = { type: 'PERMISSION_ACCEPTED', at, permanent: true, source: 'automatic' };
+  else if (remoteStatus === 'TEMPORARY' && (before.status !== 'TEMPORARY' || Math.abs(localExpiry! - remoteExpiry!) > tolerance))
+    statusEvent = { type: 'PERMISSION_ACCEPTED', at, expiresAt: remoteExpiry!, source: 'automatic' };
+  else if (remoteStatus === 'NO_PERMISSION' && before.status !== 'NO_PERMISSION') statusEvent = { type: 'PERMISSION_REVOKED', at };
+  if (statusEvent) {
+    await record(statusEvent);
+    differences.push({
+      kind: 'status',
+      local: before.status,
+      remote: remote.status,
+      ...(before.expirationTime ? { localExpirationTime: before.expirationTime } : {}),
+      ...(remote.expirationTime ? { remoteExpirationTime: remote.expirationTime } : {}),
+      folded: true,
+      event: statusEvent.type as 'PERMISSION_ACCEPTED' | 'PERMISSION_REVOKED',
+    });
+  }
+
+  // Then the counts, against the state after the status fold.
+  const middle = await engine.permissions(sender, user, at);
+  for (const name of ['SEND_CALL_PERMISSION_REQUEST', 'START_CALL'] as const) {
+    const remoteLimits = remote.actions.find((a) => a.name === name)?.limits ?? [];
+    const localLimits = middle.actions.find((a) => a.name === name)?.limits ?? [];
+    const pairs: [PermissionLimit, PermissionLimit][] = [];
+    for (const r of remoteLimits) {
+      const l = localLimits.find((x) => x.timePeriod === r.timePeriod);
+      if (!l) continue;
+      pairs.push([l, r]);
+      if (l.maxAllowed !== r.maxAllowed) differences.push({ kind: 'maxAllowed', action: name, timePeriod: r.timePeriod, local: l.maxAllowed, remote: r.maxAllowed, folded: false });
+    }
+    const missing = Math.max(0, ...pairs.map(([l, r]) => r.currentUsage - l.currentUsage));
+    let added = 0;
+    for (let i = 0; i < missing; i++) {
+      const reservation = `reconciled-${at.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+      const event: RelationshipEventInput =
+        name === 'START_CALL' ? { type: 'CALL_STARTED', at, callId: reservation } : { type: 'REQUEST_SENT', at, requestId: reservation, via: 'template' };
+      if (!(await record(event))) break;
+      added++;
+    }
+    for (const [l, r] of pairs) {
+      if (l.currentUsage === r.currentUsage) continue;
+      const higher = r.currentUsage > l.currentUsage;
+      differences.push({
+        kind: 'usage',
+        action: name,
+        timePeriod: r.timePeriod,
+        local: l.currentUsage,
+        remote: r.currentUsage,
+        folded: higher && added > 0,
+        note: higher
+          ? added >= r.currentUsage - l.currentUsage
+            ? `${added} reservation(s) added`
+            : `only ${added} of ${r.currentUsage - l.currentUsage} reservation(s) could be added (the local rules refused the rest)`
+          : 'Infobip counts fewer: kept the local count (no fact lowers a count; a send in flight may not be counted remotely yet)',
+      });
+    }
+  }
+
+  const after = await engine.permissions(sender, user, at);
+  for (const action of after.actions) {
+    const r = remote.actions.find((a) => a.name === action.name);
+    if (r && r.canPerformAction !== action.canPerformAction)
+      differences.push({ kind: 'canPerformAction', action: action.name, local: action.canPerformAction, remote: r.canPerformAction, folded: false });
+  }
+  return { sender, user, at, remote, before, after, differences, recorded };
+}

@@ -1,0 +1,228 @@
+import type { CallPermissionEngine } from '../../engine/engine.js';
+import { CallPermissionError } from '../../errors.js';
+import { parseEvent } from '../../events/parse.js';
+import type { RelationshipEventInput, RelationshipEventType } from '../../events/types.js';
+import type { InfobipClient } from '../client.js';
+import { MemoryCorrelationDirectory, type CorrelationDirectory } from '../correlations.js';
+import { InfobipWebhookError } from '../errors.js';
+import { reconcile, type ReconcileResult } from '../reconcile.js';
+import { isObject } from '../shape.js';
+import { createAuthCheck, type WebhookAuth } from './auth.js';
+import { attributeCallEvent, callEventFacts, callRefusal, parseCallEvent, type AttributedCall, type CallEventOptions } from './callEvents.js';
+import { parseInboundMessages, type InboundMessageOptions } from './inboundMessages.js';
+import { readJsonBody } from './readBody.js';
+import type { IgnoredWebhookItem, PlatformRefusal, WebhookFact } from './types.js';
+
+export interface WebhookHandlerOptions {
+  readonly engine: CallPermissionEngine;
+  /** How Infobip's requests are recognised (checked in constant time). */
+  readonly auth: WebhookAuth;
+  /** The directory the effects fill when they place calls and send requests. Share the same object. */
+  readonly correlations?: CorrelationDirectory;
+  readonly messages?: InboundMessageOptions;
+  readonly calls?: CallEventOptions;
+  /** Bodies larger than this are refused (413). Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+  /** When given, a relationship named in a platform refusal is reconciled with Infobip's view. */
+  readonly reconcileWith?: InfobipClient;
+  /** The time of facts that carry none (a refusal folded from a delivery report). Default `Date.now`; pass the engine's clock. */
+  readonly clock?: () => number;
+  /** Told of every platform refusal, after the state is stored. Its errors are swallowed (the facts are safe). */
+  readonly onDisagreement?: (disagreement: WebhookDisagreement) => void | Promise<void>;
+}
+
+/** A platform refusal found in a webhook: what was folded into the local state, and the reconciliation. */
+export interface WebhookDisagreement {
+  readonly refusal: PlatformRefusal;
+  /** Facts recorded because of it: an accept for 138017 (R5), a revoke for 138006 (G4). */
+  readonly folded: readonly RelationshipEventType[];
+  readonly reconciliation?: ReconcileResult;
+  readonly reconcileError?: string;
+}
+
+export interface RecordedFact {
+  readonly path: string;
+  readonly type: RelationshipEventType;
+  readonly factKey: string;
+  /** `duplicate`: the fact key was recorded before (a repeated delivery, or a call's outcome already known). */
+  readonly outcome: 'recorded' | 'duplicate';
+}
+
+/** What a webhook did; the handler answers it as JSON with status 200. */
+export interface WebhookReport {
+  readonly kind: 'messages' | 'call';
+  readonly facts: readonly RecordedFact[];
+  readonly ignored: readonly IgnoredWebhookItem[];
+  readonly counts: { readonly recorded: number; readonly duplicates: number; readonly ignored: number };
+  readonly disagreements: readonly WebhookDisagreement[];
+}
+
+export interface WebhookHandler {
+  /** Request → Response: verify, read, parse, record, and answer 200 only once every fact is stored. */
+  (request: Request): Promise<Response>;
+  /** The same after authentication and body reading, for a host that has the JSON already (throws the typed errors). */
+  handleJson(body: unknown): Promise<WebhookReport>;
+}
+
+/**
+ * The web-standard webhook endpoint for Infobip's inbound messages and call events (one URL for
+ * both; told apart by shape: `{results:[…]}` or `{type, callId, …}`). Usable from Node's http (see
+ * `toNodeListener`), Bun, Deno, Hono and workers.
+ *
+ * Answers: 200 with a {@link WebhookReport} once every fact is stored; 401 bad credentials; 405 not
+ * POST; 413 too large; 415 not JSON content; 400 malformed (the JSON error names the field); 422 a
+ * call that cannot be tied to a relationship; 503 the store failed (Infobip retries; facts already
+ * stored are recognised by their keys). For every 4xx, nothing of the body was recorded.
+ */
+export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
+  const { engine } = options;
+  const auth = createAuthCheck(options.auth);
+  const correlations = options.correlations ?? new MemoryCorrelationDirectory();
+  const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
+  const clock = options.clock ?? Date.now;
+
+  /** Every fact must pass the engine's own check before any is recorded: a bad batch records nothing. */
+  function validate(facts: readonly WebhookFact[]) {
+    for (const fact of facts) {
+      try {
+        parseEvent(fact.event, engine.policy, fact.path);
+      } catch (error) {
+        if (error instanceof CallPermissionError) throw new InfobipWebhookError('INVALID_WEBHOOK', error.message, fact.path, { cause: error });
+        throw error;
+      }
+    }
+  }
+
+  async function recordAll(facts: readonly WebhookFact[], recorded: RecordedFact[], ignored: IgnoredWebhookItem[]) {
+    for (const fact of facts) {
+      try {
+        const result = await engine.record(fact.sender, fact.user, fact.event, { factKey: fact.factKey });
+        recorded.push({ path: fact.path, type: fact.event.type, factKey: fact.factKey, outcome: result.duplicate ? 'duplicate' : 'recorded' });
+      } catch (error) {
+        // Older than the late-event tolerance: it can never be applied, so re-delivery would not help.
+        if (error instanceof CallPermissionError && error.code === 'EVENT_TOO_LATE') ignored.push({ path: fact.path, reason: 'TOO_LATE', type: fact.event.type, id: fact.factKey });
+        else throw error;
+      }
+    }
+  }
+
+  async function fold(refusal: PlatformRefusal, at: number): Promise<WebhookDisagreement> {
+    const folded: RelationshipEventType[] = [];
+    if (!refusal.sender || !refusal.user) return { refusal, folded };
+    let event: RelationshipEventInput | undefined;
+    if (refusal.platformCode === 138017) event = { type: 'PERMISSION_ACCEPTED', at, permanent: true, source: 'automatic' };
+    else if (refusal.platformCode === 138006) event = { type: 'PERMISSION_REVOKED', at };
+    if (event) {
+      const result = await engine.record(refusal.sender, refusal.user, event, { factKey: `infobip:refusal:${refusal.id}:${refusal.platformCode}` });
+      if (result.changed) folded.push(event.type);
+    }
+    if (!options.reconcileWith) return { refusal, folded };
+    try {
+      const reconciliation = await reconcile(engine, options.reconcileWith, refusal.sender, refusal.user, { clock });
+      return { refusal, folded, reconciliation };
+    } catch (error) {
+      return { refusal, folded, reconcileError: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  async function processMessages(body: unknown): Promise<WebhookReport> {
+    const parsed = parseInboundMessages(body, options.messages);
+    validate(parsed.facts);
+    const facts: RecordedFact[] = [];
+    const ignored = [...parsed.ignored];
+    await recordAll(parsed.facts, facts, ignored);
+    const disagreements: WebhookDisagreement[] = [];
+    for (const report of parsed.deliveryReports) {
+      if (report.platformCode === undefined || !report.rules) continue;
+      const known = await correlations.get('message', report.messageId);
+      const refusal: PlatformRefusal = {
+        path: report.path,
+        id: report.messageId,
+        platformCode: report.platformCode,
+        rules: report.rules,
+        text: report.text,
+        ...(known ? { sender: known.sender, user: known.user } : {}),
+      };
+      disagreements.push(await fold(refusal, clock()));
+    }
+    return summary('messages', facts, ignored, disagreements);
+  }
+
+  async function processCall(body: unknown): Promise<WebhookReport> {
+    const parsed = parseCallEvent(body, options.calls);
+    if (parsed.ignored) return summary('call', [], [parsed.ignored], []);
+    const known = await correlations.get('call', parsed.callId);
+    const call: AttributedCall = attributeCallEvent(parsed, known);
+    const facts = callEventFacts(parsed, call);
+    validate(facts);
+    if (call.direction === 'INBOUND' && !known) {
+      try {
+        await correlations.set('call', parsed.callId, { sender: call.sender, user: call.user, direction: 'INBOUND' });
+      } catch {
+        // Later events of this call carry their own numbers, or are refused as not attributable.
+      }
+    }
+    // The event may overtake the engine's own CALL_ID_ASSIGNED: re-key the reservation first (a no-op if done).
+    if (call.ourId !== undefined) {
+      try {
+        await engine.record(call.sender, call.user, { type: 'CALL_ID_ASSIGNED', at: parsed.at, callId: call.ourId, platformCallId: parsed.callId });
+      } catch (error) {
+        if (!(error instanceof CallPermissionError && error.code === 'EVENT_TOO_LATE')) throw error;
+      }
+    }
+    const recorded: RecordedFact[] = [];
+    const ignored: IgnoredWebhookItem[] = [];
+    await recordAll(facts, recorded, ignored);
+    const refusal = callRefusal(parsed, call);
+    const disagreements = refusal ? [await fold(refusal, parsed.at)] : [];
+    return summary('call', recorded, ignored, disagreements);
+  }
+
+  async function handleJson(body: unknown): Promise<WebhookReport> {
+    if (isObject(body) && 'results' in body) return processMessages(body);
+    if (isObject(body) && ('callId' in body || 'type' in body)) return processCall(body);
+    throw new InfobipWebhookError('INVALID_WEBHOOK', 'is neither an inbound-message batch {results:[…]} nor a call event {type, callId, …}', 'body');
+  }
+
+  async function notify(report: WebhookReport) {
+    if (!options.onDisagreement) return;
+    for (const d of report.disagreements) {
+      try {
+        await options.onDisagreement(d);
+      } catch {
+        // The facts are stored; a failing hook must not make Infobip deliver them again.
+      }
+    }
+  }
+
+  const handler = (async (request: Request): Promise<Response> => {
+    try {
+      if (request.method !== 'POST') throw new InfobipWebhookError('WEBHOOK_METHOD_NOT_ALLOWED', `${request.method} is not accepted; Infobip POSTs`, 'method');
+      if (!auth.check(request.headers)) throw new InfobipWebhookError('WEBHOOK_UNAUTHORIZED', 'missing or wrong credentials', 'authorization');
+      const body = await readJsonBody(request, maxBodyBytes);
+      const report = await handleJson(body);
+      await notify(report);
+      return json(200, report);
+    } catch (error) {
+      if (error instanceof InfobipWebhookError) {
+        const headers: Record<string, string> = {};
+        if (error.status === 401 && auth.challenge) headers['WWW-Authenticate'] = auth.challenge;
+        if (error.status === 405) headers.Allow = 'POST';
+        return json(error.status, { error: { code: error.code, path: error.path, message: error.message } }, headers);
+      }
+      const code = error instanceof CallPermissionError ? error.code : 'NOT_STORED';
+      return json(503, { error: { code, message: 'the facts could not be stored; deliver again' } }, { 'Retry-After': '5' });
+    }
+  }) as WebhookHandler;
+  handler.handleJson = handleJson;
+  return handler;
+}
+
+function summary(kind: 'messages' | 'call', facts: RecordedFact[], ignored: IgnoredWebhookItem[], disagreements: WebhookDisagreement[]): WebhookReport {
+  const recorded = facts.filter((f) => f.outcome === 'recorded').length;
+  return { kind, facts, ignored, counts: { recorded, duplicates: facts.length - recorded, ignored: ignored.length }, disagreements };
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+}

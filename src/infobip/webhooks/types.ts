@@ -1,0 +1,55 @@
+import type { RelationshipEventInput } from '../../events/types.js';
+import type { RuleId } from '../platformCodes.js';
+
+/** One fact a webhook carries, ready for `engine.record(sender, user, event, { factKey })`. */
+export interface WebhookFact {
+  readonly sender: string;
+  readonly user: string;
+  readonly event: RelationshipEventInput;
+  /**
+   * The idempotency key: `infobip:message:<messageId>` for a message; for a call,
+   * `infobip:call:<callId>:received` (the user's call arrived) or `infobip:call:<callId>:outcome`
+   * (connected, unanswered or failed: a call has one outcome, whichever event tells it first).
+   */
+  readonly factKey: string;
+  /** Where in the webhook body it came from (`results[2]`, `properties.callLog`). */
+  readonly path: string;
+}
+
+/** Why a well-formed item was skipped. Skipped items are counted and reported, never recorded. */
+export type IgnoredReason =
+  /** A `message.type` that is not a call-permission reply nor one of the configured user-message types. */
+  | 'UNKNOWN_MESSAGE_TYPE'
+  /** A call event type other than CALL_RECEIVED/ESTABLISHED/FINISHED/FAILED (CALL_RINGING, …). */
+  | 'UNKNOWN_CALL_EVENT_TYPE'
+  /** A call on an endpoint other than WHATSAPP. */
+  | 'NOT_WHATSAPP'
+  /** A call event of another calls configuration than the one configured. */
+  | 'OTHER_CALLS_CONFIGURATION'
+  /** A delivery report: informative only (a platform refusal in it is reported as a disagreement). */
+  | 'DELIVERY_REPORT'
+  /** A fact older than the relationship's late-event tolerance (`EVENT_TOO_LATE`): it can never be applied. */
+  | 'TOO_LATE';
+
+export interface IgnoredWebhookItem {
+  readonly path: string;
+  readonly reason: IgnoredReason;
+  readonly type?: string;
+  readonly id?: string;
+}
+
+/**
+ * Meta's refusal code (RULES.md table) found in a webhook: a delivery report of one of our sends,
+ * or a failed call. The local state had allowed what the platform refused.
+ */
+export interface PlatformRefusal {
+  readonly path: string;
+  /** The message or call id it concerns. */
+  readonly id: string;
+  readonly platformCode: number;
+  readonly rules: readonly RuleId[];
+  readonly text: string;
+  /** The relationship, when the payload or the correlation directory names it. */
+  readonly sender?: string;
+  readonly user?: string;
+}

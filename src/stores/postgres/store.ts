@@ -1,0 +1,133 @@
+import { CallPermissionError } from '../../errors.js';
+import type { SerializedSnapshot } from '../../pure/serialize.js';
+import { DAY_MS } from '../../time.js';
+import type { DueRelationship, RelationshipKey, RelationshipStore, SaveRequest, SaveResult, StoredRelationship } from '../store.js';
+import type { SqlClient } from './client.js';
+import { isLostRace, storeError } from './errors.js';
+import { DEFAULT_TABLE, migrationStatement, schemaNames, type SchemaNames } from './schema.js';
+import { buildStatements, type FactWriteRow, type Statements } from './statements.js';
+
+export interface PostgresStoreOptions {
+  /** A `pg` `Pool` (recommended), a `Client`, a PGlite instance: anything with `query(text, params)`. */
+  readonly client: SqlClient;
+  /** The relationships table, `name` or `schema.name`; the facts table is `<name>_facts`. Default `call_permissions`. */
+  readonly table?: string;
+  /**
+   * How long a recorded fact key is remembered for de-duplication, counted from the fact's time.
+   * Default 7 days (the longest window a late fact is still accepted in).
+   */
+  readonly factRetentionMs?: number;
+}
+
+/** The engine's {@link RelationshipStore} over PostgreSQL, plus the schema migration. */
+export interface PostgresStore extends RelationshipStore {
+  /** The quoted names of the tables and index, for operators' queries and `EXPLAIN`. */
+  readonly names: SchemaNames;
+  /** The SQL it sends (for `EXPLAIN` and review). */
+  readonly statements: Statements;
+  /** Creates the tables and index, or brings older ones up to date. Idempotent; safe to run from every instance at start-up. */
+  migrate(): Promise<void>;
+  load(key: RelationshipKey): Promise<StoredRelationship | undefined>;
+  save(request: SaveRequest): Promise<SaveResult>;
+  dueBefore(time: number, limit: number): Promise<DueRelationship[]>;
+}
+
+interface LoadRow {
+  readonly snapshot: SerializedSnapshot | string;
+  readonly version: number | string;
+}
+interface VersionRow {
+  readonly version: number | string;
+}
+interface DueRow {
+  readonly sender: string;
+  readonly user_number: string;
+  readonly next_due_at: number | string;
+}
+
+const CONFLICT: SaveResult = Object.freeze({ ok: false, reason: 'conflict' });
+const DUPLICATE: SaveResult = Object.freeze({ ok: false, reason: 'duplicate' });
+const MAX_LIMIT = 2_147_483_647;
+
+/**
+ * A {@link RelationshipStore} in PostgreSQL, shared by any number of engine instances.
+ *
+ * - `save` is one compare-and-set statement (`UPDATE … WHERE version = $n`, or `INSERT … ON
+ *   CONFLICT DO NOTHING` for a new relationship) that also records the fact key, so a lost race
+ *   writes nothing and a redelivered webhook is a `duplicate` in every process.
+ * - `dueBefore` reads a partial index on `next_due_at`.
+ *
+ * Run {@link PostgresStore.migrate} once before use.
+ */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  const client = options?.client;
+  if (!client || typeof client.query !== 'function')
+    throw new CallPermissionError('INVALID_CLIENT', 'must have a query(text, params) method (a pg Pool or Client, a PGlite instance)', 'options.client');
+  const retentionMs = options.factRetentionMs ?? 7 * DAY_MS;
+  if (!Number.isSafeInteger(retentionMs) || retentionMs < 0)
+    throw new CallPermissionError('INVALID_RETENTION', 'must be a whole number of milliseconds ≥ 0', 'options.factRetentionMs');
+  const names = schemaNames(options.table ?? DEFAULT_TABLE);
+  const statements = buildStatements(names);
+
+  async function query<Row>(text: string, params: unknown[], what: string, isWrite: boolean): Promise<Row[]> {
+    try {
+      return (await client.query(text, params)).rows as Row[];
+    } catch (error) {
+      throw storeError(error, what, isWrite);
+    }
+  }
+
+  async function writeWithFact(request: SaveRequest, factKey: string, params: unknown[]): Promise<SaveResult> {
+    const withFact = [...params, factKey, request.at, request.at - retentionMs];
+    const text = request.expectedVersion === 0 ? statements.insertWithFact : statements.updateWithFact;
+    if (request.expectedVersion !== 0) withFact.push(request.expectedVersion);
+    const [row] = await query<FactWriteRow>(text, withFact, 'save', true);
+    if (row?.version != null) return { ok: true, version: Number(row.version) };
+    // Nothing written: tell a recorded fact from a lost race, as the memory store does (version first).
+    if (Number(row?.current_version ?? 0) !== request.expectedVersion) return CONFLICT;
+    return row?.duplicate ? DUPLICATE : CONFLICT;
+  }
+
+  return {
+    names,
+    statements,
+
+    async migrate() {
+      await query(migrationStatement(names), [], 'migrate', true);
+    },
+
+    async load(key) {
+      const [row] = await query<LoadRow>(statements.load, [key.sender, key.user], 'load', false);
+      if (!row) return undefined;
+      // Some clients are set up to hand jsonb back as text.
+      const snapshot = typeof row.snapshot === 'string' ? (JSON.parse(row.snapshot) as SerializedSnapshot) : row.snapshot;
+      return { snapshot, version: Number(row.version) };
+    },
+
+    async save(request) {
+      const { key, expectedVersion } = request;
+      if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0)
+        throw new CallPermissionError('INVALID_VERSION', 'must be a whole number ≥ 0', 'request.expectedVersion');
+      const params: unknown[] = [key.sender, key.user, JSON.stringify(request.snapshot), request.nextDueAt ?? null];
+      try {
+        if (request.factKey !== undefined) return await writeWithFact(request, request.factKey, params);
+        if (expectedVersion !== 0) params.push(expectedVersion);
+        const [row] = await query<VersionRow>(expectedVersion === 0 ? statements.insert : statements.update, params, 'save', true);
+        return row ? { ok: true, version: Number(row.version) } : CONFLICT;
+      } catch (error) {
+        // Under REPEATABLE READ/SERIALIZABLE a lost race is an error rather than zero rows.
+        if (isLostRace((error as { cause?: unknown }).cause)) return CONFLICT;
+        throw error;
+      }
+    },
+
+    async dueBefore(time, limit) {
+      if (typeof time !== 'number' || Number.isNaN(time)) throw new CallPermissionError('INVALID_TIME', 'must be epoch milliseconds', 'time');
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new CallPermissionError('INVALID_LIMIT', 'must be a whole number ≥ 1', 'limit');
+      // Stored due times are whole milliseconds: `≤ 1.5` is `≤ 1`, and ±Infinity clamp to the ends.
+      const until = Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(time)));
+      const rows = await query<DueRow>(statements.dueBefore, [until, Math.min(limit, MAX_LIMIT)], 'dueBefore', false);
+      return rows.map((row) => ({ sender: row.sender, user: row.user_number, dueAt: Number(row.next_due_at) }));
+    },
+  };
+}

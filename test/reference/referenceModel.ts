@@ -1,0 +1,367 @@
+/**
+ * An independent reference model of one relationship, written from RULES.md and
+ * docs/semantics.md only: no XState, no code shared with the engine's rules. It exists so that
+ * property tests can compare two implementations written separately; where they disagree, one of
+ * them misreads the rulebook.
+ *
+ * Everything is plain data: arrays of timestamps, a list of calls in flight, a state string.
+ * Questions about a later time (`stateAt`, `canRequest`, `canCall`, `view`) are answered lazily,
+ * as if the clock had moved there, without changing the model.
+ */
+import type { RelationshipEventInput, RequestChannel } from '../../src/events/types.js';
+import type { Policy } from '../../src/policy/policy.js';
+
+export type ReferenceState = 'noPermission' | 'requested' | 'granted' | 'prompted' | 'revoked';
+export type ReferenceRule = 'R1' | 'R2' | 'R5' | 'G2' | 'G4';
+
+export type ReferenceRequestDecision =
+  | { allowed: true; via: RequestChannel }
+  | { allowed: false; rule: ReferenceRule; retryAt?: number };
+export type ReferenceCallDecision = { allowed: true } | { allowed: false; rule: ReferenceRule; retryAt?: number };
+
+export interface ReferenceLimit {
+  timePeriod: string;
+  maxAllowed: number;
+  currentUsage: number;
+  limitExpirationTime?: string;
+}
+export interface ReferenceView {
+  status: 'NO_PERMISSION' | 'TEMPORARY' | 'PERMANENT';
+  expirationTime?: string;
+  actions: [
+    { name: 'SEND_CALL_PERMISSION_REQUEST'; canPerformAction: boolean; limits: ReferenceLimit[] },
+    { name: 'START_CALL'; canPerformAction: boolean; limits: ReferenceLimit[] },
+  ];
+}
+
+export interface ReferenceRequest {
+  readonly id: string;
+  readonly sentAt: number;
+}
+export interface ReferenceCall {
+  readonly id: string;
+  readonly startedAt: number;
+}
+
+/**
+ * What became of an event: applied (or at least the clock-first step was), ignored (a command the
+ * rules refuse, or a call id already in flight, with nothing else due: not even the clock moves),
+ * or refused as a late fact beyond the tolerance.
+ */
+export type ReferenceOutcome = 'applied' | 'ignored' | 'tooLate';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** ISO 8601 duration as Infobip writes its windows: hours up to a day, whole days beyond. */
+export function referenceDuration(ms: number): string {
+  if (ms > DAY && ms % DAY === 0) return `P${ms / DAY}D`;
+  if (ms % HOUR === 0) return `PT${ms / HOUR}H`;
+  if (ms % 60_000 === 0) return `PT${ms / 60_000}M`;
+  return `PT${ms / 1000}S`;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class ReferenceRelationship {
+  readonly policy: Policy;
+  /** The relationship's clock: the time of the last event applied (it never runs backwards). */
+  now: number;
+  /** The state as stored after the last event (clock-caused changes after `now` not yet applied). */
+  state: ReferenceState = 'noPermission';
+  /** G1: the grant's expiry while granted/prompted; `null` = permanent. Meaningless in other states. */
+  grantExpiresAt: number | null = null;
+  /** R1/R2/R4: requests sent and not known to have failed. */
+  requests: ReferenceRequest[] = [];
+  /** R4: the time of the user's last reply; requests sent at or before it are answered. */
+  lastReplyAt: number | undefined;
+  /** R4 / U2: the state `requested` returns to when its last open request lapses. */
+  returnTo: 'noPermission' | 'revoked' = 'noPermission';
+  /** G3: the last reset of the request limits (a connected call of either direction). */
+  lastResetAt: number | undefined;
+  /** G2: connect times of business-initiated calls. */
+  connectedAt: number[] = [];
+  /** G2: business-initiated calls started whose outcome has not arrived. */
+  inFlight: ReferenceCall[] = [];
+  /** M1/M2: consecutive unanswered business calls. */
+  unanswered = 0;
+  /** W1: the user's last contact. */
+  lastContactAt: number | undefined;
+
+  constructor(policy: Policy, at: number) {
+    this.policy = policy;
+    this.now = at;
+  }
+
+  clone(): ReferenceRelationship {
+    const copy = new ReferenceRelationship(this.policy, this.now);
+    Object.assign(copy, this, {
+      requests: [...this.requests],
+      connectedAt: [...this.connectedAt],
+      inFlight: [...this.inFlight],
+    });
+    return copy;
+  }
+
+  // ---- time ---------------------------------------------------------------------------------
+
+  private grantLiveAt(at: number): boolean {
+    if (this.state !== 'granted' && this.state !== 'prompted') return false;
+    return this.grantExpiresAt === null || at < this.grantExpiresAt;
+  }
+
+  /** R4: a request is open while sent after the last reply and not yet lapsed. */
+  private openRequestsAt(at: number): ReferenceRequest[] {
+    return this.requests.filter(
+      (r) => (this.lastReplyAt === undefined || r.sentAt > this.lastReplyAt) && at < r.sentAt + this.policy.requestAnswerableMs,
+    );
+  }
+
+  /** The state at `at` once the clock alone has done its work (G1 expiry, R4 lapse). */
+  stateAt(at: number): ReferenceState {
+    if ((this.state === 'granted' || this.state === 'prompted') && !this.grantLiveAt(at)) return 'noPermission';
+    if (this.state === 'requested' && this.openRequestsAt(at).length === 0) return this.returnTo;
+    return this.state;
+  }
+
+  /**
+   * Clock-first: applies what the clock alone causes up to `at` (a CLOCK event, which moves the
+   * clock) and says whether it changed anything.
+   */
+  private advance(at: number): boolean {
+    const next = this.stateAt(at);
+    if (next === this.state) return false;
+    // G1: at expiry the consecutive-unanswered count returns to 0.
+    if (this.state === 'granted' || this.state === 'prompted') this.unanswered = 0;
+    this.state = next;
+    this.now = Math.max(this.now, at);
+    return true;
+  }
+
+  // ---- windows --------------------------------------------------------------------------------
+
+  /** R1/R2: times of requests counted at `at` in a window of `windowMs` (only those after the last reset). */
+  private countedRequestTimes(at: number, windowMs: number): number[] {
+    return this.requests
+      .map((r) => r.sentAt)
+      .filter((t) => (this.lastResetAt === undefined || t > this.lastResetAt) && t <= at && at < t + windowMs)
+      .sort((a, b) => a - b);
+  }
+
+  /** G2: when each slot held at `at` is released (connected: connect + window; in flight: start + window). */
+  private slotReleaseTimes(at: number): number[] {
+    const w = this.policy.callWindowMs;
+    return [...this.connectedAt, ...this.inFlight.map((c) => c.startedAt)]
+      .filter((t) => t <= at && at < t + w)
+      .map((t) => t + w)
+      .sort((a, b) => a - b);
+  }
+
+  private holdsSlot(callId: string, at: number): boolean {
+    return this.inFlight.some((c) => c.id === callId && at < c.startedAt + this.policy.callWindowMs);
+  }
+
+  private sessionOpenAt(at: number): boolean {
+    return this.lastContactAt !== undefined && at < this.lastContactAt + this.policy.sessionWindowMs;
+  }
+
+  // ---- questions ------------------------------------------------------------------------------
+
+  /** R1–R5: may a permission request go out at `at`, and how? */
+  canRequest(at: number): ReferenceRequestDecision {
+    if (this.grantLiveAt(at) && this.grantExpiresAt === null) return { allowed: false, rule: 'R5' };
+    const p = this.policy;
+    const binding: { rule: ReferenceRule; freeAt: number }[] = [];
+    const short = this.countedRequestTimes(at, p.requestShortWindowMs);
+    if (short.length >= p.requestsPerShortWindow)
+      binding.push({ rule: 'R1', freeAt: short[short.length - p.requestsPerShortWindow]! + p.requestShortWindowMs });
+    const long = this.countedRequestTimes(at, p.requestLongWindowMs);
+    if (long.length >= p.requestsPerLongWindow)
+      binding.push({ rule: 'R2', freeAt: long[long.length - p.requestsPerLongWindow]! + p.requestLongWindowMs });
+    if (binding.length) {
+      // The limit whose slot frees later is cited; its time is when both allow a request.
+      // On a tie (possible when the two windows are equally long) R2 is cited: semantics.md leaves it open.
+      const cited = binding.reduce((a, b) => (b.freeAt >= a.freeAt ? b : a));
+      return { allowed: false, rule: cited.rule, retryAt: cited.freeAt };
+    }
+    return { allowed: true, via: this.sessionOpenAt(at) ? 'interactive' : 'template' };
+  }
+
+  /** G4, G2: may a business-initiated call start at `at`? */
+  canCall(at: number): ReferenceCallDecision {
+    if (!this.grantLiveAt(at)) return { allowed: false, rule: 'G4' };
+    const releases = this.slotReleaseTimes(at);
+    const cap = this.policy.connectedCallsPerWindow;
+    if (releases.length < cap) return { allowed: true };
+    const retryAt = releases[releases.length - cap]!;
+    if (this.grantExpiresAt !== null && retryAt >= this.grantExpiresAt) return { allowed: false, rule: 'G2' };
+    return { allowed: false, rule: 'G2', retryAt };
+  }
+
+  /** RULES.md "The view": the shape of Infobip's permissions endpoint, at `at`. */
+  view(at: number): ReferenceView {
+    const p = this.policy;
+    const live = this.grantLiveAt(at);
+    const limit = (windowMs: number, maxAllowed: number, leavesAt: number[]): ReferenceLimit => {
+      const out: ReferenceLimit = { timePeriod: referenceDuration(windowMs), maxAllowed, currentUsage: leavesAt.length };
+      if (leavesAt.length >= maxAllowed) out.limitExpirationTime = iso(Math.min(...leavesAt));
+      return out;
+    };
+    const short = this.countedRequestTimes(at, p.requestShortWindowMs).map((t) => t + p.requestShortWindowMs);
+    const long = this.countedRequestTimes(at, p.requestLongWindowMs).map((t) => t + p.requestLongWindowMs);
+    const status = !live ? 'NO_PERMISSION' : this.grantExpiresAt === null ? 'PERMANENT' : 'TEMPORARY';
+    const actions: ReferenceView['actions'] = [
+      {
+        name: 'SEND_CALL_PERMISSION_REQUEST',
+        canPerformAction: this.canRequest(at).allowed,
+        limits: [limit(p.requestShortWindowMs, p.requestsPerShortWindow, short), limit(p.requestLongWindowMs, p.requestsPerLongWindow, long)],
+      },
+      {
+        name: 'START_CALL',
+        canPerformAction: this.canCall(at).allowed,
+        limits: [limit(p.callWindowMs, p.connectedCallsPerWindow, this.slotReleaseTimes(at))],
+      },
+    ];
+    return status === 'TEMPORARY' ? { status, expirationTime: iso(this.grantExpiresAt!), actions } : { status, actions };
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  /**
+   * Applies one event given as a host gives it (times as epoch ms). A late fact is moved to the
+   * clock within `lateEventToleranceMs` and refused beyond it.
+   */
+  apply(event: RelationshipEventInput): ReferenceOutcome {
+    const ownAt = event.at as number;
+    if (ownAt < this.now && this.now - ownAt > this.policy.lateEventToleranceMs) return 'tooLate';
+    const at = Math.max(ownAt, this.now);
+    const clockChangedSomething = this.advance(at);
+    // A command the rules refuse is not applied: the clock stays at the last event applied.
+    // A call id in flight (still holding its slot) names the same call: a repeated start adds nothing.
+    const refused =
+      (event.type === 'REQUEST_SENT' && !this.canRequest(at).allowed) ||
+      (event.type === 'CALL_STARTED' && (!this.canCall(at).allowed || this.holdsSlot(event.callId, at)));
+    if (refused) return clockChangedSomething ? 'applied' : 'ignored';
+    this.now = at;
+    const p = this.policy;
+    // G2: a call whose outcome never arrived stops being "in flight" once its slot has lapsed.
+    this.inFlight = this.inFlight.filter((c) => at < c.startedAt + p.callWindowMs);
+    switch (event.type) {
+      case 'CLOCK':
+        break;
+      case 'USER_MESSAGE':
+        this.lastContactAt = at;
+        break;
+      case 'REQUEST_SENT':
+        this.requests.push({ id: event.requestId, sentAt: at });
+        if (this.state === 'noPermission' || this.state === 'revoked') {
+          this.returnTo = this.state;
+          this.state = 'requested';
+        }
+        break;
+      case 'REQUEST_FAILED': {
+        const i = this.requests.findIndex((r) => r.id === event.requestId);
+        if (i >= 0) this.requests.splice(i, 1);
+        this.advance(at);
+        break;
+      }
+      case 'PERMISSION_ACCEPTED': {
+        const expiry = event.expiresAt;
+        let expiresAt: number | null;
+        if (expiry !== undefined && expiry !== null) expiresAt = expiry as number;
+        else if (event.permanent === true) expiresAt = null;
+        else if (event.permanent === false || p.acceptWithoutExpiry === 'temporary') expiresAt = ownAt + p.temporaryGrantMs;
+        else expiresAt = null;
+        this.grant(expiresAt);
+        // R4: only the user's own reply answers requests (a profile or platform grant is not a reply).
+        if (event.source === undefined || event.source === 'user') this.lastReplyAt = at;
+        break;
+      }
+      case 'PERMISSION_REJECTED': {
+        // R4: a user's reply answers every earlier request; a reject in `requested` is a decline of it.
+        const isReply = (event.source ?? 'user') === 'user' || this.state === 'requested';
+        if (this.state === 'requested') this.state = 'noPermission';
+        else if (this.state === 'granted' || this.state === 'prompted') this.revoke();
+        if (isReply) this.lastReplyAt = at;
+        break;
+      }
+      case 'PERMISSION_REVOKED':
+        this.revoke();
+        break;
+      case 'CALL_STARTED':
+        this.inFlight.push({ id: event.callId, startedAt: at });
+        break;
+      case 'CALL_ID_ASSIGNED': {
+        const i = this.inFlight.findIndex((c) => c.id === event.callId);
+        if (i >= 0) this.inFlight[i] = { id: event.platformCallId, startedAt: this.inFlight[i]!.startedAt };
+        break;
+      }
+      case 'CALL_CONNECTED':
+        this.release(event.callId);
+        this.connectedAt.push(at);
+        this.resetLimits(at);
+        this.lastContactAt = at;
+        break;
+      case 'CALL_UNANSWERED':
+        this.release(event.callId);
+        if (this.state === 'granted' || this.state === 'prompted') {
+          this.unanswered += 1;
+          if (this.unanswered >= p.unansweredBeforeRevoke) this.revoke();
+          else if (this.unanswered >= p.unansweredBeforePrompt) this.state = 'prompted';
+        }
+        break;
+      case 'CALL_FAILED':
+        this.release(event.callId);
+        break;
+      case 'USER_CALL_RECEIVED':
+        this.lastContactAt = at;
+        if (p.userCallGrantsPermission && (this.state === 'noPermission' || this.state === 'requested' || this.state === 'revoked'))
+          this.grant(at + p.temporaryGrantMs);
+        break;
+      case 'USER_CALL_CONNECTED':
+        this.resetLimits(at);
+        this.lastContactAt = at;
+        break;
+    }
+    return 'applied';
+  }
+
+  private grant(expiresAt: number | null): void {
+    this.state = 'granted';
+    this.grantExpiresAt = expiresAt;
+    this.unanswered = 0;
+  }
+
+  private revoke(): void {
+    this.state = 'revoked';
+    this.grantExpiresAt = null;
+  }
+
+  private release(callId: string): void {
+    const i = this.inFlight.findIndex((c) => c.id === callId);
+    if (i >= 0) this.inFlight.splice(i, 1);
+  }
+
+  /** G3 and M3: a connected call (either direction) clears the request limits and the miss count. */
+  private resetLimits(at: number): void {
+    this.lastResetAt = at;
+    this.unanswered = 0;
+    if (this.state === 'prompted') this.state = 'granted';
+  }
+
+  /**
+   * Times at which something may change by the clock alone, each with the millisecond before it:
+   * where the boundary properties probe (a use at `t` counts while `at < t + W`).
+   */
+  boundaries(): number[] {
+    const p = this.policy;
+    const edges: number[] = [];
+    for (const r of this.requests)
+      edges.push(r.sentAt + p.requestShortWindowMs, r.sentAt + p.requestLongWindowMs, r.sentAt + p.requestAnswerableMs);
+    for (const t of this.connectedAt) edges.push(t + p.callWindowMs);
+    for (const c of this.inFlight) edges.push(c.startedAt + p.callWindowMs);
+    if (this.lastContactAt !== undefined) edges.push(this.lastContactAt + p.sessionWindowMs);
+    if ((this.state === 'granted' || this.state === 'prompted') && this.grantExpiresAt !== null) edges.push(this.grantExpiresAt);
+    return edges.flatMap((t) => [t - 1, t]).filter((t) => t >= this.now);
+  }
+}
