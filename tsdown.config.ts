@@ -9,6 +9,7 @@ const entries: Record<string, string> = {
   index: 'src/index.ts',
   'infobip/index': 'src/infobip/index.ts',
   'stores/postgres/index': 'src/stores/postgres/index.ts',
+  'testing/index': 'src/testing/index.ts',
 };
 
 /** Output name (under dist/, without extension) → source, for the entries whose source exists. */

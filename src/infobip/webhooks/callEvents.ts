@@ -205,7 +205,7 @@ export function callEventFacts(event: ParsedCallEvent, call: AttributedCall): We
   if (!outcome) return [];
   switch (outcome.kind) {
     case 'connected':
-      return [{ sender, user, event: { type: 'CALL_CONNECTED', at: outcome.at, callId }, factKey: key('outcome') + event.type, path }];
+      return [{ sender, user, event: { type: 'CALL_CONNECTED', at: outcome.at, callId }, factKey: key('outcome'), path }];
     case 'unanswered':
       return [{ sender, user, event: { type: 'CALL_UNANSWERED', at: event.at, callId, reason: outcome.reason }, factKey: key('outcome'), path }];
     case 'failed':
