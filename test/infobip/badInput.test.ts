@@ -30,7 +30,7 @@ describe('bad webhook input is refused, named, and records nothing', () => {
   };
 
   /** Delivers over HTTP and through `handleJson`; both must refuse with the same field, and the store must not move. */
-  async function refused(body: unknown, expected: { status: number; code: string; path: string }, options: { raw?: string | Uint8Array; headers?: Record<string, string> } = {}) {
+  async function refused(body: unknown, expected: { status: number; code: string; path: string }, options: { raw?: string | Uint8Array<ArrayBuffer>; headers?: Record<string, string> } = {}) {
     const before = storeContents(world.store);
     const answer = await world.infobip.deliver(body, options);
     expect(answer.status).toBe(expected.status);

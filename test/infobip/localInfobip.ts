@@ -129,7 +129,7 @@ export class LocalInfobip {
   // ---- webhooks -------------------------------------------------------------------------------
 
   /** POSTs a JSON body (or raw text) to the application, as Infobip's webhook would. */
-  async deliver(body: unknown, options: { raw?: string | Uint8Array; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+  async deliver(body: unknown, options: { raw?: string | Uint8Array<ArrayBuffer>; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
     if (!this.#webhook) throw new Error('deliverTo() first');
     const response = await fetch(this.#webhook.url, {
       method: 'POST',

@@ -7,6 +7,19 @@
  * Everything is plain data: arrays of timestamps, a list of calls in flight, a state string.
  * Questions about a later time (`stateAt`, `canRequest`, `canCall`, `view`) are answered lazily,
  * as if the clock had moved there, without changing the model.
+ *
+ * Where the two documents are silent, this model reads them so (each reading is marked where it
+ * is used):
+ * - a refused REQUEST_SENT / CALL_STARTED is not applied, so it does not move the clock, unless
+ *   the clock-first step before it changed something (that CLOCK is applied at the event's time);
+ * - a CALL_STARTED whose id is in flight and still holds its slot is the same call: ignored;
+ *   a call whose outcome never came stops being in flight when its slot lapses;
+ * - call outcomes for unknown ids still count ("it happened"); REQUEST_FAILED removes the oldest
+ *   send with that id;
+ * - only the user's own replies (source `user`) answer requests, plus a reject in `requested`
+ *   (a decline, whatever its source); "sent after the last reply" is strict, by time;
+ * - `requested` returns to the state it was entered from (`revoked` or `noPermission`);
+ * - when R1 and R2 free at the same moment, R2 is cited.
  */
 import type { RelationshipEventInput, RequestChannel } from '../../src/events/types.js';
 import type { Policy } from '../../src/policy/policy.js';
@@ -65,7 +78,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export class ReferenceRelationship {
   readonly policy: Policy;
-  /** The relationship's clock: the time of the last event applied (it never runs backwards). */
+  /** The relationship's clock: the time of the last event applied (it never runs backwards; a refused command is not applied). */
   now: number;
   /** The state as stored after the last event (clock-caused changes after `now` not yet applied). */
   state: ReferenceState = 'noPermission';
@@ -91,16 +104,6 @@ export class ReferenceRelationship {
   constructor(policy: Policy, at: number) {
     this.policy = policy;
     this.now = at;
-  }
-
-  clone(): ReferenceRelationship {
-    const copy = new ReferenceRelationship(this.policy, this.now);
-    Object.assign(copy, this, {
-      requests: [...this.requests],
-      connectedAt: [...this.connectedAt],
-      inFlight: [...this.inFlight],
-    });
-    return copy;
   }
 
   // ---- time ---------------------------------------------------------------------------------

@@ -169,6 +169,22 @@ export function describePostgresStore(backendOf: () => PostgresBackend): void {
       });
     });
 
+    it('U1: with the default fact retention, an accept redelivered as late as the policy still accepts is a duplicate, so it cannot undo a revoke', async () => {
+      const store = storeOn();
+      await store.migrate();
+      const engine = createCallPermissionEngine({ store });
+      const [sender, user] = pairs[0]!;
+      const accept = { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true } as const;
+      await engine.record(sender, user, accept, { factKey: 'PERMISSION_ACCEPTED:wamid.1' });
+      await engine.record(sender, user, { type: 'PERMISSION_REVOKED', at: T0 + 1 }, { factKey: 'PERMISSION_REVOKED:wamid.2' });
+      // A later fact exactly one late-fact tolerance after the accept: the accept is still a late fact the policy takes.
+      await engine.record(sender, user, { type: 'USER_MESSAGE', at: T0 + engine.policy.lateEventToleranceMs }, { factKey: 'USER_MESSAGE:wamid.3' });
+
+      const redelivered = await engine.record(sender, user, accept, { factKey: 'PERMISSION_ACCEPTED:wamid.1' });
+      expect(redelivered).toMatchObject({ duplicate: true, state: 'revoked' });
+      await drop(store);
+    });
+
     it('answers every sequence of load, save and dueBefore exactly as MemoryStore does', async () => {
       const retention = 5;
       const store = storeOn(uniqueTable(), { factRetentionMs: retention });

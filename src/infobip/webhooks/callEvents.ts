@@ -124,7 +124,7 @@ function parse(input: unknown, options: CallEventOptions): ParsedCallEvent {
   const errorId = errorCode.id === undefined || errorCode.id === null ? undefined : count(errorCode.id, 'properties.callLog.errorCode.id');
   const description = optionalString(errorCode.description, 'properties.callLog.errorCode.description');
   if (callLog.state !== undefined) typeName(callLog.state, 'properties.callLog.state');
-  const duration = callLog.duration === undefined || callLog.duration === null ? undefined : duration_(callLog.duration);
+  const duration = callLog.duration === undefined || callLog.duration === null ? undefined : readDuration(callLog.duration);
   const errorText = [errorName, errorId, description].filter((t) => t !== undefined).join(' ');
   const platformCode = (options.platformCodeOf ?? findPlatformCode)({ errorCode: errorName, text: description, extra: [errorId] });
   const rules = rulesForPlatformCode(platformCode);
@@ -139,7 +139,7 @@ function parse(input: unknown, options: CallEventOptions): ParsedCallEvent {
   return { ...common, outcome, errorText, ...refusal };
 }
 
-function duration_(value: unknown): number {
+function readDuration(value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 31 * 86_400)
     throw new ShapeError('properties.callLog.duration', `must be a number of seconds 0–${31 * 86_400}, got ${String(value)}`);
   return value;

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { createPostgresStore, type PostgresStore, type PostgresStoreOptions } from './store.js';
+export { createPostgresStore, DEFAULT_FACT_RETENTION_MS, type PostgresStore, type PostgresStoreOptions } from './store.js';
 export type { SqlClient } from './client.js';
 export { StoreUnavailableError } from './errors.js';
 export { DEFAULT_TABLE, schemaNames, migrationStatement, type SchemaNames } from './schema.js';

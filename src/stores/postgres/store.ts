@@ -14,7 +14,8 @@ export interface PostgresStoreOptions {
   readonly table?: string;
   /**
    * How long a recorded fact key is remembered for de-duplication, counted from the fact's time.
-   * Default 7 days (the longest window a late fact is still accepted in).
+   * It must exceed the policy's `lateEventToleranceMs`: a redelivery that is still accepted as a
+   * late fact must still find its key. Default 8 days (the presets accept facts up to 7 days late).
    */
   readonly factRetentionMs?: number;
 }
@@ -48,6 +49,8 @@ interface DueRow {
 const CONFLICT: SaveResult = Object.freeze({ ok: false, reason: 'conflict' });
 const DUPLICATE: SaveResult = Object.freeze({ ok: false, reason: 'duplicate' });
 const MAX_LIMIT = 2_147_483_647;
+/** The presets' late-fact tolerance (7 days) and a day more: a fact at the very edge of it is still recognised. */
+export const DEFAULT_FACT_RETENTION_MS = 8 * DAY_MS;
 
 /**
  * A {@link RelationshipStore} in PostgreSQL, shared by any number of engine instances.
@@ -63,7 +66,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const client = options?.client;
   if (!client || typeof client.query !== 'function')
     throw new CallPermissionError('INVALID_CLIENT', 'must have a query(text, params) method (a pg Pool or Client, a PGlite instance)', 'options.client');
-  const retentionMs = options.factRetentionMs ?? 7 * DAY_MS;
+  const retentionMs = options.factRetentionMs ?? DEFAULT_FACT_RETENTION_MS;
   if (!Number.isSafeInteger(retentionMs) || retentionMs < 0)
     throw new CallPermissionError('INVALID_RETENTION', 'must be a whole number of milliseconds ≥ 0', 'options.factRetentionMs');
   const names = schemaNames(options.table ?? DEFAULT_TABLE);

@@ -42,6 +42,16 @@ function describeEvent(e: RelationshipEventInput): string {
   return `${iso(at as number)} ${type} ${fields.join(' ')}`;
 }
 
+/** The same event with its times as a host may also give them: epoch ms, an ISO 8601 string or a Date. */
+function inHostForm(event: RelationshipEventInput, form: number): RelationshipEventInput {
+  if (form % 3 === 0) return event;
+  const convert = (ms: number) => (form % 3 === 1 ? new Date(ms).toISOString() : new Date(ms));
+  const e = event as RelationshipEventInput & { expiresAt?: unknown };
+  const converted: Record<string, unknown> = { ...e, at: convert(e.at as number) };
+  if (typeof e.expiresAt === 'number') converted.expiresAt = convert(e.expiresAt);
+  return converted as unknown as RelationshipEventInput;
+}
+
 /**
  * Replays `steps` and compares engine and reference after each. On a disagreement the error
  * carries the policy and the events so far, so the counterexample reads as a story.
@@ -52,20 +62,21 @@ export function expectEngineAgreesWithReference(policy: Policy, start: number, s
   const history: string[] = [`start ${iso(start)} policy ${JSON.stringify({ ...policy, unavailableSenderCountries: undefined })}`];
   try {
     expect(engineAnswers(snapshot, start)).toEqual(referenceAnswers(driver.reference, start));
-    for (const s of steps) {
+    for (const [i, s] of steps.entries()) {
       const event = driver.eventFor(s);
+      const given = inHostForm(event, i);
       history.push(describeEvent(event));
       const outcome = driver.reference.apply(event);
       if (outcome === 'tooLate') {
-        expect(() => applyEvent(snapshot, event)).toThrow(expect.objectContaining({ code: 'EVENT_TOO_LATE', path: 'event.at' }));
+        expect(() => applyEvent(snapshot, given)).toThrow(expect.objectContaining({ code: 'EVENT_TOO_LATE', path: 'event.at' }));
         history.push('  → refused as too late');
         continue;
       }
       const previous = snapshot;
-      snapshot = deepFreeze(applyEvent(snapshot, event, { interpreter: 'xstate' }));
+      snapshot = deepFreeze(applyEvent(snapshot, given, { interpreter: 'xstate' }));
       if (outcome === 'ignored') expect(snapshot, 'a refused command changes nothing, not even the clock').toBe(previous);
       expect(snapshot.value, 'state right after the event').toBe(driver.reference.state);
-      for (const at of driver.probeTimes(s)) {
+      for (const at of driver.probeTimes(s, event.at as number)) {
         const engine = engineAnswers(snapshot, at);
         const reference = referenceAnswers(driver.reference, at);
         expect(engine, `answers at ${iso(at)}`).toEqual(reference);

@@ -232,11 +232,14 @@ export class TimelineDriver {
     }
   }
 
-  /** Probe times after the reference's clock: the clock itself, a millisecond later, window edges, random offsets. */
-  probeTimes(s: Step): number[] {
+  /**
+   * Probe times after an event at `eventAt`: the event's time and the clock (they differ after a
+   * refused command), a millisecond later, window edges, random offsets.
+   */
+  probeTimes(s: Step, eventAt: number): number[] {
     const ref = this.reference;
     const edges = [...new Set(ref.boundaries())].sort((a, b) => a - b);
-    const times = [ref.now, ref.now + 1];
+    const times = [ref.now, Math.max(eventAt, ref.now), ref.now + 1];
     for (const p of s.probes) {
       if (p >= 0) times.push(ref.now + p);
       else if (edges.length) times.push(edges[(-1 - p) % edges.length]!);

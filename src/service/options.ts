@@ -1,0 +1,140 @@
+import { parseTime } from '../events/parse.js';
+import type { InfobipConfig } from '../infobip/config.js';
+import type { WebhookAuth } from '../infobip/webhooks/auth.js';
+import { POLICY_PRESETS, type PolicyPresetName } from '../policy/policy.js';
+import { ServiceConfigError } from './errors.js';
+
+/** The Infobip account the service talks to; without it the service runs its effects as a dry run. */
+export type ServiceInfobipConfig = Pick<InfobipConfig, 'baseUrl' | 'apiKey' | 'template' | 'callsConfigurationId'> & Partial<InfobipConfig>;
+
+export interface ServiceOptions {
+  /** TCP port on 127.0.0.1. Default 8080; `0` picks a free one (the returned `url` says which). */
+  readonly port?: number;
+  /** Where the embedded PGlite database lives. Default `./.wacp-data`. Ignored with `databaseUrl`. */
+  readonly dataDir?: string;
+  /** A PostgreSQL connection string: the relationships and the event log live there instead of PGlite. */
+  readonly databaseUrl?: string;
+  /** `real` (default) or `virtual` (moved by `POST /v1/clock`). */
+  readonly clock?: 'real' | 'virtual';
+  /** The virtual clock's first time, epoch ms (default: now). A data directory that has a virtual time already keeps it. */
+  readonly clockStart?: number;
+  /** Default `infobip`. */
+  readonly policy?: PolicyPresetName;
+  /** Infobip's account: requests and calls really go out. Without it, a dry run records what would be sent. */
+  readonly infobip?: ServiceInfobipConfig;
+  /** How Infobip's webhooks authenticate. Required with `infobip`; default in a dry run: none (loopback only). */
+  readonly webhookAuth?: WebhookAuth;
+  /** Real clock: how often relationships due to change by the clock alone are moved on. Default 1 s. */
+  readonly sweepIntervalMs?: number;
+  /** Where the service says what it does (start-up, errors). Default: nothing. */
+  readonly log?: (line: string) => void;
+}
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_DATA_DIR = './.wacp-data';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** `--flag value` / `--flag=value` pairs the service understands, and where each lands. */
+const FLAGS = {
+  '--port': 'PORT',
+  '--data-dir': 'WACP_DATA_DIR',
+  '--clock': 'WACP_CLOCK',
+  '--clock-start': 'WACP_CLOCK_START',
+  '--policy': 'WACP_POLICY',
+  '--database-url': 'DATABASE_URL',
+} as const;
+
+export const SERVE_USAGE = `Usage: wacp serve [--port N] [--data-dir DIR] [--clock real|virtual] [--clock-start ISO] [--policy NAME]
+
+Starts the reference service on http://127.0.0.1:PORT with the inspector page at /.
+
+Flags (each also an environment variable):
+  --port N            PORT               default ${DEFAULT_PORT}
+  --data-dir DIR      WACP_DATA_DIR      embedded PGlite database, default ${DEFAULT_DATA_DIR}
+  --database-url URL  DATABASE_URL       use this PostgreSQL server instead of PGlite
+  --clock MODE        WACP_CLOCK         real (default) or virtual: POST /v1/clock {"advance":"P1D"} moves it
+  --clock-start ISO   WACP_CLOCK_START   the virtual clock's first time (default: now)
+  --policy NAME       WACP_POLICY        ${Object.keys(POLICY_PRESETS).join(' | ')} (default infobip)
+
+Infobip (all of the first four, or none for a dry run that records what would be sent):
+  INFOBIP_BASE_URL, INFOBIP_API_KEY, INFOBIP_TEMPLATE_NAME, INFOBIP_CALLS_CONFIGURATION_ID,
+  INFOBIP_TEMPLATE_LANGUAGE (default en)
+Webhook authentication (required with Infobip; optional in a dry run):
+  INFOBIP_WEBHOOK_USERNAME + INFOBIP_WEBHOOK_PASSWORD (basic), or
+  INFOBIP_WEBHOOK_HEADER + INFOBIP_WEBHOOK_SECRET (a header holding a secret of 16+ characters)
+`;
+
+/** Command-line flags over the environment: flags win. `--help` is the caller's to handle. */
+export function mergeServeArgs(argv: readonly string[], env: Env): Env {
+  const merged: Record<string, string | undefined> = { ...env };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const name = FLAGS[flag as keyof typeof FLAGS];
+    if (!name) throw new ServiceConfigError(`unknown argument ${JSON.stringify(arg)} (known: ${Object.keys(FLAGS).join(', ')}, --help)`, `argv[${i}]`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value.startsWith('--')) throw new ServiceConfigError(`${flag} needs a value`, `argv[${i}]`);
+    merged[name] = value;
+  }
+  return merged;
+}
+
+/** The service's options from environment variables (see {@link SERVE_USAGE}); a bad value names its variable. */
+export function serviceOptionsFromEnv(env: Env, log?: (line: string) => void): ServiceOptions {
+  const options: { -readonly [K in keyof ServiceOptions]: ServiceOptions[K] } = {};
+  const set = (name: string) => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);
+  if (log) options.log = log;
+
+  const port = set('PORT');
+  if (port !== undefined) {
+    if (!/^\d{1,5}$/.test(port) || Number(port) > 65_535) throw new ServiceConfigError(`must be a port number 0–65535, got ${JSON.stringify(port)}`, 'PORT');
+    options.port = Number(port);
+  }
+  const dataDir = set('WACP_DATA_DIR');
+  if (dataDir !== undefined) options.dataDir = dataDir;
+  const databaseUrl = set('DATABASE_URL');
+  if (databaseUrl !== undefined) options.databaseUrl = databaseUrl;
+
+  const clock = set('WACP_CLOCK');
+  if (clock !== undefined) {
+    if (clock !== 'real' && clock !== 'virtual') throw new ServiceConfigError(`must be "real" or "virtual", got ${JSON.stringify(clock)}`, 'WACP_CLOCK');
+    options.clock = clock;
+  }
+  const clockStart = set('WACP_CLOCK_START');
+  if (clockStart !== undefined) {
+    try {
+      options.clockStart = parseTime(clockStart, 'WACP_CLOCK_START');
+    } catch (error) {
+      throw new ServiceConfigError((error as Error).message.replace(/^WACP_CLOCK_START: /, ''), 'WACP_CLOCK_START');
+    }
+  }
+  const policy = set('WACP_POLICY');
+  if (policy !== undefined) {
+    if (!(policy in POLICY_PRESETS)) throw new ServiceConfigError(`must be one of ${Object.keys(POLICY_PRESETS).join(', ')}, got ${JSON.stringify(policy)}`, 'WACP_POLICY');
+    options.policy = policy as PolicyPresetName;
+  }
+
+  const infobipVars = ['INFOBIP_BASE_URL', 'INFOBIP_API_KEY', 'INFOBIP_TEMPLATE_NAME', 'INFOBIP_CALLS_CONFIGURATION_ID'] as const;
+  const given = infobipVars.filter((name) => set(name) !== undefined);
+  if (given.length > 0) {
+    const missing = infobipVars.find((name) => set(name) === undefined);
+    if (missing) throw new ServiceConfigError(`is needed with ${given.join(', ')} (or unset them all for a dry run)`, missing);
+    options.infobip = {
+      baseUrl: set('INFOBIP_BASE_URL')!,
+      apiKey: set('INFOBIP_API_KEY')!,
+      template: { name: set('INFOBIP_TEMPLATE_NAME')!, language: set('INFOBIP_TEMPLATE_LANGUAGE') ?? 'en' },
+      callsConfigurationId: set('INFOBIP_CALLS_CONFIGURATION_ID')!,
+    };
+  }
+
+  const [username, password, header, secret] = ['INFOBIP_WEBHOOK_USERNAME', 'INFOBIP_WEBHOOK_PASSWORD', 'INFOBIP_WEBHOOK_HEADER', 'INFOBIP_WEBHOOK_SECRET'].map(set);
+  if ((username === undefined) !== (password === undefined))
+    throw new ServiceConfigError('INFOBIP_WEBHOOK_USERNAME and INFOBIP_WEBHOOK_PASSWORD go together', username === undefined ? 'INFOBIP_WEBHOOK_USERNAME' : 'INFOBIP_WEBHOOK_PASSWORD');
+  if ((header === undefined) !== (secret === undefined))
+    throw new ServiceConfigError('INFOBIP_WEBHOOK_HEADER and INFOBIP_WEBHOOK_SECRET go together', header === undefined ? 'INFOBIP_WEBHOOK_HEADER' : 'INFOBIP_WEBHOOK_SECRET');
+  if (username !== undefined && header !== undefined) throw new ServiceConfigError('choose basic credentials or a header secret, not both', 'INFOBIP_WEBHOOK_HEADER');
+  if (username !== undefined) options.webhookAuth = { basic: { username, password: password! } };
+  else if (header !== undefined) options.webhookAuth = { header, secret: secret! };
+  return options;
+}
