@@ -122,9 +122,14 @@ export function createBaseline(policy: Policy): Baseline {
   });
   const unchanged = (r: BaselineRelationship, d: Draft) =>
     d.now === r.now && d.requests === r.requests && d.connectedCalls === r.connectedCalls && d.callsInFlight === r.callsInFlight;
-  const withoutCall = (calls: readonly Use[], id: string) => {
-    const i = calls.findIndex((c) => c.id === id);
-    return i < 0 ? calls : calls.filter((_, j) => j !== i);
+  /** A release (failed send, call outcome) answers the latest use of its id: hosts may reuse ids. */
+  const lastWithId = (uses: readonly Use[], id: string) => {
+    for (let i = uses.length - 1; i >= 0; i--) if (uses[i]!.id === id) return i;
+    return -1;
+  };
+  const without = (uses: readonly Use[], id: string) => {
+    const i = lastWithId(uses, id);
+    return i < 0 ? uses : uses.filter((_, j) => j !== i);
   };
   const endGrant = (d: Draft, state: RelationshipState) => {
     d.state = state;
@@ -220,18 +225,18 @@ export function createBaseline(policy: Policy): Baseline {
       case 'REQUEST_FAILED': {
         let lapsesTo: RelationshipState | undefined;
         if (state === 'requested') {
-          const failed = r.requests.find((q) => q.id === event.requestId);
-          if (failed && isOpen(r, failed, at) && !r.requests.some((q) => q.id !== event.requestId && isOpen(r, q, at)))
+          const failed = lastWithId(r.requests, event.requestId);
+          if (failed >= 0 && isOpen(r, r.requests[failed]!, at) && !r.requests.some((q, i) => i !== failed && isOpen(r, q, at)))
             lapsesTo = r.revokedBefore ? 'revoked' : 'noPermission';
         }
         const d = draft(r, at);
-        d.requests = withoutCall(d.requests, event.requestId);
+        d.requests = without(d.requests, event.requestId);
         if (lapsesTo) d.state = lapsesTo;
         return d;
       }
       case 'CALL_STARTED': {
         if (!isGrant(state) || at >= r.grantEndsAt) return r; // G4, G1
-        if (r.callsInFlight.some((c) => c.id === event.callId) || slotsInUse(r, at) >= maxCalls) return r; // G2
+        if (r.callsInFlight.some((c) => c.id === event.callId && at < c.at + callWindow) || slotsInUse(r, at) >= maxCalls) return r; // G2
         const d = draft(r, at);
         d.callsInFlight = [...d.callsInFlight, { id: event.callId, at }];
         return d;
@@ -247,7 +252,7 @@ export function createBaseline(policy: Policy): Baseline {
       }
       case 'CALL_CONNECTED': {
         const d = draft(r, at);
-        d.callsInFlight = withoutCall(d.callsInFlight, event.callId);
+        d.callsInFlight = without(d.callsInFlight, event.callId);
         d.connectedCalls = [...d.connectedCalls, at];
         d.limitsResetAt = at;
         d.unanswered = 0;
@@ -257,7 +262,7 @@ export function createBaseline(policy: Policy): Baseline {
       }
       case 'CALL_UNANSWERED': {
         const d = draft(r, at);
-        d.callsInFlight = withoutCall(d.callsInFlight, event.callId);
+        d.callsInFlight = without(d.callsInFlight, event.callId);
         if (!isGrant(state)) return unchanged(r, d) ? r : d; // nothing to count against
         d.unanswered = r.unanswered + 1;
         if (d.unanswered >= revokeAfter) {
@@ -268,7 +273,7 @@ export function createBaseline(policy: Policy): Baseline {
       }
       case 'CALL_FAILED': {
         const d = draft(r, at);
-        d.callsInFlight = withoutCall(d.callsInFlight, event.callId); // M4: no count, no reset
+        d.callsInFlight = without(d.callsInFlight, event.callId); // M4: no count, no reset
         return unchanged(r, d) ? r : d;
       }
     }

@@ -183,7 +183,7 @@ async function measureBackend(label: string, client: SqlClient, steps: readonly 
         opsPerSec: speed.rate.engine!,
         baselineOpsPerSec: speed.rate.raw!,
         ratio: speed.ratio('engine', 'raw'),
-        note: 'baseline: the same load + compare-and-set UPSERT (same snapshot JSON, fact key, due time), sent directly; goal ratio ≤ 1.20',
+        note: 'baseline: the same load + compare-and-set UPSERT (same snapshot JSON, fact key, due time) sent directly, one fact at a time; goal ≤ 1.20',
       },
       {
         name: `engine.record over ${label}, against a blind UPSERT`,
@@ -251,7 +251,7 @@ export async function benchPostgres(options: PostgresBenchOptions = {}): Promise
 
   const lite = await PGlite.create();
   try {
-    rows.push(...(await measureBackend('PGlite (in-process WASM)', lite, steps, window, 'lite')));
+    rows.push(...(await measureBackend('PGlite (in-process)', lite, steps, window, 'lite')));
   } finally {
     await lite.close();
   }
@@ -261,7 +261,7 @@ export async function benchPostgres(options: PostgresBenchOptions = {}): Promise
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     try {
       const { rows: version } = await pool.query(`SELECT current_setting('server_version') AS v, current_setting('fsync') AS fsync`);
-      const server = `PostgreSQL ${version[0].v} server via pg (loopback, one fact at a time, fsync ${version[0].fsync})`;
+      const server = `a PostgreSQL ${String(version[0].v).split(' ')[0]} server via pg (loopback, fsync ${version[0].fsync})`;
       rows.push(...(await measureBackend(server, pool, steps, window, 'server')));
     } finally {
       await pool.end();

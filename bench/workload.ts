@@ -73,7 +73,7 @@ const uuid = (rng: Random) => `${rng.hex(8)}-${rng.hex(4)}-${rng.hex(4)}-${rng.h
 type Action = 'message' | 'request' | 'reply' | 'call' | 'userCall' | 'revoke' | 'profileAccept' | 'tick' | 'refusedCall';
 
 /** One relationship's facts in the order they happen. */
-function live(rng: Random, policy: Policy, eventsWanted: number): RelationshipEvent[] {
+function simulate(rng: Random, policy: Policy, eventsWanted: number): RelationshipEvent[] {
   const baseline = createBaseline(policy);
   let t = START + rng.between(0, 3 * DAY);
   let rel: BaselineRelationship = baseline.create(t);
@@ -176,7 +176,7 @@ export function createWorkload(policy: Policy, relationships: number, seed = 202
   const rng = random(seed);
   const timelines: Timeline[] = [];
   for (let i = 0; i < relationships; i++) {
-    const events = arrivalOrder(rng, live(rng, policy, rng.between(20, 100)));
+    const events = arrivalOrder(rng, simulate(rng, policy, rng.between(20, 100)));
     timelines.push({ sender: SENDERS[i % SENDERS.length]!, user: String(447_700_900_000 + i * 7), events });
   }
   const stream: { timeline: number; event: RelationshipEvent; arrives: number; order: number }[] = [];

@@ -81,6 +81,7 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
           CLOCK: { guard: 'grantExpired', target: 'noPermission', actions: 'expireGrant' }, // G1
           REQUEST_SENT: { guard: 'requestAllowedWhileGranted', actions: 'recordRequest' }, // R1, R2, R5
           CALL_STARTED: { guard: 'callAllowed', actions: 'reserveCall' }, // G2, G4
+          USER_CALL_RECEIVED: { actions: 'openSessionWindow' }, // W1; G5's callback grant never replaces a live one
           // The revoke threshold lies beyond the prompt (definePolicy enforces it), so from
           // `granted` a miss can only prompt; the revoke happens from `prompted`.
           CALL_UNANSWERED: [
@@ -95,6 +96,7 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
           CLOCK: { guard: 'grantExpired', target: 'noPermission', actions: 'expireGrant' }, // G1
           REQUEST_SENT: { guard: 'requestAllowedWhileGranted', actions: 'recordRequest' }, // R1, R2, R5
           CALL_STARTED: { guard: 'callAllowed', actions: 'reserveCall' }, // G2, G4
+          USER_CALL_RECEIVED: { actions: 'openSessionWindow' }, // W1; G5's callback grant never replaces a live one
           CALL_UNANSWERED: [
             { guard: 'missReachesRevoke', target: 'revoked', actions: 'revokeAfterMisses' }, // M2
             { actions: 'countMiss' },

@@ -22,10 +22,14 @@ export function rootHandlers(graph: StatechartGraph): RootHandlers {
   return { moving: root.filter((e) => e.target !== undefined), staying: root.filter((e) => e.target === undefined) };
 }
 
-/** ` (only in noPermission, revoked)` when a root handler is shadowed in some states, else nothing. */
+/**
+ * Where a root handler does not reach every state (a state takes the event itself): ` (not in
+ * prompted)` or ` (only in noPermission, revoked)`, whichever is shorter; nothing when it reaches all.
+ */
 export function scopeSuffix(graph: StatechartGraph, edge: StatechartEdge): string {
   if (edge.appliesIn.length === graph.states.length) return '';
-  return ` (only in ${edge.appliesIn.join(', ')})`;
+  const excluded = graph.states.filter((s) => !edge.appliesIn.includes(s));
+  return excluded.length <= edge.appliesIn.length ? ` (not in ${excluded.join(', ')})` : ` (only in ${edge.appliesIn.join(', ')})`;
 }
 
 /** `EVENT [guard] / action, action` — the note's wording of a handler. */

@@ -19,6 +19,7 @@ import type { RelationshipState } from '../relationship/context.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { DueRelationship, RelationshipKey, RelationshipStore, SaveRequest, SaveResult, StoredRelationship } from '../stores/store.js';
 import type { CallPermissionEffects, CallReceipt, EffectReceipt } from './effects.js';
+import { createInspectionEmitter, type InspectionObserver } from '../inspector/inspection.js';
 
 export interface CallPermissionEngineOptions {
   /** Where relationships live. Default: a new {@link MemoryStore}. */
@@ -35,6 +36,12 @@ export interface CallPermissionEngineOptions {
   readonly interpreter?: Interpreter;
   /** How often a write that lost a compare-and-set race is retried before `STORE_CONFLICT`. Default 16. */
   readonly maxConflictRetries?: number;
+  /**
+   * An XState-style inspection observer (a function, or `{ next }` such as `@statelyai/inspect`'s
+   * `inspector.inspect`): called with `@xstate.actor`, `@xstate.event` and `@xstate.snapshot` events
+   * for every fact recorded and command reserved. See docs/inspecting.md.
+   */
+  readonly inspect?: InspectionObserver;
 }
 
 export interface RecordOptions {
@@ -129,6 +136,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   const newId = options.newId ?? defaultId;
   const interpreter = options.interpreter ?? 'compiled';
   const maxRetries = options.maxConflictRetries ?? 16;
+  const inspect = options.inspect ? createInspectionEmitter(options.inspect, policy) : undefined;
   /** Deserialised snapshots by the stored object they came from: a store that hands back what it was given skips parsing. */
   const decoded = new Map<string, { stored: SerializedSnapshot; snapshot: RelationshipSnapshot }>();
   const locks = new Map<string, Promise<unknown>>();
@@ -148,7 +156,14 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     return { snapshot, version: stored.version, stored: stored.snapshot };
   }
   function remember(id: string, stored: SerializedSnapshot, snapshot: RelationshipSnapshot) {
-    if (decoded.size >= CACHE_LIMIT && !decoded.has(id)) decoded.delete(decoded.keys().next().value!);
+    const entry = decoded.get(id);
+    if (entry) {
+      // Updated in place: the entry keeps its place in the eviction order, as `set` would.
+      entry.stored = stored;
+      entry.snapshot = snapshot;
+      return;
+    }
+    if (decoded.size >= CACHE_LIMIT) decoded.delete(decoded.keys().next().value!);
     decoded.set(id, { stored, snapshot });
   }
 
@@ -206,11 +221,16 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
       const event = clampLateEvent(current, parsed);
       const next = applyNormalised(current, event, interpreter);
       const changed = next !== current;
-      if (!changed && factKey === undefined && loaded.snapshot)
+      if (!changed && factKey === undefined && loaded.snapshot) {
+        inspect?.(key, event, current);
         return { previousState: current.value, state: current.value, changed: false, duplicate: false, snapshot: current };
+      }
       const saving = saveNow(key, id, loaded, next, event.at, factKey);
       const result = thenable(saving) ? await saving : saving;
-      if (result.ok) return { previousState: current.value, state: next.value, changed, duplicate: false, snapshot: next };
+      if (result.ok) {
+        inspect?.(key, event, next);
+        return { previousState: current.value, state: next.value, changed, duplicate: false, snapshot: next };
+      }
       if (result.reason === 'duplicate') return { previousState: current.value, state: current.value, changed: false, duplicate: true, snapshot: current };
     }
     throw new StoreConflictError(`gave up recording ${parsed.type} for ${id} after ${maxRetries + 1} compare-and-set conflicts`);
@@ -237,7 +257,10 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
         const next = applyNormalised(current, decision.event, interpreter);
         if (next === current) throw new CallPermissionError('INTERNAL', `the statechart refused ${decision.event.type} that the decision allowed`);
         const saved = await save(key, id, loaded, next, now);
-        if (saved.ok) return { result: decision.result };
+        if (saved.ok) {
+          inspect?.(key, decision.event, next);
+          return { result: decision.result };
+        }
       }
       throw new StoreConflictError(`gave up reserving for ${id} after ${maxRetries + 1} compare-and-set conflicts`);
     });

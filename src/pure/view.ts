@@ -53,10 +53,41 @@ function periodsOf(policy: Policy): Periods {
   return periods;
 }
 
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
+/** 9999-12-31T23:59:59.999Z: the last time `toISOString` writes with a four-digit year. */
+const LAST_FOUR_DIGIT_YEAR_MS = 253_402_300_799_999;
+
+/**
+ * `isoTime(ms)` (`new Date(ms).toISOString()`) computed with integer arithmetic: the view formats up
+ * to three times on most calls and the `Date` round trip was most of its cost. Civil date from the
+ * day number by Howard Hinnant's `civil_from_days`; identical output for 1970–9999, `isoTime` outside.
+ */
+function isoTimeOf(ms: number): string {
+  if (!(ms >= 0 && ms <= LAST_FOUR_DIGIT_YEAR_MS) || !Number.isInteger(ms)) return isoTime(ms);
+  const days = Math.floor(ms / 86_400_000);
+  let rest = ms - days * 86_400_000;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+}
+
 /** `limitExpirationTime` is when the oldest counted use leaves the window; only shown once the limit is reached. */
 function limit(timePeriod: string, maxAllowed: number, currentUsage: number, oldest: number, releaseAfterMs: number): PermissionLimit {
   if (currentUsage < maxAllowed) return { timePeriod, maxAllowed, currentUsage };
-  return { timePeriod, maxAllowed, currentUsage, limitExpirationTime: isoTime(oldest + releaseAfterMs) };
+  return { timePeriod, maxAllowed, currentUsage, limitExpirationTime: isoTimeOf(oldest + releaseAfterMs) };
 }
 
 /**
@@ -129,5 +160,5 @@ export function getPermissions(snapshot: RelationshipSnapshot, atInput: TimeInpu
       limits: [limit(periods.call, policy.connectedCallsPerWindow, callUsage, oldestCall, callWindow)],
     },
   ];
-  return status === 'TEMPORARY' ? { status, expirationTime: isoTime(context.grantExpiresAt!), actions } : { status, actions };
+  return status === 'TEMPORARY' ? { status, expirationTime: isoTimeOf(context.grantExpiresAt!), actions } : { status, actions };
 }

@@ -5,7 +5,7 @@ import type {
 } from '../events/types.js';
 import type { Policy } from '../policy/policy.js';
 import type { RelationshipContext } from './context.js';
-import { countCallSlots, countRequests, isOpenRequest, openRequestsLapseAt } from './windows.js';
+import { countCallSlots, countRequests, isOpenRequest, lastIndexOfId, openRequestsLapseAt } from './windows.js';
 
 /** A guard of the statechart: a pure question about the context and the event at its time. */
 export type Guard = (context: RelationshipContext, event: RelationshipEvent) => boolean;
@@ -19,11 +19,11 @@ export function relationshipGuards(policy: Policy) {
   const requestsLeft = (ctx: RelationshipContext, at: number) =>
     countRequests(ctx, policy.requestShortWindowMs, at) < policy.requestsPerShortWindow &&
     countRequests(ctx, policy.requestLongWindowMs, at) < policy.requestsPerLongWindow;
+  /** Is a request still open once the failed send (the latest under its id, as `releaseRequest` takes it) is taken back? */
   const openAfterRemoving = (ctx: RelationshipContext, event: RelationshipEvent) => {
-    const { requestId } = event as RequestFailedEvent;
-    const failed = ctx.requests.find((r) => r[0] === requestId);
-    if (!failed || !isOpenRequest(ctx, policy, failed, event.at)) return true;
-    return ctx.requests.some((r) => r[0] !== requestId && isOpenRequest(ctx, policy, r, event.at));
+    const failed = lastIndexOfId(ctx.requests, (event as RequestFailedEvent).requestId);
+    if (failed < 0 || !isOpenRequest(ctx, policy, ctx.requests[failed]!, event.at)) return true;
+    return ctx.requests.some((r, i) => i !== failed && isOpenRequest(ctx, policy, r, event.at));
   };
   return {
     /** R1 + R2 (U2): fewer requests than both windows allow since the last reset. */
@@ -34,7 +34,8 @@ export function relationshipGuards(policy: Policy) {
     /** G1 + G2 (G4 by state): the grant is live and a connected-call slot is free. */
     callAllowed: (ctx: RelationshipContext, event: RelationshipEvent) =>
       (ctx.grantExpiresAt === null || event.at < ctx.grantExpiresAt) &&
-      !ctx.callsInFlight.some((call) => call[0] === (event as CallStartedEvent).callId) &&
+      // An id still holding a slot cannot start twice; one whose slot lapsed (no outcome ever came) may.
+      !ctx.callsInFlight.some((call) => call[0] === (event as CallStartedEvent).callId && event.at < call[1] + policy.callWindowMs) &&
       countCallSlots(ctx, policy, event.at) < policy.connectedCallsPerWindow,
     /** G1: a temporary grant reached its end. */
     grantExpired: (ctx: RelationshipContext, event: RelationshipEvent) => ctx.grantExpiresAt !== null && event.at >= ctx.grantExpiresAt,

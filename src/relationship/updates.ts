@@ -9,7 +9,7 @@ import type {
 } from '../events/types.js';
 import type { Policy } from '../policy/policy.js';
 import type { RelationshipContext, Stamped } from './context.js';
-import { isOpenRequest } from './windows.js';
+import { isOpenRequest, lastIndexOfId } from './windows.js';
 
 /** An action of the statechart: the next context from the current one and the event. */
 export type Update = (context: RelationshipContext, event: RelationshipEvent) => RelationshipContext;
@@ -72,9 +72,10 @@ export function relationshipUpdates(policy: Policy) {
     const next = draft(ctx, at);
     return at === ctx.now && next.requests === ctx.requests && next.connectedCalls === ctx.connectedCalls && next.callsInFlight === ctx.callsInFlight ? ctx : next;
   };
-  const withoutId = (calls: readonly Stamped[], callId: string) => {
-    const i = calls.findIndex((c) => c[0] === callId);
-    return i < 0 ? calls : [...calls.slice(0, i), ...calls.slice(i + 1)];
+  /** Without the latest entry under `id`: a release answers the most recent use of that id. */
+  const withoutId = (entries: readonly Stamped[], id: string) => {
+    const i = lastIndexOfId(entries, id);
+    return i < 0 ? entries : [...entries.slice(0, i), ...entries.slice(i + 1)];
   };
   const callId = (event: RelationshipEvent) => (event as CallConnectedEvent).callId;
   /** M1/M2: one more consecutive miss; the call's slot is given back (it never connected). */

@@ -139,3 +139,9 @@ export function nextChangeAt(state: RelationshipState, ctx: RelationshipContext,
   }
   return next;
 }
+
+/** Where the latest entry with this id is (a host may reuse an id), or -1. */
+export function lastIndexOfId(entries: readonly Stamped[], id: string): number {
+  for (let i = entries.length - 1; i >= 0; i--) if (entries[i]![0] === id) return i;
+  return -1;
+}

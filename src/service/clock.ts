@@ -13,12 +13,17 @@ export interface ServiceClock {
   set(at: number): void;
 }
 
+/** What moving a real clock answers: 409, and how to start a service whose clock can move. */
+export function clockNotVirtual(): ServiceError {
+  return new ServiceError(409, 'CLOCK_NOT_VIRTUAL', 'the service runs on real time; start it with --clock virtual (WACP_CLOCK=virtual) to move the clock');
+}
+
 export function createRealClock(): ServiceClock {
   return {
     mode: 'real',
     now: () => Date.now(),
     set() {
-      throw new ServiceError(409, 'CLOCK_NOT_VIRTUAL', 'the service runs on real time; start it with --clock virtual (WACP_CLOCK=virtual) to move the clock', 'clock');
+      throw clockNotVirtual();
     },
   };
 }

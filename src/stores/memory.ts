@@ -26,17 +26,27 @@ interface FactLog {
 export class MemoryStore implements RelationshipStore {
   readonly #entries = new Map<string, Entry>();
   readonly #factRetentionMs: number;
+  /** The last key's id: the engine loads and then saves the same relationship, so the id is built once. */
+  #last: { sender: string; user: string; id: string } = { sender: '', user: '', id: ':' };
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#factRetentionMs = options.factRetentionMs ?? 7 * DAY_MS;
   }
 
+  #idOf(key: RelationshipKey): string {
+    const last = this.#last;
+    if (key.sender === last.sender && key.user === last.user) return last.id;
+    const id = `${key.sender}:${key.user}`;
+    this.#last = { sender: key.sender, user: key.user, id };
+    return id;
+  }
+
   load(key: RelationshipKey): StoredRelationship | undefined {
-    return this.#entries.get(`${key.sender}:${key.user}`);
+    return this.#entries.get(this.#idOf(key));
   }
 
   save(request: SaveRequest): SaveResult {
-    const id = `${request.key.sender}:${request.key.user}`;
+    const id = this.#idOf(request.key);
     const current = this.#entries.get(id);
     if ((current?.version ?? 0) !== request.expectedVersion) return { ok: false, reason: 'conflict' };
     let facts = current?.facts;

@@ -169,7 +169,8 @@ describe('the missed-call ladder (M1–M4)', () => {
         const automaticReject = { type: 'PERMISSION_REJECTED', at: at + 1 + gap, source: 'automatic' } as const;
         const withoutClock = (snapshot: RelationshipSnapshot) => ({ ...toSerialized(snapshot), t: 0 });
         if (rejectFirst) {
-          const revoked = applyEvent(s, { ...automaticReject, at: at + 1 });
+          // At the very millisecond the last call started, so that it still holds its slot however short the window.
+          const revoked = applyEvent(s, { ...automaticReject, at });
           expect(revoked.value).toBe('revoked');
           expect(recorded(revoked, 'fl', last.callId)).toBe(true);
           const after = applyEvent(revoked, { ...last, at: at + 1 + gap });

@@ -14,8 +14,8 @@
  *   the clock-first step before it changed something (that CLOCK is applied at the event's time);
  * - a CALL_STARTED whose id is in flight and still holds its slot is the same call: ignored;
  *   a call whose outcome never came stops being in flight when its slot lapses;
- * - call outcomes for unknown ids still count ("it happened"); REQUEST_FAILED removes the oldest
- *   send with that id;
+ * - call outcomes for unknown ids still count ("it happened"); REQUEST_FAILED removes the latest
+ *   send with that id (a failure answers the send just made);
  * - only the user's own replies (source `user`) answer requests, plus a reject in `requested`
  *   (a decline, whatever its source); "sent after the last reply" is strict, by time;
  * - `requested` returns to the state it was entered from (`revoked` or `noPermission`);
@@ -263,7 +263,7 @@ export class ReferenceRelationship {
         }
         break;
       case 'REQUEST_FAILED': {
-        const i = this.requests.findIndex((r) => r.id === event.requestId);
+        const i = this.requests.findLastIndex((r) => r.id === event.requestId);
         if (i >= 0) this.requests.splice(i, 1);
         this.advance(at);
         break;

@@ -242,6 +242,19 @@ export function describeStoreContract(label: string, open: OpenStore): void {
         }
       });
 
+      it('G1: engine.due finds a temporary grant at its expiry through the store, and a CLOCK then moves it on', async () => {
+        const [engine] = await engines(() => T0);
+        const [temporary, permanent] = pairs;
+        await engine!.record(...temporary!, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: false });
+        await engine!.record(...permanent!, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+        const expiry = T0 + engine!.policy.temporaryGrantMs;
+
+        expect(await engine!.due(expiry - 1)).toEqual([]);
+        expect(await engine!.due(expiry)).toEqual([{ sender: temporary![0], user: temporary![1], dueAt: expiry }]);
+        expect((await engine!.record(...temporary!, { type: 'CLOCK', at: expiry })).state).toBe('noPermission');
+        expect(await engine!.due(expiry + engine!.policy.temporaryGrantMs)).toEqual([]);
+      });
+
       it('G2: a redelivered CALL_CONNECTED webhook, sent to every instance at once and again later, is counted once', async () => {
         let now = T0;
         const platform = fakePlatform();

@@ -21,6 +21,8 @@ export interface PostgresBackend {
   readonly label: string;
   /** The client of a new "process": its own pool on a server; on PGlite the one in-process database. */
   connect(): Promise<Connection>;
+  /** A server's pool whose transactions run SERIALIZABLE (PGlite runs one statement at a time: nothing to race). */
+  connectSerializable?(): Promise<Connection>;
   /**
    * Runs `attempt` with a client over `store`'s tables whose first write reaches the database and
    * is then cut off before it commits: on PGlite it runs inside a transaction that is rolled back
@@ -81,6 +83,10 @@ export function serverBackend(url: string): PostgresBackend {
     label: 'PostgreSQL server',
     async connect() {
       const pool = newPool();
+      return { client: pool, release: () => endPool(pool) };
+    },
+    async connectSerializable() {
+      const pool = newPool({ options: '-c default_transaction_isolation=serializable' });
       return { client: pool, release: () => endPool(pool) };
     },
     async cutMidWrite(store, key, attempt) {

@@ -27,7 +27,7 @@ interface PlanNode {
 const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
 
 /** What only the PostgreSQL store has to show: its schema, its index, and how it survives a broken connection. */
-export function describePostgresStore(backendOf: () => PostgresBackend): void {
+export function describePostgresStore(backendOf: () => PostgresBackend, options: { server?: boolean } = {}): void {
   describe(`PostgreSQL store specifics`, () => {
     let connection: Connection;
     const backend = () => backendOf();
@@ -183,6 +183,31 @@ export function describePostgresStore(backendOf: () => PostgresBackend): void {
       const redelivered = await engine.record(sender, user, accept, { factKey: 'PERMISSION_ACCEPTED:wamid.1' });
       expect(redelivered).toMatchObject({ duplicate: true, state: 'revoked' });
       await drop(store);
+    });
+
+    it.runIf(options.server)('compare-and-set under SERIALIZABLE: concurrent writers get conflict answers, not errors, and exactly one wins', async () => {
+      const table = uniqueTable();
+      const connections = await Promise.all([1, 2, 3, 4].map(() => backend().connectSerializable!()));
+      try {
+        const stores = connections.map(({ client }) => createPostgresStore({ client, table }));
+        await stores[0]!.migrate();
+        // Every pooled connection open before the race, so that the writes really overlap.
+        await Promise.all(connections.flatMap(({ client }) => [1, 2, 3].map(() => client.query('SELECT pg_sleep(0.02)'))));
+        const key = { sender: '4930901820', user: '4915112345678' };
+        const snapshotAt = (at: number) => toSerialized(applyEvent(createRelationship({ at: T0 }), { type: 'USER_MESSAGE', at }));
+        for (const expectedVersion of [0, 1, 2, 3]) {
+          // Half the rounds with a fact key (the statement with CTEs), half without.
+          const factKey = (i: number, j: number) => (expectedVersion % 2 ? { factKey: `f${expectedVersion}-${i}-${j}` } : {});
+          const results = await Promise.all(
+            stores.flatMap((store, i) => [0, 1, 2].map((j) => store.save({ key, snapshot: snapshotAt(T0 + i * 3 + j), expectedVersion, at: T0, ...factKey(i, j) }))),
+          );
+          expect(results.filter((r) => r.ok)).toEqual([{ ok: true, version: expectedVersion + 1 }]);
+          expect(new Set(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason))).toEqual(new Set(['conflict']));
+        }
+        await drop(stores[0]!);
+      } finally {
+        await Promise.all(connections.map((c) => c.release()));
+      }
     });
 
     it('answers every sequence of load, save and dueBefore exactly as MemoryStore does', async () => {

@@ -19,5 +19,5 @@ describe.skipIf(!url)('PostgreSQL server', () => {
   });
 
   describeStoreContract('PostgreSQL store on a server (pg)', postgresStores(() => backend));
-  describePostgresStore(() => backend);
+  describePostgresStore(() => backend, { server: true });
 });

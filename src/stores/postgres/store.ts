@@ -118,7 +118,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         const [row] = await query<VersionRow>(expectedVersion === 0 ? statements.insert : statements.update, params, 'save', true);
         return row ? { ok: true, version: Number(row.version) } : CONFLICT;
       } catch (error) {
-        // Under REPEATABLE READ/SERIALIZABLE a lost race is an error rather than zero rows.
+        // A lost race can also surface as an error: a serialisation failure under REPEATABLE READ or
+        // SERIALIZABLE, or a fact key another writer inserted. Either way: reload and decide again.
         if (isLostRace((error as { cause?: unknown }).cause)) return CONFLICT;
         throw error;
       }

@@ -1,7 +1,6 @@
 /**
- * Where the engine and the reference model disagreed and RULES.md + docs/semantics.md side with
- * the reference: each property is the smallest story that shows it. They fail until the core is
- * fixed (the reference-agreement properties fail on the same stories when they happen upon them).
+ * Regressions: each property is the smallest story on which the engine once disagreed with the
+ * reference model (RULES.md + docs/semantics.md sided with the reference). They keep those bugs fixed.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

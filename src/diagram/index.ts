@@ -1,0 +1,17 @@
+/**
+ * Diagrams of the call-permission statechart, generated from the machine itself: Mermaid
+ * (`stateDiagram-v2`), Graphviz DOT, a standalone SVG, and the machine's JSON for Stately's editor.
+ * Every edge carries its guard and the RULES.md ids of its guard and actions.
+ *
+ * @packageDocumentation
+ */
+export { statechartGraph, edgeTrigger, type StatechartEdge, type StatechartGraph } from './statechartGraph.js';
+export { toMermaid } from './mermaid.js';
+export { toDot } from './dot.js';
+export { renderSvg } from './svg.js';
+export { statechartJson } from './machineJson.js';
+export { renderDiagramDocuments, statechartMarkdown, DIAGRAM_FILES, type DiagramFileName } from './documents.js';
+export { GUARD_RULES, ACTION_RULES, EVENT_RULES, rulesOfTransition, sortRuleIds, type RuleId } from './ruleTable.js';
+export { RULE_SUMMARIES } from './ruleSummaries.js';
+export { STATE_COLOURS, ROOT_COLOURS, type StateColours } from './palette.js';
+export { ANY_STATE_ID, ANY_STATE_LABEL, rootHandlers, type RootHandlers } from './rootHandlers.js';

@@ -1,0 +1,41 @@
+/**
+ * The relationship inspector: a relationship's timeline (each step, the state after it, the
+ * transitions and rules, the counters, the permissions view and both decisions) as data and as
+ * text, and the XState-style inspection events the engine emits with its `inspect` option.
+ *
+ * @packageDocumentation
+ */
+export {
+  buildTimeline,
+  createTimelineRecorder,
+  formatInspection,
+  formatTimeline,
+  type FormatTimelineOptions,
+  type TimelineCommand,
+  type TimelineCommandInput,
+  type TimelineEntry,
+  type TimelineEvent,
+  type TimelineInput,
+  type TimelineOptions,
+  type TimelineRecorder,
+} from './timeline.js';
+export {
+  inspectRelationship,
+  relationshipCounters,
+  decisionsAt,
+  type Decisions,
+  type RelationshipCounters,
+  type RelationshipInspection,
+  type ShownDecision,
+} from './counters.js';
+export {
+  createInspectionEmitter,
+  type InspectedActorEvent,
+  type InspectedEventEvent,
+  type InspectedSnapshot,
+  type InspectedSnapshotEvent,
+  type InspectionEmitter,
+  type InspectionEvent,
+  type InspectionObserver,
+  type RelationshipActorRef,
+} from './inspection.js';

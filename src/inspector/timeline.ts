@@ -1,0 +1,244 @@
+import { InvalidEventError } from '../errors.js';
+import { parseEvent, parseTime } from '../events/parse.js';
+import type { RelationshipEvent, RelationshipEventInput, TimeInput } from '../events/types.js';
+import type { Policy, PolicyPresetName } from '../policy/policy.js';
+import { canRequestPermission, canStartCall, type CallDecision, type Refusal, type RequestDecision } from '../pure/decide.js';
+import { applyNormalised, clampLateEvent, createRelationship, nextDueAt, resolvePolicy, type RelationshipSnapshot } from '../pure/snapshot.js';
+import { getPermissions, type PermissionsView } from '../pure/view.js';
+import type { RelationshipState } from '../relationship/context.js';
+import { relationshipLogic } from '../relationship/logic.js';
+import { takenTransition } from '../testing/transitions.js';
+import { rulesOfTransition, sortRuleIds } from '../diagram/ruleTable.js';
+import { isoTime } from '../time.js';
+import { decisionsAt, relationshipCounters, shownDecision, type Decisions, type RelationshipCounters, type ShownDecision } from './counters.js';
+
+export { formatInspection, formatTimeline, type FormatTimelineOptions } from './format.js';
+
+/**
+ * A command in a timeline: what `engine.requestPermission` / `engine.startCall` would do at `at`.
+ * Allowed, it becomes the `REQUEST_SENT` (on the channel R3 picks) or `CALL_STARTED` the engine
+ * would reserve; refused, only the clock moves and the entry says which rule refused it.
+ */
+export interface TimelineCommandInput {
+  readonly command: 'requestPermission' | 'startCall';
+  readonly at: TimeInput;
+  /** The request or call id. Default `request-<n>` / `call-<n>`, counting commands of that kind from 1. */
+  readonly id?: string;
+}
+
+/** One step of a timeline: a fact (any event a host records) or a command. */
+export type TimelineInput = RelationshipEventInput | RelationshipEvent | TimelineCommandInput;
+
+/** An event as the timeline shows it: its times as ISO strings. */
+export type TimelineEvent = RelationshipEvent extends infer E
+  ? E extends { readonly at: number }
+    ? Omit<E, 'at' | 'expiresAt'> & { readonly at: string } & (E extends { readonly expiresAt: number | null } ? { readonly expiresAt: string | null } : unknown)
+    : never
+  : never;
+
+export interface TimelineCommand {
+  readonly name: TimelineCommandInput['command'];
+  readonly outcome: 'sent' | 'started' | 'refused';
+}
+
+/** One step of a relationship's history, with everything a person asks about it. */
+export interface TimelineEntry {
+  /** The step's position in the input (0-based). */
+  readonly index: number;
+  /** When it was applied (ISO): the event's time, or the relationship's clock for a late fact. */
+  readonly at: string;
+  /** The event applied (for a refused command: the `CLOCK` that brought the relationship to `at`). */
+  readonly event: TimelineEvent;
+  /** Present when the step was a command. */
+  readonly command?: TimelineCommand;
+  /** A late fact's own time, when it was moved to the relationship's clock. */
+  readonly receivedAt?: string;
+  readonly stateBefore: RelationshipState;
+  readonly stateAfter: RelationshipState;
+  /** The transitions taken, in order (`state · EVENT #n [guard] → target`): a due `CLOCK` first. */
+  readonly transitions: readonly string[];
+  /** RULES.md ids of those transitions' guards and actions, plus the rule of a refusal (R3 when a command picked the channel). */
+  readonly rules: readonly string[];
+  /** Whether the relationship changed (an ignored or refused step changes nothing). */
+  readonly changed: boolean;
+  /** Why a command or a `REQUEST_SENT`/`CALL_STARTED` fact was refused (the rule, in words, and when to retry). */
+  readonly refusal?: ShownDecision<Refusal>;
+  readonly counters: RelationshipCounters;
+  /** `getPermissions` after the step, at its time. */
+  readonly view: PermissionsView;
+  /** `canRequestPermission` and `canStartCall` after the step, at its time. */
+  readonly decisions: Decisions;
+}
+
+export interface TimelineOptions {
+  /** A preset name or a policy from `definePolicy`. Default `infobip`. */
+  readonly policy?: Policy | PolicyPresetName;
+}
+
+/** Builds a timeline one step at a time (the service appends as facts arrive; `buildTimeline` replays a list). */
+export interface TimelineRecorder {
+  readonly policy: Policy;
+  /** The relationship after the last step; `undefined` before the first. */
+  readonly snapshot: RelationshipSnapshot | undefined;
+  /**
+   * Applies one step and returns its entry. An invalid step throws an `InvalidEventError` whose
+   * `path` starts with `path` (default `events[<index>]`) and changes nothing.
+   */
+  record(input: TimelineInput, path?: string): TimelineEntry;
+}
+
+function isCommand(input: TimelineInput): input is TimelineCommandInput {
+  return typeof input === 'object' && input !== null && 'command' in input;
+}
+
+function shownEvent(event: RelationshipEvent): TimelineEvent {
+  const shown: Record<string, unknown> = { ...event, at: isoTime(event.at) };
+  if (event.type === 'PERMISSION_ACCEPTED') shown.expiresAt = event.expiresAt === null ? null : isoTime(event.expiresAt);
+  return shown as TimelineEvent;
+}
+
+/** A late fact beyond tolerance, named at the step's own path rather than the pure API's `event.at`. */
+function clampAt(snapshot: RelationshipSnapshot, event: RelationshipEvent, path: string): RelationshipEvent {
+  try {
+    return clampLateEvent(snapshot, event);
+  } catch (error) {
+    if (error instanceof InvalidEventError && error.path === 'event.at')
+      throw new InvalidEventError(error.message.replace(/^event\.at: /, ''), `${path}.at`, error.code);
+    throw error;
+  }
+}
+
+const ID = /^[\x21-\x7e]{1,128}$/;
+
+function parseCommand(input: TimelineCommandInput, path: string): { name: TimelineCommandInput['command']; at: number; id: string | undefined } {
+  const raw = input as unknown as Record<string, unknown>;
+  if (raw.command !== 'requestPermission' && raw.command !== 'startCall')
+    throw new InvalidEventError(`must be "requestPermission" or "startCall", got ${JSON.stringify(raw.command)}`, `${path}.command`);
+  for (const key of Object.keys(raw))
+    if (key !== 'command' && key !== 'at' && key !== 'id') throw new InvalidEventError('is not a field of a command (command, at, id)', `${path}.${key}`);
+  const at = parseTime(raw.at, `${path}.at`);
+  if (raw.id !== undefined && (typeof raw.id !== 'string' || !ID.test(raw.id)))
+    throw new InvalidEventError('must be 1–128 printable characters without spaces', `${path}.id`);
+  return { name: raw.command, at, id: raw.id as string | undefined };
+}
+
+export function createTimelineRecorder(options: TimelineOptions = {}): TimelineRecorder {
+  const policy = resolvePolicy(options.policy);
+  const machine = relationshipLogic(policy).machine;
+  let snapshot: RelationshipSnapshot | undefined;
+  let index = 0;
+  const commandsSoFar = { requestPermission: 0, startCall: 0 };
+
+  /** The transitions `applyNormalised` takes for `event`: a due CLOCK first (clock-first), then the event's own. */
+  function step(before: RelationshipSnapshot, event: RelationshipEvent) {
+    const transitions: { id: string; rules: string[] }[] = [];
+    const take = (from: RelationshipSnapshot, e: RelationshipEvent) => {
+      const taken = takenTransition(machine, from.value, from.context, e);
+      if (taken) transitions.push({ id: taken.id, rules: rulesOfTransition(taken.event, taken.guard, taken.actions) });
+    };
+    let current = before;
+    if (event.type !== 'CLOCK') {
+      const due = nextDueAt(current);
+      if (due !== undefined && due <= event.at) {
+        take(current, { type: 'CLOCK', at: event.at });
+        current = applyNormalised(current, { type: 'CLOCK', at: event.at }, 'compiled');
+      }
+    }
+    take(current, event);
+    return { beforeEvent: current, after: applyNormalised(current, event, 'compiled'), transitions };
+  }
+
+  function entry(
+    before: RelationshipSnapshot,
+    after: RelationshipSnapshot,
+    event: RelationshipEvent,
+    transitions: readonly { id: string; rules: string[] }[],
+    extra: { command?: TimelineCommand; receivedAt?: number; refusal?: Refusal; rules?: string[] },
+  ): TimelineEntry {
+    const at = event.at;
+    const rules = sortRuleIds([...transitions.flatMap((t) => t.rules), ...(extra.refusal ? [extra.refusal.rule] : []), ...(extra.rules ?? [])]);
+    return {
+      index: index++,
+      at: isoTime(at),
+      event: shownEvent(event),
+      ...(extra.command ? { command: extra.command } : {}),
+      ...(extra.receivedAt !== undefined ? { receivedAt: isoTime(extra.receivedAt) } : {}),
+      stateBefore: before.value,
+      stateAfter: after.value,
+      transitions: transitions.map((t) => t.id),
+      rules,
+      changed: after !== before,
+      ...(extra.refusal ? { refusal: shownDecision(extra.refusal) } : {}),
+      counters: relationshipCounters(after, at),
+      view: getPermissions(after, at),
+      decisions: decisionsAt(after, at),
+    };
+  }
+
+  function recordFact(input: RelationshipEventInput | RelationshipEvent, path: string): TimelineEntry {
+    const parsed = parseEvent(input, policy, path);
+    const before = snapshot ?? createRelationship({ at: parsed.at, policy });
+    const event = clampAt(before, parsed, path);
+    const { beforeEvent, after, transitions } = step(before, event);
+    let refusal: Refusal | undefined;
+    if (after === beforeEvent && (event.type === 'REQUEST_SENT' || event.type === 'CALL_STARTED')) {
+      const decision = event.type === 'REQUEST_SENT' ? canRequestPermission(beforeEvent, event.at) : canStartCall(beforeEvent, event.at);
+      if (!decision.allowed) refusal = decision;
+    }
+    snapshot = after;
+    return entry(before, after, event, transitions, { ...(event.at !== parsed.at ? { receivedAt: parsed.at } : {}), ...(refusal ? { refusal } : {}) });
+  }
+
+  /** As the engine's `reserve`: bring the relationship to `at`, decide, and on yes apply the reservation. */
+  function recordCommand(input: TimelineCommandInput, path: string): TimelineEntry {
+    const { name, at: requested, id } = parseCommand(input, path);
+    const at = Math.max(requested, snapshot?.context.now ?? requested);
+    const before = snapshot ?? createRelationship({ at, policy });
+    const clock: RelationshipEvent = { type: 'CLOCK', at };
+    const { after: current, transitions: clockTransitions } = step(before, clock);
+    // Shown only when the clock alone changes something due (an expiry, a lapse), as for a fact.
+    const due = nextDueAt(before);
+    const shownClock = due !== undefined && due <= at ? clockTransitions : [];
+    const request = name === 'requestPermission' ? canRequestPermission(current, at) : undefined;
+    const decision: RequestDecision | CallDecision = request ?? canStartCall(current, at);
+    if (!decision.allowed) {
+      // The engine stores a refusal's clock step only when it changed the state; a relationship it
+      // never stored stays unknown (its first fact will create it at that fact's own time).
+      const kept = current.value !== before.value ? current : before;
+      if (kept !== before) snapshot = kept;
+      return entry(before, kept, clock, shownClock, { command: { name, outcome: 'refused' }, refusal: decision });
+    }
+    const n = commandsSoFar[name] + 1;
+    const event: RelationshipEvent =
+      request?.allowed
+        ? { type: 'REQUEST_SENT', at, requestId: id ?? `request-${n}`, via: request.via }
+        : { type: 'CALL_STARTED', at, callId: id ?? `call-${n}` };
+    const { after, transitions } = step(current, event);
+    if (after === current) throw new InvalidEventError(`the statechart refused the ${event.type} that the decision allowed: is the id already in use?`, `${path}.id`);
+    snapshot = after;
+    commandsSoFar[name] = n;
+    const sent = event.type === 'REQUEST_SENT';
+    return entry(before, after, event, [...shownClock, ...transitions], { command: { name, outcome: sent ? 'sent' : 'started' }, ...(sent ? { rules: ['R3'] } : {}) });
+  }
+
+  return {
+    policy,
+    get snapshot() {
+      return snapshot;
+    },
+    record(input, path = `events[${index}]`) {
+      return isCommand(input) ? recordCommand(input, path) : recordFact(input, path);
+    },
+  };
+}
+
+/**
+ * A relationship's history, step by step: each event (or command), the state before and after,
+ * the transitions taken and their rules, the counters, the permissions view and both decisions
+ * after it. The relationship starts, new, at the first step's time. An invalid step throws an
+ * `InvalidEventError` whose `path` names it (`events[3].at`).
+ */
+export function buildTimeline(events: readonly TimelineInput[], options: TimelineOptions = {}): TimelineEntry[] {
+  const recorder = createTimelineRecorder(options);
+  return events.map((event, i) => recorder.record(event, `events[${i}]`));
+}

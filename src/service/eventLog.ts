@@ -1,0 +1,170 @@
+import type { RelationshipEvent } from '../events/types.js';
+import type { RefusalRule } from '../pure/decide.js';
+import type { RelationshipState } from '../relationship/context.js';
+import type { SqlClient } from '../stores/postgres/client.js';
+import type { RelationshipKey } from '../stores/store.js';
+
+/** Who made an entry: a route of ours, Infobip's webhook, the test-event form, the clock sweep, or a reconciliation with Infobip's view. */
+export type EntrySource = 'api' | 'webhook' | 'test' | 'clock' | 'reconcile';
+
+/** An event the engine applied, in the order it applied them (with what was sent, for a reservation). */
+export interface EventEntry {
+  readonly id: number;
+  readonly kind: 'event';
+  readonly sender: string;
+  readonly user: string;
+  readonly source: EntrySource;
+  readonly event: RelationshipEvent;
+  /** What the effect did for a request or call: the dry run's would-be request, Infobip's receipt, or the error. */
+  readonly detail?: Readonly<Record<string, unknown>>;
+  readonly recordedAt: string;
+}
+
+/** A command the rules refused: nothing was applied, but the inspector shows that it was asked. */
+export interface RefusalEntry {
+  readonly id: number;
+  readonly kind: 'refusal';
+  readonly sender: string;
+  readonly user: string;
+  readonly source: EntrySource;
+  readonly at: number;
+  readonly action: 'request' | 'call';
+  readonly rule: RefusalRule;
+  readonly reason: string;
+  readonly retryAt?: number;
+  readonly recordedAt: string;
+}
+
+export type LogEntry = EventEntry | RefusalEntry;
+
+export type NewLogEntry = Omit<EventEntry, 'id' | 'recordedAt'> | Omit<RefusalEntry, 'id' | 'recordedAt'>;
+
+/** A relationship the store holds, for the list. */
+export interface RelationshipSummary extends RelationshipKey {
+  readonly state: RelationshipState;
+  /** The relationship's own clock (its last event), ISO. */
+  readonly clock: string;
+  readonly updatedAt: string;
+}
+
+export interface EventLog {
+  migrate(): Promise<void>;
+  append(entry: NewLogEntry): Promise<void>;
+  /** Oldest first; `truncated` when the relationship has more than `limit`. */
+  entries(key: RelationshipKey, limit?: number): Promise<{ entries: LogEntry[]; truncated: boolean }>;
+  relationships(limit: number): Promise<RelationshipSummary[]>;
+  /** A small named value of the service's own (the virtual clock's time). */
+  setting(name: string): Promise<unknown>;
+  setSetting(name: string, value: unknown): Promise<void>;
+}
+
+const EVENTS = 'wacp_service_events';
+const SETTINGS = 'wacp_service_settings';
+const MAX_ENTRIES = 10_000;
+
+interface Row {
+  id: number | string;
+  sender: string;
+  user_number: string;
+  kind: 'event' | 'refusal';
+  source: EntrySource;
+  at: number | string;
+  event: RelationshipEvent | string | null;
+  detail: Record<string, unknown> | string | null;
+  recorded_at: Date | string;
+}
+
+/**
+ * The service's own tables beside the store's: every event applied to a relationship (so its
+ * timeline can be rebuilt and shown) and every refused command, in order; and a few settings.
+ * The store's snapshot stays the truth of the state; the timeline endpoint replays this log and
+ * says whether the replay agrees with it.
+ *
+ * @param relationshipsTable the store's quoted table name (`PostgresStore.names.relationships`), for the list.
+ */
+export function createEventLog(client: SqlClient, relationshipsTable: string): EventLog {
+  const json = <T>(value: T | string | null): T | undefined => (value === null ? undefined : typeof value === 'string' ? (JSON.parse(value) as T) : value);
+  const iso = (value: Date | string) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString());
+
+  function fromRow(row: Row): LogEntry {
+    const base = { id: Number(row.id), sender: row.sender, user: row.user_number, source: row.source, recordedAt: iso(row.recorded_at) };
+    const detail = json<Record<string, unknown>>(row.detail);
+    if (row.kind === 'event') return { ...base, kind: 'event', event: json<RelationshipEvent>(row.event)!, ...(detail ? { detail } : {}) };
+    const refusal = detail as { action: 'request' | 'call'; rule: RefusalRule; reason: string; retryAt?: number };
+    return { ...base, kind: 'refusal', at: Number(row.at), ...refusal };
+  }
+
+  return {
+    async migrate() {
+      // One statement: PGlite's and pg's extended protocol take one at a time.
+      await client.query(`DO $migrate$
+BEGIN
+  PERFORM pg_advisory_xact_lock(20260406);
+  CREATE TABLE IF NOT EXISTS ${EVENTS} (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sender text NOT NULL,
+    user_number text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('event', 'refusal')),
+    source text NOT NULL,
+    at bigint NOT NULL,
+    event jsonb,
+    detail jsonb,
+    recorded_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX IF NOT EXISTS ${EVENTS}_relationship_idx ON ${EVENTS} (sender, user_number, id);
+  CREATE TABLE IF NOT EXISTS ${SETTINGS} (name text PRIMARY KEY, value jsonb NOT NULL);
+END
+$migrate$`);
+    },
+
+    async append(entry) {
+      const at = entry.kind === 'event' ? entry.event.at : entry.at;
+      const event = entry.kind === 'event' ? JSON.stringify(entry.event) : null;
+      const detail =
+        entry.kind === 'event'
+          ? entry.detail === undefined
+            ? null
+            : JSON.stringify(entry.detail)
+          : JSON.stringify({ action: entry.action, rule: entry.rule, reason: entry.reason, ...(entry.retryAt === undefined ? {} : { retryAt: entry.retryAt }) });
+      await client.query(
+        `INSERT INTO ${EVENTS} (sender, user_number, kind, source, at, event, detail) VALUES ($1::text, $2::text, $3::text, $4::text, $5::bigint, $6::jsonb, $7::jsonb)`,
+        [entry.sender, entry.user, entry.kind, entry.source, at, event, detail],
+      );
+    },
+
+    async entries(key, limit = MAX_ENTRIES) {
+      const { rows } = await client.query(
+        `SELECT id, sender, user_number, kind, source, at, event, detail, recorded_at FROM ${EVENTS}
+         WHERE sender = $1::text AND user_number = $2::text ORDER BY id LIMIT $3::int`,
+        [key.sender, key.user, limit + 1],
+      );
+      const all = (rows as Row[]).map(fromRow);
+      return { entries: all.slice(0, limit), truncated: all.length > limit };
+    },
+
+    async relationships(limit) {
+      const { rows } = await client.query(
+        `SELECT sender, user_number, snapshot->>'s' AS state, (snapshot->>'t')::bigint AS clock, updated_at
+         FROM ${relationshipsTable} ORDER BY updated_at DESC, sender, user_number LIMIT $1::int`,
+        [limit],
+      );
+      return (rows as { sender: string; user_number: string; state: RelationshipState; clock: number | string; updated_at: Date | string }[]).map((row) => ({
+        sender: row.sender,
+        user: row.user_number,
+        state: row.state,
+        clock: new Date(Number(row.clock)).toISOString(),
+        updatedAt: iso(row.updated_at),
+      }));
+    },
+
+    async setting(name) {
+      const { rows } = await client.query(`SELECT value FROM ${SETTINGS} WHERE name = $1::text`, [name]);
+      const row = rows[0] as { value: unknown } | undefined;
+      return row?.value;
+    },
+
+    async setSetting(name, value) {
+      await client.query(`INSERT INTO ${SETTINGS} (name, value) VALUES ($1::text, $2::jsonb) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`, [name, JSON.stringify(value)]);
+    },
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * The reference service (`wacp serve`, `npm start`): the engine on Node's `http`, on 127.0.0.1,
+ * with an embedded PostgreSQL (PGlite) or a server, Infobip or dry-run effects, Infobip's webhooks,
+ * a JSON API and the inspector page. Node only. See docs/service.md.
+ *
+ * @packageDocumentation
+ */
+export { startService, type RunningService } from './service.js';
+export { DEFAULT_DATA_DIR, DEFAULT_PORT, SERVE_USAGE, mergeServeArgs, serviceOptionsFromEnv, type ServiceInfobipConfig, type ServiceOptions } from './options.js';
+export { ServiceConfigError, ServiceError } from './errors.js';
+export { parseIsoDuration } from './clock.js';
+export type { RelationshipTimeline, TimelineRow, TimelineEventRow, TimelineRefusalRow } from './timeline.js';
+export type { LogEntry, EntrySource, RelationshipSummary } from './eventLog.js';
+export type { Change } from './changes.js';

@@ -1,0 +1,232 @@
+import type { CallPermissionEffects, PermissionRequestCommand, StartCallCommand } from '../engine/effects.js';
+import {
+  createCallPermissionEngine,
+  type CallPermissionEngine,
+  type CallPermissionEngineOptions,
+  type RecordResult,
+  type RequestPermissionResult,
+  type StartCallResult,
+} from '../engine/engine.js';
+import { EffectFailedError } from '../errors.js';
+import { parseEvent } from '../events/parse.js';
+import type { RelationshipEvent, RelationshipEventInput } from '../events/types.js';
+import { normalisePhoneNumber } from '../phone.js';
+import type { Refusal } from '../pure/decide.js';
+import { nextDueAt } from '../pure/snapshot.js';
+import type { RelationshipKey } from '../stores/store.js';
+import type { EntrySource, EventLog, NewLogEntry } from './eventLog.js';
+
+/** A normalised event as an input the engine reads back to the same event (see {@link asInput}). */
+export function asInput(event: RelationshipEvent): RelationshipEventInput {
+  // `expiresAt: null` is "permanent" once normalised, but on input it means "no expiry given", which
+  // the policy may read as temporary (meta): say `permanent` so a replay gives the same grant.
+  if (event.type === 'PERMISSION_ACCEPTED' && event.expiresAt === null) return { ...event, permanent: true };
+  return event;
+}
+
+export interface LoggedEngineOptions {
+  /** Store, policy, clock: everything but the effects. */
+  readonly engine: Omit<CallPermissionEngineOptions, 'effects'>;
+  readonly effects: CallPermissionEffects;
+  readonly log: EventLog;
+  /** Told after every change to a relationship (the inspector page listens). */
+  readonly onChange: (key: RelationshipKey) => void;
+}
+
+/**
+ * The engine as the service runs it: every event it applies and every command it refuses goes into
+ * the event log, in the order it happened, so the inspector can rebuild the relationship's timeline.
+ *
+ * Commands and records on one relationship run one at a time, so the log's order is the store's.
+ * Before a command, a relationship whose state the clock alone has changed (an expiry, a lapse) is
+ * first moved on with a logged `CLOCK`, so that the log explains every state the store holds.
+ */
+export interface LoggedEngine {
+  /** An engine whose `record` logs as `webhook`: hand it to the webhook handler. */
+  readonly engine: CallPermissionEngine;
+  /** The same, logging its records as `source` (`reconcile` for a reconciliation with Infobip). */
+  as(source: EntrySource): CallPermissionEngine;
+  requestPermission(sender: string, user: string): Promise<RequestPermissionResult>;
+  startCall(sender: string, user: string): Promise<StartCallResult>;
+  record(sender: string, user: string, event: RelationshipEventInput | RelationshipEvent, source: EntrySource, factKey?: string): Promise<RecordResult>;
+  /** Moves on every relationship due to change by the clock alone at or before `now`. */
+  sweep(now: number): Promise<number>;
+  /** The normalised key (throws `INVALID_PHONE_NUMBER` naming `sender` or `user`). */
+  keyOf(sender: string, user: string): RelationshipKey;
+  /** Resolves once every command started so far has finished (for a clean shutdown). */
+  idle(): Promise<void>;
+}
+
+const SWEEP_BATCH = 100;
+const SWEEP_MAX_BATCHES = 50;
+
+export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
+  const { log, onChange } = options;
+  const clock = options.engine.clock ?? Date.now;
+  /** The command each relationship's effect was last handed, so a failed effect can still be logged. */
+  const handed = new Map<string, PermissionRequestCommand | StartCallCommand>();
+  const idOf = (key: RelationshipKey) => `${key.sender}:${key.user}`;
+  const effects: CallPermissionEffects = {
+    sendPermissionRequest(command) {
+      handed.set(idOf(command), command);
+      return options.effects.sendPermissionRequest(command);
+    },
+    startCall(command) {
+      handed.set(idOf(command), command);
+      return options.effects.startCall(command);
+    },
+  };
+  const inner = createCallPermissionEngine({ ...options.engine, effects });
+  const policy = inner.policy;
+  const locks = new Map<string, Promise<unknown>>();
+
+  function keyOf(sender: string, user: string): RelationshipKey {
+    return { sender: normalisePhoneNumber(sender, 'sender'), user: normalisePhoneNumber(user, 'user') };
+  }
+
+  /** Runs `work` after every earlier command on the same relationship. */
+  async function serially<T>(key: RelationshipKey, work: () => Promise<T>): Promise<T> {
+    const id = idOf(key);
+    const before = locks.get(id);
+    const run = (before ? before.then(work, work) : work()) as Promise<T>;
+    const tail = run.catch(() => undefined);
+    locks.set(id, tail);
+    try {
+      return await run;
+    } finally {
+      if (locks.get(id) === tail) locks.delete(id);
+    }
+  }
+
+  async function append(entry: NewLogEntry) {
+    await log.append(entry);
+  }
+
+  async function recordNow(key: RelationshipKey, event: RelationshipEvent, source: EntrySource, factKey?: string): Promise<RecordResult> {
+    const result = await inner.record(key.sender, key.user, asInput(event), factKey === undefined ? undefined : { factKey });
+    // A fact that changed nothing (a call re-keyed twice, a clock tick with nothing due) is noise,
+    // unless a person sent it from the test form and wants to see that it did nothing.
+    if (!result.duplicate && (result.changed || source === 'test')) await append({ kind: 'event', ...key, source, event });
+    if (result.changed) onChange(key);
+    return result;
+  }
+
+  /** The store's state must be explained by the log: apply the clock's own change, logged, before a command. */
+  async function catchUp(key: RelationshipKey): Promise<number> {
+    const now = clock();
+    const snapshot = await inner.snapshot(key.sender, key.user);
+    const due = snapshot && nextDueAt(snapshot);
+    if (due !== undefined && due <= now) await recordNow(key, { type: 'CLOCK', at: now }, 'clock');
+    return Math.max(now, snapshot?.context.now ?? now);
+  }
+
+  async function refused(key: RelationshipKey, action: 'request' | 'call', refusal: Refusal, at: number) {
+    await append({ kind: 'refusal', ...key, source: 'api', at, action, rule: refusal.rule, reason: refusal.reason, ...(refusal.retryAt === undefined ? {} : { retryAt: refusal.retryAt }) });
+    onChange(key);
+  }
+
+  /** The time the engine gave its own follow-up event (a release, a re-keying): the relationship's clock after it. */
+  async function clockOf(key: RelationshipKey): Promise<number> {
+    return (await inner.snapshot(key.sender, key.user))!.context.now;
+  }
+
+  /** After an effect threw: the reservation the engine stored, and its release unless the outcome is unknown. */
+  async function effectFailed(key: RelationshipKey, error: unknown, reserved: RelationshipEvent | undefined, release: (at: number) => RelationshipEvent) {
+    if (!reserved) return;
+    await append({ kind: 'event', ...key, source: 'api', event: reserved, detail: { error: error instanceof Error ? error.message : String(error) } });
+    if (error instanceof EffectFailedError && error.reservationReleased) await append({ kind: 'event', ...key, source: 'api', event: release(await clockOf(key)) });
+    onChange(key);
+  }
+
+  const as = (source: EntrySource): CallPermissionEngine => ({
+    ...inner,
+    record: (sender, user, event, recordOptions) => record(sender, user, event, source, recordOptions?.factKey),
+  });
+
+  async function record(sender: string, user: string, input: RelationshipEventInput | RelationshipEvent, source: EntrySource, factKey?: string) {
+    const key = keyOf(sender, user);
+    const event = parseEvent(input, policy);
+    return serially(key, () => recordNow(key, event, source, factKey));
+  }
+
+  return {
+    engine: as('webhook'),
+    as,
+    keyOf,
+    record,
+
+    requestPermission(sender, user) {
+      const key = keyOf(sender, user);
+      return serially(key, async () => {
+        const at = await catchUp(key);
+        handed.delete(idOf(key));
+        try {
+          const result = await inner.requestPermission(key.sender, key.user);
+          if (result.outcome === 'refused') {
+            await refused(key, 'request', result.refusal, at);
+            return result;
+          }
+          const event: RelationshipEvent = { type: 'REQUEST_SENT', at: result.at, requestId: result.requestId, via: result.via };
+          await append({ kind: 'event', ...key, source: 'api', event, ...(result.receipt ? { detail: { receipt: result.receipt } } : {}) });
+          onChange(key);
+          return result;
+        } catch (error) {
+          const command = handed.get(idOf(key)) as PermissionRequestCommand | undefined;
+          const reserved: RelationshipEvent | undefined = command && { type: 'REQUEST_SENT', at: command.at, requestId: command.requestId, via: command.via };
+          await effectFailed(key, error, reserved, (when) => ({ type: 'REQUEST_FAILED', at: when, requestId: command!.requestId }));
+          throw error;
+        } finally {
+          handed.delete(idOf(key));
+        }
+      });
+    },
+
+    startCall(sender, user) {
+      const key = keyOf(sender, user);
+      return serially(key, async () => {
+        const at = await catchUp(key);
+        handed.delete(idOf(key));
+        try {
+          const result = await inner.startCall(key.sender, key.user);
+          if (result.outcome === 'refused') {
+            await refused(key, 'call', result.refusal, at);
+            return result;
+          }
+          const event: RelationshipEvent = { type: 'CALL_STARTED', at: result.at, callId: result.callId };
+          await append({ kind: 'event', ...key, source: 'api', event, ...(result.receipt ? { detail: { receipt: result.receipt } } : {}) });
+          const platformCallId = result.receipt?.platformCallId;
+          if (typeof platformCallId === 'string' && platformCallId !== result.callId)
+            await append({ kind: 'event', ...key, source: 'api', event: { type: 'CALL_ID_ASSIGNED', at: await clockOf(key), callId: result.callId, platformCallId } });
+          onChange(key);
+          return result;
+        } catch (error) {
+          const command = handed.get(idOf(key)) as StartCallCommand | undefined;
+          const reserved: RelationshipEvent | undefined = command && { type: 'CALL_STARTED', at: command.at, callId: command.callId };
+          await effectFailed(key, error, reserved, (when) => ({ type: 'CALL_FAILED', at: when, callId: command!.callId, reason: 'NOT_PLACED' }));
+          throw error;
+        } finally {
+          handed.delete(idOf(key));
+        }
+      });
+    },
+
+    async sweep(now) {
+      const done = new Set<string>();
+      for (let batch = 0; batch < SWEEP_MAX_BATCHES; batch++) {
+        const due = await inner.due(now, SWEEP_BATCH);
+        const fresh = due.filter((d) => !done.has(idOf(d)));
+        for (const key of fresh) {
+          done.add(idOf(key));
+          await serially(key, () => recordNow({ sender: key.sender, user: key.user }, { type: 'CLOCK', at: now }, 'clock'));
+        }
+        // A relationship the tick could not move on (it comes back) must not spin the loop.
+        if (due.length < SWEEP_BATCH || fresh.length === 0) break;
+      }
+      return done.size;
+    },
+
+    async idle() {
+      while (locks.size > 0) await Promise.all([...locks.values()]);
+    },
+  };
+}

@@ -1,0 +1,274 @@
+import { parseEvent, parseTime } from '../events/parse.js';
+import { EffectFailedError } from '../errors.js';
+import { InfobipError } from '../infobip/errors.js';
+import type { ReconcileResult } from '../infobip/reconcile.js';
+import type { WebhookHandler } from '../infobip/webhooks/handler.js';
+import type { Policy } from '../policy/policy.js';
+import type { RelationshipKey } from '../stores/store.js';
+import { isoTime } from '../time.js';
+import type { ChangeFeed } from './changes.js';
+import { clockNotVirtual, clockTarget, type ServiceClock } from './clock.js';
+import { ServiceError } from './errors.js';
+import type { EventLog } from './eventLog.js';
+import { errorBody, errorResponse, json, readJson, readObject } from './http.js';
+import type { LoggedEngine } from './loggedEngine.js';
+import type { PageAssets } from './page.js';
+import type { StatechartDrawings } from './statechart.js';
+import { buildRelationshipTimeline } from './timeline.js';
+
+/** Everything the routes need, built by `startService`. */
+export interface ServiceContext {
+  readonly policy: Policy;
+  readonly logged: LoggedEngine;
+  readonly log: EventLog;
+  readonly clock: ServiceClock;
+  /** Moves the virtual clock (persisted), then the relationships due by then. */
+  moveClock(at: number): Promise<{ moved: number }>;
+  readonly changes: ChangeFeed;
+  readonly webhook: WebhookHandler;
+  /** With Infobip: folds Infobip's view of a relationship into the local state (after a platform refusal). */
+  readonly reconcile?: (sender: string, user: string) => Promise<ReconcileResult>;
+  readonly effects: 'dry-run' | 'infobip';
+  readonly database: { readonly kind: 'pglite' | 'postgres'; readonly where: string; ping(): Promise<void> };
+  statechart(): Promise<StatechartDrawings>;
+  readonly page: PageAssets;
+  readonly say: (line: string) => void;
+}
+
+type Params = Readonly<Record<string, string>>;
+type Handler = (request: Request, params: Params, url: URL) => Promise<Response>;
+
+interface Route {
+  readonly method: 'GET' | 'POST';
+  /** Segments; `:name` captures one. */
+  readonly pattern: readonly string[];
+  readonly handle: Handler;
+}
+
+const RELATIONSHIP = ['v1', 'relationships', ':sender', ':user'];
+
+/** The service as a web-standard handler: Request → Response, every route and its errors. */
+export function createRoutes(context: ServiceContext): (request: Request) => Promise<Response> {
+  const { logged, log, clock, policy } = context;
+  const engine = logged.engine;
+
+  const keyFrom = (params: Params): RelationshipKey => logged.keyOf(params.sender!, params.user!);
+
+  function requireDryRun() {
+    if (context.effects !== 'dry-run')
+      throw new ServiceError(403, 'DRY_RUN_ONLY', 'test events are accepted only in a dry run; this service sends to Infobip, whose webhooks bring the facts');
+  }
+
+  function requireEmptyBody(body: Record<string, unknown>) {
+    const field = Object.keys(body)[0];
+    if (field !== undefined) throw new ServiceError(400, 'UNKNOWN_FIELD', 'this command takes no body (the engine decides everything)', `body.${field}`);
+  }
+
+  function optionalTime(url: URL, name: string): number | undefined {
+    const value = url.searchParams.get(name);
+    if (value === null) return undefined;
+    return parseTime(/^\d+$/.test(value) ? Number(value) : value, name);
+  }
+
+  /**
+   * Infobip refused a command the local state allowed, with one of RULES.md's codes: the local state
+   * was wrong. The engine has released the reservation; fold Infobip's view in and say so (409).
+   */
+  async function platformRefusal<T>(key: RelationshipKey, command: () => Promise<T>): Promise<T | Response> {
+    try {
+      return await command();
+    } catch (error) {
+      const cause = error instanceof EffectFailedError ? error.cause : undefined;
+      if (!(cause instanceof InfobipError) || cause.platformCode === undefined || !context.reconcile) throw error;
+      let reconciliation: ReconcileResult | undefined;
+      let reconcileError: string | undefined;
+      try {
+        reconciliation = await context.reconcile(key.sender, key.user);
+      } catch (failure) {
+        reconcileError = (failure as Error).message;
+      }
+      return json(409, {
+        outcome: 'refused-by-platform',
+        platformCode: cause.platformCode,
+        rules: cause.rules ?? [],
+        ...(reconciliation ? { reconciliation } : { reconcileError }),
+        ...errorBody('REFUSED_BY_PLATFORM', cause.message, null),
+      });
+    }
+  }
+
+  const routes: Route[] = [
+    { method: 'GET', pattern: [], handle: async () => asset(context.page.html, 'text/html; charset=utf-8') },
+    { method: 'GET', pattern: ['assets', 'inspector.css'], handle: async () => asset(context.page.css, 'text/css; charset=utf-8') },
+    { method: 'GET', pattern: ['assets', 'inspector.js'], handle: async () => asset(context.page.js, 'text/javascript; charset=utf-8') },
+
+    {
+      method: 'GET',
+      pattern: ['health'],
+      handle: async () => {
+        const body = {
+          effects: context.effects,
+          store: context.database.kind,
+          where: context.database.where,
+          clock: { mode: clock.mode, now: isoTime(clock.now()) },
+          policy: policy.name,
+        };
+        try {
+          await context.database.ping();
+          return json(200, { status: 'ok', ...body });
+        } catch (error) {
+          return json(503, { status: 'unavailable', ...body, ...errorBody('STORE_UNAVAILABLE', (error as Error).message, null) });
+        }
+      },
+    },
+
+    { method: 'GET', pattern: ['v1', 'clock'], handle: async () => json(200, { mode: clock.mode, now: isoTime(clock.now()) }) },
+    {
+      method: 'POST',
+      pattern: ['v1', 'clock'],
+      handle: async (request) => {
+        if (clock.mode !== 'virtual') throw clockNotVirtual();
+        const at = clockTarget(await readJson(request), clock.now());
+        const { moved } = await context.moveClock(at);
+        return json(200, { mode: clock.mode, now: isoTime(clock.now()), relationshipsMoved: moved });
+      },
+    },
+
+    {
+      method: 'GET',
+      pattern: ['v1', 'changes'],
+      handle: async () =>
+        new Response(context.changes.subscribe(), {
+          status: 200,
+          headers: { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' },
+        }),
+    },
+
+    { method: 'GET', pattern: ['v1', 'statechart.svg'], handle: async () => asset((await context.statechart()).full, 'image/svg+xml; charset=utf-8') },
+    { method: 'GET', pattern: ['v1', 'statechart', 'compact.svg'], handle: async () => asset((await context.statechart()).compact, 'image/svg+xml; charset=utf-8') },
+
+    {
+      method: 'GET',
+      pattern: ['v1', 'relationships'],
+      handle: async (_request, _params, url) => {
+        const raw = url.searchParams.get('limit') ?? '100';
+        if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) throw new ServiceError(400, 'INVALID_LIMIT', `must be a whole number 1–1000, got ${JSON.stringify(raw)}`, 'limit');
+        return json(200, { relationships: await log.relationships(Number(raw)) });
+      },
+    },
+
+    {
+      method: 'POST',
+      pattern: [...RELATIONSHIP, 'permission-requests'],
+      handle: async (request, params) => {
+        const key = keyFrom(params);
+        requireEmptyBody(await readObject(request));
+        const result = await platformRefusal(key, () => logged.requestPermission(key.sender, key.user));
+        if (result instanceof Response) return result;
+        if (result.outcome === 'refused') return refusedResponse(result.refusal);
+        return json(201, { outcome: 'sent', requestId: result.requestId, via: result.via, at: isoTime(result.at), receipt: result.receipt ?? null });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: [...RELATIONSHIP, 'calls'],
+      handle: async (request, params) => {
+        const key = keyFrom(params);
+        requireEmptyBody(await readObject(request));
+        const result = await platformRefusal(key, () => logged.startCall(key.sender, key.user));
+        if (result instanceof Response) return result;
+        if (result.outcome === 'refused') return refusedResponse(result.refusal);
+        return json(201, { outcome: 'started', callId: result.callId, at: isoTime(result.at), receipt: result.receipt ?? null });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: [...RELATIONSHIP, 'events'],
+      handle: async (request, params) => {
+        requireDryRun();
+        const key = keyFrom(params);
+        const body = await readJson(request);
+        if (body === undefined) throw new ServiceError(400, 'INVALID_BODY', 'must be an event such as {"type": "USER_MESSAGE"} ("at" defaults to the service clock)', 'body');
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ServiceError(400, 'INVALID_BODY', 'must be a JSON object with a "type"', 'body');
+        const input = { ...(body as Record<string, unknown>) };
+        if (input.at === undefined) input.at = clock.now();
+        // Checked here, with paths into the body, before anything is stored.
+        parseEvent(input, policy, 'body');
+        try {
+          const result = await logged.record(key.sender, key.user, input as never, 'test');
+          return json(201, { state: result.state, previousState: result.previousState, changed: result.changed });
+        } catch (error) {
+          if ((error as { code?: unknown }).code === 'EVENT_TOO_LATE') throw new ServiceError(422, 'EVENT_TOO_LATE', (error as Error).message.replace(/^event\.at: /, ''), 'body.at');
+          throw error;
+        }
+      },
+    },
+    {
+      method: 'GET',
+      pattern: [...RELATIONSHIP, 'permissions'],
+      handle: async (_request, params, url) => {
+        const key = keyFrom(params);
+        const at = optionalTime(url, 'at') ?? clock.now();
+        return json(200, await engine.permissions(key.sender, key.user, at));
+      },
+    },
+    {
+      method: 'GET',
+      pattern: [...RELATIONSHIP, 'timeline'],
+      handle: async (_request, params) => {
+        const key = keyFrom(params);
+        const [{ entries, truncated }, stored] = await Promise.all([log.entries(key), engine.snapshot(key.sender, key.user)]);
+        return json(200, buildRelationshipTimeline({ key, policy, entries, truncated, stored, now: clock.now() }));
+      },
+    },
+
+    { method: 'POST', pattern: ['webhooks', 'infobip'], handle: async (request) => context.webhook(request) },
+  ];
+
+  return async (request) => {
+    const url = new URL(request.url);
+    try {
+      const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeSegment);
+      const matching = routes.map((route) => ({ route, params: match(route.pattern, segments) })).filter((m) => m.params !== undefined);
+      if (matching.length === 0) throw new ServiceError(404, 'NOT_FOUND', `no route ${request.method} ${url.pathname} (the inspector is at /, the API under /v1/, see docs/service.md)`);
+      const method = request.method === 'HEAD' ? 'GET' : request.method;
+      const hit = matching.find((m) => m.route.method === method);
+      if (!hit) {
+        const allow = [...new Set(matching.map((m) => m.route.method))].join(', ');
+        throw new ServiceError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not accepted here; use ${allow}`, 'method', { Allow: allow });
+      }
+      return await hit.route.handle(request, hit.params!, url);
+    } catch (error) {
+      return errorResponse(error, context.say);
+    }
+  };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ServiceError(400, 'INVALID_PATH', `${JSON.stringify(segment)} is not a valid URL segment`);
+  }
+}
+
+function match(pattern: readonly string[], segments: readonly string[]): Params | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const part = pattern[i]!;
+    if (part.startsWith(':')) params[part.slice(1)] = segments[i]!;
+    else if (part !== segments[i]) return undefined;
+  }
+  return params;
+}
+
+function asset(body: string, type: string): Response {
+  return new Response(body, { status: 200, headers: { 'Content-Type': type, 'Cache-Control': 'no-store' } });
+}
+
+/** A command the rules refused: 409, the rule, the reason, and when it would be allowed. Nothing was sent. */
+function refusedResponse(refusal: { rule: string; reason: string; retryAt?: number }): Response {
+  const shown = { rule: refusal.rule, reason: refusal.reason, ...(refusal.retryAt === undefined ? {} : { retryAt: isoTime(refusal.retryAt) }) };
+  return json(409, { outcome: 'refused', refusal: shown, ...errorBody(`REFUSED_${refusal.rule}`, refusal.reason, null) });
+}

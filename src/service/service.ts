@@ -1,0 +1,172 @@
+/// <reference types="node" />
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MemoryCorrelationDirectory } from '../infobip/correlations.js';
+import { createInfobipEffects } from '../infobip/effects.js';
+import { reconcile } from '../infobip/reconcile.js';
+import { createWebhookHandler } from '../infobip/webhooks/handler.js';
+import { definePolicy } from '../policy/policy.js';
+import { createPostgresStore } from '../stores/postgres/store.js';
+import { isoTime } from '../time.js';
+import { createChangeFeed } from './changes.js';
+import { createRealClock, createVirtualClock, type ServiceClock } from './clock.js';
+import { openDatabase } from './database.js';
+import { createDryRunEffects } from './dryRunEffects.js';
+import { ServiceConfigError } from './errors.js';
+import { createEventLog } from './eventLog.js';
+import { createLoggedEngine } from './loggedEngine.js';
+import { createNodeListener } from './nodeListener.js';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT, type ServiceOptions } from './options.js';
+import { loadPage } from './page.js';
+import { createRoutes } from './routes.js';
+import { drawStatechart, type StatechartDrawings } from './statechart.js';
+
+export interface RunningService {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** Stops the sweeps, ends the page streams, waits for commands under way, closes the server and the database. */
+  close(): Promise<void>;
+}
+
+const VIRTUAL_CLOCK_SETTING = 'virtualClock';
+const API_BODY_LIMIT = 64 * 1024;
+const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The reference service: the engine over PostgreSQL (PGlite in a directory by default), Infobip
+ * or dry-run effects, Infobip's webhooks, the JSON API and the inspector page, on 127.0.0.1.
+ */
+export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
+  const say = options.log ?? (() => undefined);
+  const policy = definePolicy(options.policy ?? 'infobip');
+  const dryRun = options.infobip === undefined;
+  if (!dryRun && options.webhookAuth === undefined)
+    throw new ServiceConfigError(
+      'is needed with Infobip: set INFOBIP_WEBHOOK_USERNAME and INFOBIP_WEBHOOK_PASSWORD, or INFOBIP_WEBHOOK_HEADER and INFOBIP_WEBHOOK_SECRET',
+      'INFOBIP_WEBHOOK_SECRET',
+    );
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) throw new ServiceConfigError(`must be a port number 0–65535, got ${String(port)}`, 'PORT');
+
+  const database = await openDatabase({ dataDir: options.dataDir ?? DEFAULT_DATA_DIR, databaseUrl: options.databaseUrl });
+  try {
+    const store = createPostgresStore({ client: database.client });
+    await store.migrate();
+    const log = createEventLog(database.client, store.names.relationships);
+    await log.migrate();
+
+    const clock = await openClock(options, log);
+    const changes = createChangeFeed();
+    const correlations = new MemoryCorrelationDirectory();
+    const infobipEffects = options.infobip ? createInfobipEffects(options.infobip, { correlations }) : undefined;
+    const logged = createLoggedEngine({
+      engine: { store, policy, clock: clock.now },
+      effects: infobipEffects ?? createDryRunEffects({ correlations }),
+      log,
+      onChange: (key) => changes.publish({ type: 'relationship', sender: key.sender, user: key.user }),
+    });
+    const webhook = createWebhookHandler({
+      engine: logged.engine,
+      auth: options.webhookAuth ?? { none: true },
+      correlations,
+      clock: clock.now,
+      maxBodyBytes: WEBHOOK_BODY_LIMIT,
+      ...(infobipEffects ? { reconcileWith: infobipEffects.client } : {}),
+    });
+
+    let drawings: Promise<StatechartDrawings> | undefined;
+    /** Clock moves run one after another, each with the sweep it causes. */
+    let clockQueue: Promise<unknown> = Promise.resolve();
+    async function sweep(now: number): Promise<number> {
+      const moved = await logged.sweep(now);
+      if (moved > 0) say(`${isoTime(now)}: ${moved} relationship(s) moved on by the clock`);
+      return moved;
+    }
+
+    const handle = createRoutes({
+      policy,
+      logged,
+      log,
+      clock,
+      changes,
+      webhook,
+      ...(infobipEffects ? { reconcile: (sender: string, user: string) => reconcile(logged.as('reconcile'), infobipEffects.client, sender, user, { clock: clock.now }) } : {}),
+      effects: dryRun ? 'dry-run' : 'infobip',
+      database: { kind: database.kind, where: database.where, ping: async () => void (await database.client.query('SELECT 1')) },
+      statechart: () => (drawings ??= drawStatechart(policy)),
+      page: await loadPage(),
+      say,
+      moveClock(at) {
+        const run = clockQueue.then(async () => {
+          clock.set(at);
+          await log.setSetting(VIRTUAL_CLOCK_SETTING, at);
+          const moved = await sweep(at);
+          changes.publish({ type: 'clock', now: isoTime(at) });
+          return { moved };
+        });
+        clockQueue = run.catch(() => undefined);
+        return run;
+      },
+    });
+
+    const server = createServer(createNodeListener(handle, { maxBodyBytes: (path) => (path.startsWith('/webhooks/') ? WEBHOOK_BODY_LIMIT : API_BODY_LIMIT) }));
+    // Bounded: a slow client cannot hold a connection open forever (the change feed sends every 15 s).
+    server.requestTimeout = 30_000;
+    server.headersTimeout = 10_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const actualPort = (server.address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${actualPort}`;
+
+    // Anything that fell due while the service was stopped is moved on now; on real time, every interval after.
+    let sweeping: Promise<unknown> = sweep(clock.now()).catch((error) => say(`sweep failed: ${(error as Error).message}`));
+    const timer =
+      clock.mode === 'real'
+        ? setInterval(() => {
+            sweeping = sweeping.then(() => sweep(clock.now())).catch((error) => say(`sweep failed: ${(error as Error).message}`));
+          }, options.sweepIntervalMs ?? 1000)
+        : undefined;
+    timer?.unref();
+
+    say(`wacp service on ${url} — store ${database.kind} (${database.where}), effects ${dryRun ? 'dry run' : 'Infobip'}, clock ${clock.mode} (${isoTime(clock.now())}), policy ${policy.name}`);
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      port: actualPort,
+      close() {
+        closing ??= (async () => {
+          if (timer) clearInterval(timer);
+          changes.close();
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          server.closeIdleConnections();
+          await sweeping;
+          await clockQueue;
+          await logged.idle();
+          server.closeAllConnections();
+          await closed;
+          await database.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Real time, or the virtual clock where it stopped last (its data directory remembers it). */
+async function openClock(options: ServiceOptions, log: ReturnType<typeof createEventLog>): Promise<ServiceClock> {
+  if (options.clock !== 'virtual') return createRealClock();
+  const saved = await log.setting(VIRTUAL_CLOCK_SETTING);
+  const start = typeof saved === 'number' ? saved : (options.clockStart ?? Date.now());
+  if (typeof saved !== 'number') await log.setSetting(VIRTUAL_CLOCK_SETTING, start);
+  return createVirtualClock(start);
+}
