@@ -38,7 +38,8 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
   }).createMachine({
     id: 'callPermission',
     initial: 'noPermission',
-    context: ({ input }) => initialContext(input.at),
+    // XState's pure transition() builds a scratch actor without input: tolerate it, it is never used.
+    context: ({ input }) => initialContext(input?.at ?? 0),
     on: {
       CLOCK: { actions: 'advanceClock' },
       USER_MESSAGE: { actions: 'openSessionWindow' }, // W1

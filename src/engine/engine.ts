@@ -37,6 +37,11 @@ export interface CallPermissionEngineOptions {
   /** How often a write that lost a compare-and-set race is retried before `STORE_CONFLICT`. Default 16. */
   readonly maxConflictRetries?: number;
   /**
+   * How many decoded snapshots the engine keeps, so a store that hands back the object it was given
+   * (the memory store) skips validation. Default 10,000; size it to your hot relationships.
+   */
+  readonly snapshotCacheSize?: number;
+  /**
    * An XState-style inspection observer (a function, or `{ next }` such as `@statelyai/inspect`'s
    * `inspector.inspect`): called with `@xstate.actor`, `@xstate.event` and `@xstate.snapshot` events
    * for every fact recorded and command reserved. See docs/inspecting.md.
@@ -93,7 +98,14 @@ interface Loaded {
   readonly stored: SerializedSnapshot | undefined;
 }
 
-const CACHE_LIMIT = 10_000;
+/**
+ * Before retrying a lost compare-and-set race: a random wait up to min(2^attempt, 50) ms, so engine
+ * instances contending for one hot relationship spread out instead of colliding again.
+ */
+function backoff(attempt: number): Promise<void> | undefined {
+  if (attempt === 0) return undefined;
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
+}
 
 function thenable<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === 'function';
@@ -136,6 +148,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   const newId = options.newId ?? defaultId;
   const interpreter = options.interpreter ?? 'compiled';
   const maxRetries = options.maxConflictRetries ?? 16;
+  const cacheSize = options.snapshotCacheSize ?? 10_000;
   const inspect = options.inspect ? createInspectionEmitter(options.inspect, policy) : undefined;
   /** Deserialised snapshots by the stored object they came from: a store that hands back what it was given skips parsing. */
   const decoded = new Map<string, { stored: SerializedSnapshot; snapshot: RelationshipSnapshot }>();
@@ -163,7 +176,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
       entry.snapshot = snapshot;
       return;
     }
-    if (decoded.size >= CACHE_LIMIT) decoded.delete(decoded.keys().next().value!);
+    if (decoded.size >= cacheSize) decoded.delete(decoded.keys().next().value!);
     decoded.set(id, { stored, snapshot });
   }
 
@@ -214,6 +227,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     if (factKey !== undefined && (typeof factKey !== 'string' || factKey.length === 0 || factKey.length > 256))
       throw new CallPermissionError('INVALID_FACT_KEY', 'must be a non-empty string of at most 256 characters', 'options.factKey');
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      if (attempt > 0) await backoff(attempt);
       // Awaited only when the store answered with a promise: with a synchronous store, a record runs to the end in one go.
       const loading = loadNow(key, id);
       const loaded = thenable(loading) ? await loading : loading;
@@ -244,6 +258,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   ): Promise<{ refusal: Refusal } | { result: R }> {
     return serially(id, async () => {
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
+        if (attempt > 0) await backoff(attempt);
         const loaded = await load(key, id);
         const now = Math.max(clock(), loaded.snapshot?.context.now ?? -Infinity);
         const base = loaded.snapshot ?? createRelationship({ at: now, policy });

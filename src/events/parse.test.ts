@@ -17,6 +17,8 @@ describe('parseEvent', () => {
     expect(accept({ permanent: false })).toMatchObject({ expiresAt: T + 7 * 86_400_000 });
     expect(accept({})).toMatchObject({ expiresAt: null });
     expect(accept({}, definePolicy('meta'))).toMatchObject({ expiresAt: T + 7 * 86_400_000 });
+    // A normalised accept says permanent with `expiresAt: null`: the policy does not re-interpret it.
+    expect(accept({ expiresAt: null }, definePolicy('meta'))).toMatchObject({ expiresAt: null });
   });
 
   it.each([

@@ -51,7 +51,7 @@ export function parseEvent(input: unknown, policy: Policy, path = 'event'): Rela
       if (hasExpiry) {
         expiresAt = parseTime(raw.expiresAt, `${path}.expiresAt`);
         if (expiresAt <= at) throw new InvalidEventError('must be after the accept itself', `${path}.expiresAt`);
-      } else if (raw.permanent === true) expiresAt = null;
+      } else if (raw.permanent === true || (raw.expiresAt === null && raw.permanent !== false)) expiresAt = null; // a normalised accept: null is permanent
       else if (raw.permanent === false || policy.acceptWithoutExpiry === 'temporary') expiresAt = at + policy.temporaryGrantMs;
       else expiresAt = null;
       const requestId = optionalId(raw.requestId, `${path}.requestId`);

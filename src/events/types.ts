@@ -103,7 +103,9 @@ export type RelationshipEventInput =
   | {
       readonly type: 'PERMISSION_ACCEPTED';
       readonly at: TimeInput;
+      /** The grant's end; `null` (as in a normalised event) means permanent. */
       readonly expiresAt?: TimeInput | null;
+      /** `true`: permanent; `false`: temporary (7 days unless `expiresAt` says otherwise). */
       readonly permanent?: boolean;
       readonly source?: AcceptSource;
       readonly requestId?: string;

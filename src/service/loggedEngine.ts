@@ -16,14 +16,6 @@ import { nextDueAt } from '../pure/snapshot.js';
 import type { RelationshipKey } from '../stores/store.js';
 import type { EntrySource, EventLog, NewLogEntry } from './eventLog.js';
 
-/** A normalised event as an input the engine reads back to the same event (see {@link asInput}). */
-export function asInput(event: RelationshipEvent): RelationshipEventInput {
-  // `expiresAt: null` is "permanent" once normalised, but on input it means "no expiry given", which
-  // the policy may read as temporary (meta): say `permanent` so a replay gives the same grant.
-  if (event.type === 'PERMISSION_ACCEPTED' && event.expiresAt === null) return { ...event, permanent: true };
-  return event;
-}
-
 export interface LoggedEngineOptions {
   /** Store, policy, clock: everything but the effects. */
   readonly engine: Omit<CallPermissionEngineOptions, 'effects'>;
@@ -103,7 +95,7 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
   }
 
   async function recordNow(key: RelationshipKey, event: RelationshipEvent, source: EntrySource, factKey?: string): Promise<RecordResult> {
-    const result = await inner.record(key.sender, key.user, asInput(event), factKey === undefined ? undefined : { factKey });
+    const result = await inner.record(key.sender, key.user, event, factKey === undefined ? undefined : { factKey });
     // A fact that changed nothing (a call re-keyed twice, a clock tick with nothing due) is noise,
     // unless a person sent it from the test form and wants to see that it did nothing.
     if (!result.duplicate && (result.changed || source === 'test')) await append({ kind: 'event', ...key, source, event });

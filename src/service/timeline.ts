@@ -7,7 +7,6 @@ import type { RelationshipState } from '../relationship/context.js';
 import type { RelationshipKey } from '../stores/store.js';
 import { isoTime } from '../time.js';
 import type { EntrySource, LogEntry } from './eventLog.js';
-import { asInput } from './loggedEngine.js';
 
 /** One applied event as the inspector shows it: what it was, where it came from, what it did. */
 export interface TimelineEventRow {
@@ -44,7 +43,8 @@ export type TimelineRow = TimelineEventRow | TimelineRefusalRow;
 export interface RelationshipTimeline {
   readonly sender: string;
   readonly user: string;
-  readonly policy: string;
+  /** The policy's name and the miss counts that prompt (M1) and revoke (M2), for the page's labels. */
+  readonly policy: { readonly name: string; readonly unansweredBeforePrompt: number; readonly unansweredBeforeRevoke: number };
   /** Whether the store holds this relationship at all (a new one is `noPermission`, with no rows). */
   readonly stored: boolean;
   /** The relationship at the service's clock: state, counters, view and decisions. */
@@ -96,7 +96,7 @@ export function buildRelationshipTimeline(input: {
     let after = before;
     let replayError: string | undefined;
     try {
-      after = applyEvent(before, asInput(entry.event), { interpreter: 'compiled' });
+      after = applyEvent(before, entry.event, { interpreter: 'compiled' });
     } catch (error) {
       // The engine applied it, so this cannot happen short of a policy change between runs: show it, go on.
       replayError = error instanceof Error ? error.message : String(error);
@@ -121,7 +121,7 @@ export function buildRelationshipTimeline(input: {
   return {
     sender: key.sender,
     user: key.user,
-    policy: policy.name,
+    policy: { name: policy.name, unansweredBeforePrompt: policy.unansweredBeforePrompt, unansweredBeforeRevoke: policy.unansweredBeforeRevoke },
     stored: stored !== undefined,
     now: inspectRelationship(current, input.now),
     rows,

@@ -2,11 +2,17 @@ import { DAY_MS } from '../time.js';
 import type { DueRelationship, RelationshipKey, RelationshipStore, SaveRequest, SaveResult, StoredRelationship } from './store.js';
 
 export interface MemoryStoreOptions {
-  /** How long a recorded fact key is remembered for de-duplication. Default 7 days. */
+  /**
+   * How long a recorded fact key is remembered for de-duplication. Default 8 days: longer than the
+   * policy's `lateEventToleranceMs` (7 days), so a redelivery late enough to be accepted is still
+   * recognised. Keep it above the tolerance you configure.
+   */
   readonly factRetentionMs?: number;
 }
 
-interface Entry extends StoredRelationship {
+interface Entry {
+  /** What `load` hands out: the snapshot and version only, never the store's own bookkeeping. */
+  readonly stored: StoredRelationship;
   readonly facts: FactLog | undefined;
   readonly nextDueAt: number | undefined;
 }
@@ -30,7 +36,7 @@ export class MemoryStore implements RelationshipStore {
   #last: { sender: string; user: string; id: string } = { sender: '', user: '', id: ':' };
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#factRetentionMs = options.factRetentionMs ?? 7 * DAY_MS;
+    this.#factRetentionMs = options.factRetentionMs ?? 8 * DAY_MS;
   }
 
   #idOf(key: RelationshipKey): string {
@@ -42,13 +48,13 @@ export class MemoryStore implements RelationshipStore {
   }
 
   load(key: RelationshipKey): StoredRelationship | undefined {
-    return this.#entries.get(this.#idOf(key));
+    return this.#entries.get(this.#idOf(key))?.stored;
   }
 
   save(request: SaveRequest): SaveResult {
     const id = this.#idOf(request.key);
     const current = this.#entries.get(id);
-    if ((current?.version ?? 0) !== request.expectedVersion) return { ok: false, reason: 'conflict' };
+    if ((current?.stored.version ?? 0) !== request.expectedVersion) return { ok: false, reason: 'conflict' };
     let facts = current?.facts;
     if (request.factKey !== undefined) {
       if (facts?.times.has(request.factKey)) return { ok: false, reason: 'duplicate' };
@@ -65,7 +71,7 @@ export class MemoryStore implements RelationshipStore {
       if (request.at < facts.oldestAt) facts.oldestAt = request.at;
     }
     const version = request.expectedVersion + 1;
-    this.#entries.set(id, { snapshot: request.snapshot, version, facts, nextDueAt: request.nextDueAt });
+    this.#entries.set(id, { stored: { snapshot: request.snapshot, version }, facts, nextDueAt: request.nextDueAt });
     return { ok: true, version };
   }
 

@@ -272,7 +272,7 @@ export class ReferenceRelationship {
         const expiry = event.expiresAt;
         let expiresAt: number | null;
         if (expiry !== undefined && expiry !== null) expiresAt = expiry as number;
-        else if (event.permanent === true) expiresAt = null;
+        else if (event.permanent === true || (expiry === null && event.permanent !== false)) expiresAt = null; // an explicit null is permanent
         else if (event.permanent === false || p.acceptWithoutExpiry === 'temporary') expiresAt = ownAt + p.temporaryGrantMs;
         else expiresAt = null;
         this.grant(expiresAt);

@@ -58,7 +58,8 @@ describe.skipIf(!hasChromium)('the inspector page in headless Chromium', () => {
         await page.locator('#timeline tr[data-kind]').evaluateAll((rows) =>
           rows.map((row) => {
             const cells = row.querySelectorAll('td');
-            return `${cells[1]!.querySelector('.type')!.textContent} ${cells[3]!.textContent!.replace(/\s+/g, '')} | ${cells[4]!.textContent!.trim()}`;
+            const what = Array.from(cells[4]!.childNodes).map((node) => node.textContent!.trim()).filter(Boolean).join(' / ');
+            return `${cells[1]!.querySelector('.type')!.textContent} ${cells[3]!.textContent!.replace(/\s+/g, '')} | ${what}`;
           }),
         )
       ).reverse(),
@@ -106,11 +107,11 @@ describe.skipIf(!hasChromium)('the inspector page in headless Chromium', () => {
     expect(await shown.result()).toMatch(/^Permission request: sent as template/);
     expect(await shown.counter('requests-short')).toBe('1 / 1');
     expect(await shown.decisions()).toContain('Request permission: refused by R1 until 2026-04-07 09:00:00 UTC');
-    expect(await shown.timeline()).toEqual(['REQUEST_SENT noPermission→requested | dry run: would POST /whatsapp/1/message/template']);
+    expect(await shown.timeline()).toEqual(['REQUEST_SENT noPermission→requested | requests (R1) 0 → 1 · requests (R2) 0 → 1 / dry run: would POST /whatsapp/1/message/template']);
     // R1 again, from the page: refused, and the refusal is in the timeline.
     await page.click('#request-button');
     await poll(shown.result).toMatch(/^Permission request refused by R1/);
-    await poll(async () => (await shown.timeline()).at(-1)).toMatch(/^request refused requested \| R1 /);
+    await poll(async () => (await shown.timeline()).at(-1)).toMatch(/^request refused requested \| R1 \/ 1 permission request\(s\) were already sent in the last 24 h/);
 
     // G1: the user accepts with an expiry, through Infobip's webhook; the page hears of it by itself.
     const accepted = await service.call('POST', '/webhooks/infobip', permissionReply(SENDER, USER, T0 + 5 * 60_000, { response: 'ACCEPT', expiresAt: T0 + 7 * DAY }));
@@ -149,10 +150,14 @@ describe.skipIf(!hasChromium)('the inspector page in headless Chromium', () => {
     await poll(shown.decisions).toContain('Request permission: allowed (template)');
 
     // The day's sweep recorded the clock passing the R1 window (its slot freed): no state change.
-    await poll(async () => (await shown.timeline()).at(-1)).toBe('CLOCK revoked | ');
+    await poll(async () => (await shown.timeline()).at(-1)).toBe('CLOCK revoked | requests (R1) 1 → 0');
     const rows = await shown.timeline();
-    expect(rows.slice(2, 4)).toEqual(['PERMISSION_ACCEPTED requested→granted | ', 'CALL_STARTED granted | dry run: would POST /calls/1/calls']);
-    expect(rows.at(-2)).toBe('CALL_UNANSWERED prompted→revoked | ');
+    expect(rows.slice(2, 5)).toEqual([
+      'PERMISSION_ACCEPTED requested→granted | NO_PERMISSION → TEMPORARY',
+      'CALL_STARTED granted | in flight 0 → 1 / dry run: would POST /calls/1/calls',
+      'CALL_UNANSWERED granted | in flight 1 → 0 · unanswered 0 → 1',
+    ]);
+    expect(rows.at(-2)).toBe('CALL_UNANSWERED prompted→revoked | TEMPORARY → NO_PERMISSION · in flight 1 → 0 · unanswered 3 → 4');
     // A request, its refusal, the accept, four calls with their misses, the clock.
     expect(rows).toHaveLength(1 + 1 + 1 + 4 * 2 + 1);
     expect(await page.locator('#timeline-note').textContent()).toBe('12 entries');
@@ -175,7 +180,7 @@ describe.skipIf(!hasChromium)('the inspector page in headless Chromium', () => {
     await page.click('#clock-buttons [data-advance="P7D"]');
     await poll(shown.state).toBe('noPermission');
     await poll(shown.highlighted).toBe('noPermission');
-    await poll(async () => (await shown.timeline()).at(-1)).toBe('CLOCK granted→noPermission | ');
+    await poll(async () => (await shown.timeline()).at(-1)).toBe('CLOCK granted→noPermission | TEMPORARY → NO_PERMISSION');
     expect(await shown.clock()).toBe(`virtual clock · ${new Date(now + 7 * DAY).toISOString().slice(0, 19).replace('T', ' ')} UTC`);
     expect(pageErrors).toEqual([]);
   });

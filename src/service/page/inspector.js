@@ -120,7 +120,7 @@ function renderCounters(timeline) {
     row(`Requests in ${longLimit.timePeriod} (R2)`, [meter(counters.requestsIn7d, longLimit.maxAllowed), `${counters.requestsIn7d} / ${longLimit.maxAllowed}`], 'requests-long'),
     row(`Call slots in ${callLimit.timePeriod} (G2)`, [meter(callLimit.currentUsage, callLimit.maxAllowed), `${callLimit.currentUsage} / ${callLimit.maxAllowed}`], 'call-slots'),
     row('Calls in flight', String(counters.callsInFlight), 'in-flight'),
-    row('Consecutive unanswered (M1 at 2, M2 at 4)', String(counters.consecutiveUnanswered), 'unanswered'),
+    row(`Consecutive unanswered (M1 at ${timeline.policy.unansweredBeforePrompt}, M2 at ${timeline.policy.unansweredBeforeRevoke})`, String(counters.consecutiveUnanswered), 'unanswered'),
     row('Grant', view.status === 'PERMANENT' ? 'permanent' : view.status === 'TEMPORARY' ? `until ${when(view.expirationTime)}` : 'none', 'grant'),
     row('Session window (W1)', counters.sessionWindowOpen ? 'open' : 'closed', 'session'),
   );
@@ -162,7 +162,40 @@ function detailText(detail) {
   return '';
 }
 
+/** The counters and view status an event changed, as `unanswered 1 → 2 · status NO_PERMISSION → TEMPORARY`. */
+const COUNTER_NAMES = {
+  requestsIn24h: 'requests (R1)',
+  requestsIn7d: 'requests (R2)',
+  connectedCallsIn24h: 'connected calls (G2)',
+  callsInFlight: 'in flight',
+  consecutiveUnanswered: 'unanswered',
+  sessionWindowOpen: 'session window',
+};
+/** A relationship before its first event: nothing granted, nothing counted. */
+const NEW_RELATIONSHIP = {
+  view: { status: 'NO_PERMISSION' },
+  counters: { requestsIn24h: 0, requestsIn7d: 0, connectedCallsIn24h: 0, callsInFlight: 0, consecutiveUnanswered: 0, sessionWindowOpen: false },
+};
+function changesText(before, after) {
+  const changes = [];
+  if (before.view.status !== after.view.status) changes.push(`${before.view.status} → ${after.view.status}`);
+  for (const [key, name] of Object.entries(COUNTER_NAMES)) {
+    const was = before.counters[key];
+    const now = after.counters[key];
+    if (was === now) continue;
+    changes.push(typeof now === 'boolean' ? `${name} ${now ? 'opens' : 'closes'}` : `${name} ${was} → ${now}`);
+  }
+  return changes.join(' · ');
+}
+
 function renderTimeline(timeline) {
+  let previous = NEW_RELATIONSHIP;
+  const changes = new Map();
+  for (const row of timeline.rows) {
+    if (row.kind !== 'event') continue;
+    changes.set(row, changesText(previous, row.after));
+    previous = row.after;
+  }
   const rows = [...timeline.rows].reverse().map((row) => {
     if (row.kind === 'refusal')
       return element(
@@ -182,7 +215,12 @@ function renderTimeline(timeline) {
       element('td', {}, element('span', { class: 'type' }, row.event.type), element('div', { class: 'args' }, eventArguments(row.event))),
       element('td', {}, element('span', { class: 'source' }, row.source)),
       element('td', { class: 'states' }, row.stateBefore === row.stateAfter ? stateChip(row.stateAfter) : [stateChip(row.stateBefore), element('span', { class: 'arrow' }, '→'), stateChip(row.stateAfter)]),
-      element('td', { class: 'what' }, row.changed ? '' : element('span', { class: 'muted' }, 'changed nothing. '), effect),
+      element(
+        'td',
+        { class: 'what' },
+        row.changed ? changes.get(row) : element('span', { class: 'muted' }, 'changed nothing'),
+        effect ? element('div', { class: 'effect' }, effect) : null,
+      ),
     );
   });
   $('#timeline').replaceChildren(...(rows.length ? rows : [element('tr', { class: 'empty' }, element('td', { colspan: 5 }, 'no events yet'))]));
