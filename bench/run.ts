@@ -21,6 +21,7 @@ import { createBaselineService } from './baseline-service.js';
 import { measurePair, sink, type MeasureOptions, type Pair, type Pass } from './measure.js';
 import { boundedWorstCase, resetWorstCase, workloadSizes } from './snapshot-size.js';
 import { createWorkload } from './workload.js';
+import { benchPostgres, formatPostgresRows } from './postgres.js';
 
 const quick = process.argv.includes('--quick');
 const policy = POLICY_PRESETS.infobip;
@@ -183,6 +184,11 @@ console.log(
   `- snapshot ≤ ${GOALS.snapshotBytes} bytes: typical ${sizes.median}, p99 ${sizes.p99}: ${verdict(sizes.p99 <= GOALS.snapshotBytes)}; ` +
     `largest in the workload ${sizes.max}, constructed worst cases ${bounded.bytes} and ${growing.bytes}: ${verdict(Math.max(sizes.max, bounded.bytes, growing.bytes) <= GOALS.snapshotBytes)}`,
 );
+
+// 5. Databases: the engine over PostgreSQL (PGlite in-process, and a server when DATABASE_URL is set)
+// against the same statements without the engine; and the memory store's heap.
+console.log('\nStores (engine.record over the store ÷ the same writes without the engine; goal ≤ 1.20):\n');
+console.log(formatPostgresRows(await benchPostgres({ quick })));
 if (quick) console.log('\n(--quick: small workload and short samples; the numbers are for catching rot, not for quoting)');
 console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s; sink ${sink.value % 10})`);
 
