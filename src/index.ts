@@ -16,7 +16,8 @@ export { normalisePhoneNumber } from './phone.js';
 export * from './policy/policy.js';
 export { RELATIONSHIP_STATES, type RelationshipContext, type RelationshipState, type Stamped } from './relationship/context.js';
 export { relationshipGuards, type Guard, type GuardName, type RelationshipGuards } from './relationship/guards.js';
-export { relationshipUpdates, type Update, type UpdateName, type RelationshipUpdates } from './relationship/updates.js';
+export { relationshipUpdates, type Draft, type Update, type UpdateName, type RelationshipUpdates } from './relationship/updates.js';
+export { relationshipLogic, type RelationshipLogic } from './relationship/logic.js';
 export {
   applyEvent,
   applyNormalised,
@@ -40,8 +41,9 @@ export {
   type PermissionsView,
 } from './pure/view.js';
 export { deserializeSnapshot, serializeSnapshot, toSerialized, SNAPSHOT_SCHEMA_VERSION, type SerializedSnapshot } from './pure/serialize.js';
-export { compileTransitions, type TransitionTable } from './pure/compiled.js';
+export { compileTransitions, type CompiledTransition, type TransitionTable } from './pure/compiled.js';
 export * from './engine/effects.js';
 export * from './engine/engine.js';
+export type { InspectedActorEvent, InspectedEventEvent, InspectedSnapshot, InspectedSnapshotEvent, RelationshipActorRef, InspectionEvent, InspectionObserver } from './inspector/inspection.js';
 export * from './stores/store.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';

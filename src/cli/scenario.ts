@@ -1,9 +1,10 @@
 import { CallPermissionError } from '../errors.js';
+import type { RelationshipEventType } from '../events/types.js';
 import type { TimelineInput } from '../inspector/timeline.js';
 import { normalisePhoneNumber } from '../phone.js';
 import { definePolicy, type Policy } from '../policy/policy.js';
 import { CliError } from './errors.js';
-import { JsonSyntaxError, parseJsonSource, positionOf, type JsonSource } from './jsonSource.js';
+import { JsonSyntaxError, memberPath, parseJsonSource, positionOf, type JsonSource } from './jsonSource.js';
 
 /**
  * A scenario file: one relationship's story, replayed by `wacp simulate`.
@@ -38,6 +39,28 @@ export interface Scenario {
 }
 
 const FIELDS = new Set(['description', 'policy', 'sender', 'user', 'events', '$schema']);
+
+/**
+ * The fields each event type has (src/events/types.ts). `parseEvent` ignores anything else; in a
+ * hand-written file an unknown field is almost always a typo (`"permanant": true`) that would
+ * silently change the story, so the file is refused instead.
+ */
+const EVENT_FIELDS: Readonly<Record<RelationshipEventType, readonly string[]>> = {
+  CLOCK: [],
+  USER_MESSAGE: [],
+  PERMISSION_REVOKED: [],
+  REQUEST_SENT: ['requestId', 'via'],
+  REQUEST_FAILED: ['requestId'],
+  PERMISSION_ACCEPTED: ['expiresAt', 'permanent', 'source', 'requestId'],
+  PERMISSION_REJECTED: ['source', 'requestId'],
+  CALL_STARTED: ['callId'],
+  CALL_ID_ASSIGNED: ['callId', 'platformCallId'],
+  CALL_CONNECTED: ['callId'],
+  CALL_UNANSWERED: ['callId', 'reason'],
+  CALL_FAILED: ['callId', 'reason'],
+  USER_CALL_RECEIVED: ['callId'],
+  USER_CALL_CONNECTED: ['callId'],
+};
 
 /** A problem in a scenario file, at its exact place: `file:line:column: path: what is wrong`. */
 export class ScenarioError extends CliError {
@@ -105,6 +128,11 @@ export function parseScenario(file: string, text: string): Scenario {
       throw at(`events[${i}]`, 'must be an object: an event { "type", "at", … } or a command { "command", "at" }');
     const raw = step as Record<string, unknown>;
     if ('command' in raw && 'type' in raw) throw at(`events[${i}]`, 'is either an event ("type") or a command ("command"), not both');
+    const known = typeof raw.type === 'string' ? (EVENT_FIELDS as Record<string, readonly string[]>)[raw.type] : undefined;
+    if (known)
+      for (const key of Object.keys(raw))
+        if (key !== 'type' && key !== 'at' && !known.includes(key))
+          throw at(memberPath(`events[${i}]`, key), `is not a field of ${raw.type} (its fields: type, at${known.map((f) => `, ${f}`).join('')})`);
   });
   return {
     description: data.description as string | undefined,

@@ -35,9 +35,8 @@ export async function readServiceLog(client: SqlClient, key: RelationshipKey, li
       continue;
     }
     const event = parsed(row.event);
-    if (!event) continue;
-    // Normalised, `expiresAt: null` means permanent; as input it would mean "not given" (which a policy may read as temporary).
-    steps.push(event.type === 'PERMISSION_ACCEPTED' && event.expiresAt === null ? { ...event, permanent: true } : event);
+    // Normalised events read back as themselves (an accept's `expiresAt: null` is permanent).
+    if (event) steps.push(event);
   }
   return { steps, truncated: rows.length > limit };
 }

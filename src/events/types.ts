@@ -92,7 +92,8 @@ export const EVENT_TYPES: readonly RelationshipEventType[] = Object.freeze([
 /** A time as a host may give it: epoch milliseconds, an ISO 8601 string, or a `Date`. */
 export type TimeInput = number | string | Date;
 
-type Loosen<E> = E extends { at: number } ? Omit<E, 'at'> & { at: TimeInput } : never;
+/** An event with its `at` loosened to any {@link TimeInput}. */
+export type Loosen<E> = E extends { at: number } ? Omit<E, 'at'> & { at: TimeInput } : never;
 
 /**
  * An event as a host passes it in. Times may be ISO strings or `Date`s; an accept may say

@@ -20,7 +20,8 @@ export { toNodeListener, type NodeLikeRequest, type NodeLikeResponse, type NodeL
 export { parsePermissionsView } from './permissionsView.js';
 export { findPlatformCode, PLATFORM_ERROR_RULES, rulesForPlatformCode, type PlatformCodeCarrier, type RuleId } from './platformCodes.js';
 export { reconcile, type ReconcileDifference, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
-export { constantTimeEqual, createAuthCheck, type WebhookAuth } from './webhooks/auth.js';
+export { constantTimeEqual, createAuthCheck, type AuthCheck, type WebhookAuth } from './webhooks/auth.js';
+export { ShapeError } from './shape.js';
 export {
   attributeCallEvent,
   callEventFacts,

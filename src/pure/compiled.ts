@@ -5,7 +5,8 @@ import type { Guard } from '../relationship/guards.js';
 import type { RelationshipLogic } from '../relationship/logic.js';
 import type { Update } from '../relationship/updates.js';
 
-interface CompiledTransition {
+/** One candidate transition: its named guard and actions resolved to functions. */
+export interface CompiledTransition {
   readonly guard: Guard | undefined;
   readonly target: RelationshipState | undefined;
   readonly updates: readonly Update[];

@@ -206,7 +206,8 @@ export function relationshipUpdates(policy: Policy) {
 }
 
 /** A context being built by an update, before anyone else sees it. */
-type Draft = { -readonly [K in keyof RelationshipContext]: RelationshipContext[K] };
+/** A context being built by one update (mutable until it is returned). */
+export type Draft = { -readonly [K in keyof RelationshipContext]: RelationshipContext[K] };
 
 export type RelationshipUpdates = ReturnType<typeof relationshipUpdates>;
 export type UpdateName = keyof RelationshipUpdates;

@@ -13,12 +13,13 @@ export interface ServiceDatabase {
   close(): Promise<void>;
 }
 
+/** Beside PGlite's files: the lock that keeps a second process out (`wacp inspect` takes it too, src/cli/storeDatabase.ts). */
 const LOCK_FILE = 'wacp-service.lock';
 
 /**
  * Opens PGlite in `dataDir` (created if missing), or a `pg` pool when `databaseUrl` is given.
- * PGlite is one process's database: a lock file holding our pid keeps a second service off the
- * same directory, which would corrupt it.
+ * PGlite is one process's database: a lock file holding our pid keeps a second service (or a
+ * `wacp inspect`) off the same directory, which would corrupt it.
  */
 export async function openDatabase(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<ServiceDatabase> {
   if (options.databaseUrl !== undefined) return openPostgres(options.databaseUrl);

@@ -1,26 +1,20 @@
-import type { RelationshipEvent } from '../events/types.js';
 import { inspectRelationship, type RelationshipInspection } from '../inspector/counters.js';
+import { createTimelineRecorder, type TimelineEntry } from '../inspector/timeline.js';
 import type { Policy } from '../policy/policy.js';
 import { toSerialized } from '../pure/serialize.js';
-import { applyEvent, createRelationship, type RelationshipSnapshot } from '../pure/snapshot.js';
+import { createRelationship, type RelationshipSnapshot } from '../pure/snapshot.js';
 import type { RelationshipState } from '../relationship/context.js';
 import type { RelationshipKey } from '../stores/store.js';
 import { isoTime } from '../time.js';
 import type { EntrySource, LogEntry } from './eventLog.js';
 
-/** One applied event as the inspector shows it: what it was, where it came from, what it did. */
-export interface TimelineEventRow {
+/**
+ * One applied event as the inspector shows it: the inspector's timeline entry (state before and
+ * after, transitions, rules, counters, view, decisions), where it came from, and what its effect sent.
+ */
+export interface TimelineEventRow extends TimelineEntry {
   readonly kind: 'event';
-  readonly index: number;
-  /** When it was applied (ISO): a late fact is moved to the relationship's clock. */
-  readonly at: string;
-  readonly event: RelationshipEvent;
   readonly source: EntrySource;
-  readonly stateBefore: RelationshipState;
-  readonly stateAfter: RelationshipState;
-  readonly changed: boolean;
-  /** Counters, view and decisions just after it. */
-  readonly after: RelationshipInspection;
   /** What the effect sent (or, in a dry run, would have sent), or its error. */
   readonly detail?: Readonly<Record<string, unknown>>;
 }
@@ -56,15 +50,16 @@ export interface RelationshipTimeline {
    * explains the state. False only if the log missed a write (it is written after the state).
    */
   readonly replayMatchesStore: boolean;
+  /** Why the replay stopped early, if it did (it cannot, short of a policy changed between runs). */
+  readonly replayError?: string;
   /** More entries than the service reads at once: the oldest are shown, the replay is partial. */
   readonly truncated: boolean;
 }
 
 /**
- * Rebuilds a relationship's timeline from its log by replaying every event through the pure API,
- * and checks the result against the stored snapshot.
- *
- * Seam: when `src/inspector/timeline.ts` (`buildTimeline`) lands, the replay loop below is its job.
+ * Rebuilds a relationship's timeline from its log: every logged event replayed through the
+ * inspector's timeline recorder (the pure API, with the transitions and rules taken), the refused
+ * commands in between, and a check of the replay against the stored snapshot.
  */
 export function buildRelationshipTimeline(input: {
   key: RelationshipKey;
@@ -75,9 +70,9 @@ export function buildRelationshipTimeline(input: {
   now: number;
 }): RelationshipTimeline {
   const { key, policy, entries, stored } = input;
+  const recorder = createTimelineRecorder({ policy });
   const rows: TimelineRow[] = [];
-  let replayed: RelationshipSnapshot | undefined;
-  let index = 0;
+  let replayError: string | undefined;
   for (const entry of entries) {
     if (entry.kind === 'refusal') {
       rows.push({
@@ -88,44 +83,29 @@ export function buildRelationshipTimeline(input: {
         rule: entry.rule,
         reason: entry.reason,
         ...(entry.retryAt === undefined ? {} : { retryAt: isoTime(entry.retryAt) }),
-        state: replayed?.value ?? 'noPermission',
+        state: recorder.snapshot?.value ?? 'noPermission',
       });
       continue;
     }
-    const before = replayed ?? createRelationship({ at: entry.event.at, policy });
-    let after = before;
-    let replayError: string | undefined;
     try {
-      after = applyEvent(before, entry.event, { interpreter: 'compiled' });
+      const step = recorder.record(entry.event, `log[${entry.id}]`);
+      rows.push({ kind: 'event', ...step, source: entry.source, ...(entry.detail ? { detail: entry.detail } : {}) });
     } catch (error) {
-      // The engine applied it, so this cannot happen short of a policy change between runs: show it, go on.
-      replayError = error instanceof Error ? error.message : String(error);
+      replayError = `log entry ${entry.id}: ${error instanceof Error ? error.message : String(error)}`;
+      break;
     }
-    replayed = after;
-    rows.push({
-      kind: 'event',
-      index: index++,
-      at: isoTime(Math.max(entry.event.at, before.context.now)),
-      event: entry.event,
-      source: entry.source,
-      stateBefore: before.value,
-      stateAfter: after.value,
-      changed: after !== before,
-      after: inspectRelationship(after),
-      ...(entry.detail || replayError ? { detail: { ...entry.detail, ...(replayError ? { replayError } : {}) } } : {}),
-    });
   }
-  const current = stored ?? createRelationship({ at: input.now, policy });
-  const same = (a: RelationshipSnapshot | undefined, b: RelationshipSnapshot | undefined) =>
-    a === undefined || b === undefined ? a === b : JSON.stringify(toSerialized(a)) === JSON.stringify(toSerialized(b));
+  const replayed = recorder.snapshot;
+  const serialized = (snapshot: RelationshipSnapshot | undefined) => (snapshot === undefined ? undefined : JSON.stringify(toSerialized(snapshot)));
   return {
     sender: key.sender,
     user: key.user,
     policy: { name: policy.name, unansweredBeforePrompt: policy.unansweredBeforePrompt, unansweredBeforeRevoke: policy.unansweredBeforeRevoke },
     stored: stored !== undefined,
-    now: inspectRelationship(current, input.now),
+    now: inspectRelationship(stored ?? createRelationship({ at: input.now, policy }), input.now),
     rows,
-    replayMatchesStore: same(replayed, stored),
+    replayMatchesStore: replayError === undefined && serialized(replayed) === serialized(stored),
+    ...(replayError ? { replayError } : {}),
     truncated: input.truncated,
   };
 }

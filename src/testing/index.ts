@@ -13,7 +13,7 @@
  * ```
  * @packageDocumentation
  */
-export { generateModelPaths, candidateEvents, abstractState, walk, MODEL_POLICY, type ModelPath, type ModelStep, type ModelPathOptions } from './modelPaths.js';
+export { generateModelPaths, candidateEvents, abstractState, walk, MODEL_POLICY, type Candidate, type ModelPath, type ModelStep, type ModelPathOptions } from './modelPaths.js';
 export { reachableTransitions, takenTransition, type TransitionId } from './transitions.js';
 export {
   createModelHarness,

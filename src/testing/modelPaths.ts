@@ -48,7 +48,8 @@ export const MODEL_POLICY: Policy = definePolicy({ connectedCallsPerWindow: 2 })
 
 const DEFAULT_START = Date.UTC(2026, 3, 1, 10);
 
-type Candidate = { label: string; event: RelationshipEvent };
+/** An event a traversal may take, with the label the graph uses for its kind. */
+export type Candidate = { label: string; event: RelationshipEvent };
 
 /** The events a traversal may take from a relationship: every kind, at concrete times and ids. */
 export function candidateEvents(value: RelationshipState, context: RelationshipContext): Candidate[] {

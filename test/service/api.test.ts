@@ -185,7 +185,7 @@ describe('the virtual clock', () => {
 
     const shown = await timeline(user);
     expect(shown.now.state).toBe('noPermission');
-    expect(shown.rows.at(-1)).toMatchObject({ kind: 'event', source: 'clock', event: { type: 'CLOCK', at: start + 7 * DAY }, stateBefore: 'granted', stateAfter: 'noPermission' });
+    expect(shown.rows.at(-1)).toMatchObject({ kind: 'event', source: 'clock', event: { type: 'CLOCK', at: iso(start + 7 * DAY) }, stateBefore: 'granted', stateAfter: 'noPermission' });
     expect(shown.replayMatchesStore).toBe(true);
   });
 

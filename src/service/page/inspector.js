@@ -45,11 +45,11 @@ function stateChip(state) {
   return element('span', { class: 'chip', dataset: { state } }, state);
 }
 
-/** The event's own fields besides type and time, as `key=value`. */
+/** The event's own fields besides type and time, as `key=value` (an accept's `expiresAt: null` is permanent). */
 function eventArguments(event) {
   return Object.entries(event)
     .filter(([key]) => key !== 'type' && key !== 'at')
-    .map(([key, value]) => `${key}=${key === 'expiresAt' && typeof value === 'number' ? when(new Date(value).toISOString()) : value === null ? 'permanent' : value}`)
+    .map(([key, value]) => `${key}=${key === 'expiresAt' ? (value === null ? 'permanent' : when(value)) : value}`)
     .join('  ');
 }
 
@@ -193,8 +193,8 @@ function renderTimeline(timeline) {
   const changes = new Map();
   for (const row of timeline.rows) {
     if (row.kind !== 'event') continue;
-    changes.set(row, changesText(previous, row.after));
-    previous = row.after;
+    changes.set(row, changesText(previous, row));
+    previous = row;
   }
   const rows = [...timeline.rows].reverse().map((row) => {
     if (row.kind === 'refusal')
@@ -218,6 +218,7 @@ function renderTimeline(timeline) {
       element(
         'td',
         { class: 'what' },
+        row.rules.length ? element('span', { class: 'rules' }, row.rules.join(' ')) : null,
         row.changed ? changes.get(row) : element('span', { class: 'muted' }, 'changed nothing'),
         effect ? element('div', { class: 'effect' }, effect) : null,
       ),
@@ -394,8 +395,9 @@ async function start() {
     click.preventDefault();
     void open(link.dataset.sender, link.dataset.user);
   });
-  $('#request-button').addEventListener('click', () => page.sender && command('permission-requests', 'Permission request'));
-  $('#call-button').addEventListener('click', () => page.sender && command('calls', 'Call'));
+  const needsRelationship = (act) => () => (page.sender ? act() : showResult('open a relationship first', 'error'));
+  $('#request-button').addEventListener('click', needsRelationship(() => command('permission-requests', 'Permission request')));
+  $('#call-button').addEventListener('click', needsRelationship(() => command('calls', 'Call')));
   $('#event-type').addEventListener('change', showEventFields);
   $('#event-form').addEventListener('submit', sendEvent);
   for (const button of document.querySelectorAll('[data-advance]')) button.addEventListener('click', () => advanceClock(button.dataset.advance));
@@ -409,6 +411,11 @@ async function start() {
   const query = new URLSearchParams(location.search);
   if (query.get('sender') && query.get('user')) await open(query.get('sender'), query.get('user'));
   else if (list.length) await open(list[0].sender, list[0].user);
+  else {
+    // A first visit: example numbers ready, one click on Open away.
+    $('#sender').value = $('#sender').placeholder;
+    $('#user').value = $('#user').placeholder;
+  }
   listen();
   document.body.dataset.ready = 'true';
 }
