@@ -263,7 +263,8 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
         const now = Math.max(clock(), loaded.snapshot?.context.now ?? -Infinity);
         const base = loaded.snapshot ?? createRelationship({ at: now, policy });
         const current = applyNormalised(base, { type: 'CLOCK', at: now }, interpreter);
-        const decision = decide(current, now);
+        // Decided on the stored snapshot as of `now` (the same answer as on `current`), so a refusal can still say that a grant expired.
+        const decision = decide(base, now);
         if ('refusal' in decision) {
           // A refusal writes nothing, unless the clock alone changed the state (an expiry): that is kept.
           if (current.value !== base.value) await save(key, id, loaded, current, now);
