@@ -10,6 +10,10 @@ const entries: Record<string, string> = {
   'infobip/index': 'src/infobip/index.ts',
   'stores/postgres/index': 'src/stores/postgres/index.ts',
   'testing/index': 'src/testing/index.ts',
+  'inspector/index': 'src/inspector/index.ts',
+  'diagram/index': 'src/diagram/index.ts',
+  'service/index': 'src/service/index.ts',
+  'cli/main': 'src/cli/main.ts',
 };
 
 /** Output name (under dist/, without extension) → source, for the entries whose source exists. */
@@ -27,7 +31,9 @@ export default defineConfig({
   clean: true,
   // xstate is a peer dependency: the host's copy must be the one the statechart runs on.
   // The database drivers belong to the host too, and only the Postgres adapter reaches them.
-  deps: { neverBundle: [/^xstate(\/|$)/, /^node:/, /^pg(\/|$)/, /^@electric-sql\/pglite(\/|$)/] },
+  deps: { neverBundle: [/^xstate(\/|$)/, /^node:/, /^pg(\/|$)/, /^@electric-sql\/pglite(\/|$)/, /^@hpcc-js\/wasm-graphviz(\/|$)/, /^unrun$/] },
+  // The inspector page is served from files beside the service module.
+  copy: [{ from: 'src/service/page', to: 'dist/service' }],
   // Declarations come from tsc (the code is not written for isolated declarations), which is the slow
   // part of every build; the timing warning says only that.
   checks: { pluginTimings: false },
