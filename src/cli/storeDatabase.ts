@@ -1,8 +1,8 @@
 /// <reference types="node" />
 import { existsSync } from 'node:fs';
-import { open, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { SqlClient } from '../stores/postgres/client.js';
+import { openLockedPglite } from '../service/lockedPglite.js';
 import { CliError } from './errors.js';
 
 /** A database holding a relationship store, opened for reading by `wacp inspect`. */
@@ -13,67 +13,20 @@ export interface StoreDatabase {
   close(): Promise<void>;
 }
 
-/**
- * The lock file of the reference service (src/service/database.ts): PGlite is one process's
- * database, so whoever opens the directory holds it, and a second process stays off.
- */
-const LOCK_FILE = 'wacp-service.lock';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function takeLock(dir: string, lockPath: string): Promise<void> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(lockPath, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-      if (Number.isSafeInteger(pid) && pid > 0 && isAlive(pid))
-        throw new CliError(
-          `${dir} is open in a running service (pid ${pid}), and PGlite allows one process at a time. ` +
-            'Ask the service instead (GET /v1/relationships/{sender}/{user}/timeline), or stop it first.',
-        );
-      await rm(lockPath, { force: true });
-    }
-  }
-  throw new CliError(`could not take the lock ${lockPath}`);
-}
-
 /** Opens the PGlite database in `dataDir` (it must exist: nothing is created) under the service's lock. */
 export async function openPgliteStore(dataDir: string): Promise<StoreDatabase> {
   const dir = resolve(dataDir);
   if (!existsSync(join(dir, 'PG_VERSION')))
     throw new CliError(`no database in ${dataDir}: start the service there first (wacp serve --data-dir ${dataDir}), or pass --data-dir DIR or --database-url URL`);
-  const lockPath = join(dir, LOCK_FILE);
-  await takeLock(dataDir, lockPath);
-  try {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const db = await PGlite.create({ dataDir: dir });
-    return {
-      client: db,
-      description: `PGlite at ${dataDir}`,
-      async close() {
-        try {
-          await db.close();
-        } finally {
-          await rm(lockPath, { force: true });
-        }
-      },
-    };
-  } catch (error) {
-    await rm(lockPath, { force: true });
-    throw error;
-  }
+  const { db, close } = await openLockedPglite(
+    dir,
+    (pid) =>
+      new CliError(
+        `${dataDir} is open in a running service (pid ${pid}), and PGlite allows one process at a time. ` +
+          'Ask the service instead (GET /v1/relationships/{sender}/{user}/timeline), or stop it first.',
+      ),
+  );
+  return { client: db, description: `PGlite at ${dataDir}`, close };
 }
 
 /** Connects to PostgreSQL with `pg` (one connection: the CLI reads a few rows). */

@@ -19,6 +19,7 @@ import type { RelationshipState } from '../relationship/context.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { DueRelationship, RelationshipKey, RelationshipStore, SaveRequest, SaveResult, StoredRelationship } from '../stores/store.js';
 import type { CallPermissionEffects, CallReceipt, EffectReceipt } from './effects.js';
+import { createSerialQueue } from './serialQueue.js';
 import { createInspectionEmitter, type InspectionObserver } from '../inspector/inspection.js';
 
 export interface CallPermissionEngineOptions {
@@ -152,7 +153,6 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   const inspect = options.inspect ? createInspectionEmitter(options.inspect, policy) : undefined;
   /** Deserialised snapshots by the stored object they came from: a store that hands back what it was given skips parsing. */
   const decoded = new Map<string, { stored: SerializedSnapshot; snapshot: RelationshipSnapshot }>();
-  const locks = new Map<string, Promise<unknown>>();
 
   const keyOf = (sender: string, user: string): RelationshipKey => ({
     sender: phoneNumber(sender, 'sender'),
@@ -206,18 +206,8 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     return saveNow(key, id, loaded, next, at, factKey);
   }
 
-  /** Runs `work` after every earlier command on the same relationship (fewer compare-and-set races). */
-  async function serially<T>(id: string, work: () => Promise<T>): Promise<T> {
-    const before = locks.get(id);
-    const run = (before ? before.then(work, work) : work()) as Promise<T>;
-    const tail = run.catch(() => undefined);
-    locks.set(id, tail);
-    try {
-      return await run;
-    } finally {
-      if (locks.get(id) === tail) locks.delete(id);
-    }
-  }
+  /** Commands on one relationship run one after another in this process (fewer compare-and-set races). */
+  const serially = createSerialQueue();
 
   async function record(sender: string, user: string, input: RelationshipEventInput | RelationshipEvent, options?: RecordOptions): Promise<RecordResult> {
     const key = keyOf(sender, user);

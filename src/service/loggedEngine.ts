@@ -14,6 +14,7 @@ import { normalisePhoneNumber } from '../phone.js';
 import type { Refusal } from '../pure/decide.js';
 import { nextDueAt } from '../pure/snapshot.js';
 import type { RelationshipKey } from '../stores/store.js';
+import { createSerialQueue } from '../engine/serialQueue.js';
 import type { EntrySource, EventLog, NewLogEntry } from './eventLog.js';
 
 export interface LoggedEngineOptions {
@@ -70,25 +71,14 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
   };
   const inner = createCallPermissionEngine({ ...options.engine, effects });
   const policy = inner.policy;
-  const locks = new Map<string, Promise<unknown>>();
 
   function keyOf(sender: string, user: string): RelationshipKey {
     return { sender: normalisePhoneNumber(sender, 'sender'), user: normalisePhoneNumber(user, 'user') };
   }
 
+  const queue = createSerialQueue();
   /** Runs `work` after every earlier command on the same relationship. */
-  async function serially<T>(key: RelationshipKey, work: () => Promise<T>): Promise<T> {
-    const id = idOf(key);
-    const before = locks.get(id);
-    const run = (before ? before.then(work, work) : work()) as Promise<T>;
-    const tail = run.catch(() => undefined);
-    locks.set(id, tail);
-    try {
-      return await run;
-    } finally {
-      if (locks.get(id) === tail) locks.delete(id);
-    }
-  }
+  const serially = <T>(key: RelationshipKey, work: () => Promise<T>): Promise<T> => queue(idOf(key), work);
 
   async function append(entry: NewLogEntry) {
     await log.append(entry);
@@ -218,7 +208,7 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
     },
 
     async idle() {
-      while (locks.size > 0) await Promise.all([...locks.values()]);
+      await queue.idle();
     },
   };
 }
