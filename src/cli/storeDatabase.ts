@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SqlClient } from '../stores/postgres/client.js';
-import { openLockedPglite } from '../service/lockedPglite.js';
+import { lockHolder, openLockedPglite } from '../service/lockedPglite.js';
 import { CliError } from './errors.js';
 
 /** A database holding a relationship store, opened for reading by `wacp inspect`. */
@@ -16,16 +16,17 @@ export interface StoreDatabase {
 /** Opens the PGlite database in `dataDir` (it must exist: nothing is created) under the service's lock. */
 export async function openPgliteStore(dataDir: string): Promise<StoreDatabase> {
   const dir = resolve(dataDir);
+  const inUse = (pid: number) =>
+    new CliError(
+      `${dataDir} is open in a running service (pid ${pid}), and PGlite allows one process at a time. ` +
+        'Ask the service instead (GET /v1/relationships/{sender}/{user}/timeline), or stop it first.',
+    );
+  // The lock first: a running service may not have flushed its files yet.
+  const holder = await lockHolder(dir);
+  if (holder !== undefined) throw inUse(holder);
   if (!existsSync(join(dir, 'PG_VERSION')))
     throw new CliError(`no database in ${dataDir}: start the service there first (wacp serve --data-dir ${dataDir}), or pass --data-dir DIR or --database-url URL`);
-  const { db, close } = await openLockedPglite(
-    dir,
-    (pid) =>
-      new CliError(
-        `${dataDir} is open in a running service (pid ${pid}), and PGlite allows one process at a time. ` +
-          'Ask the service instead (GET /v1/relationships/{sender}/{user}/timeline), or stop it first.',
-      ),
-  );
+  const { db, close } = await openLockedPglite(dir, inUse);
   return { client: db, description: `PGlite at ${dataDir}`, close };
 }
 

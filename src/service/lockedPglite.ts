@@ -33,6 +33,12 @@ export async function openLockedPglite(dataDir: string, inUse: (pid: number) => 
   }
 }
 
+/** The pid of the live process holding the directory's lock, if any. */
+export async function lockHolder(dataDir: string): Promise<number | undefined> {
+  const pid = Number((await readFile(join(dataDir, LOCK_FILE), 'utf8').catch(() => '')).trim());
+  return Number.isSafeInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+}
+
 async function takeLock(lockPath: string, inUse: (pid: number) => Error): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
