@@ -77,6 +77,12 @@ export function mergeServeArgs(argv: readonly string[], env: Env): Env {
     if (value === undefined || value.startsWith('--')) throw new ServiceConfigError(`${flag} needs a value`, `argv[${i}]`);
     merged[name] = value;
   }
+  // A data directory named on the command line is a choice of the embedded store: a DATABASE_URL
+  // inherited from the environment must not silently win over it.
+  const flagged = (name: string) => argv.some((arg) => arg === name || arg.startsWith(`${name}=`));
+  if (flagged('--data-dir') && flagged('--database-url'))
+    throw new ServiceConfigError('give --data-dir (embedded PGlite) or --database-url (a PostgreSQL server), not both', 'argv');
+  if (flagged('--data-dir')) delete merged.DATABASE_URL;
   return merged;
 }
 

@@ -75,3 +75,13 @@ describe('clock moves: ISO 8601 durations of fixed length', () => {
     expect(() => parseIsoDuration(value, 'body.advance')).toThrow(expect.objectContaining({ code: 'INVALID_DURATION', path: 'body.advance', status: 400 }));
   });
 });
+
+describe('--data-dir on the command line', () => {
+  test('wins over a DATABASE_URL inherited from the environment, and is refused together with --database-url', () => {
+    const env = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' };
+    expect(serviceOptionsFromEnv(mergeServeArgs(['--data-dir', '/tmp/x'], env))).toMatchObject({ dataDir: '/tmp/x' });
+    expect(serviceOptionsFromEnv(mergeServeArgs(['--data-dir', '/tmp/x'], env)).databaseUrl).toBeUndefined();
+    expect(serviceOptionsFromEnv(mergeServeArgs([], env)).databaseUrl).toBe(env.DATABASE_URL);
+    expect(() => mergeServeArgs(['--data-dir', '/tmp/x', '--database-url', env.DATABASE_URL], {})).toThrow(/not both/);
+  });
+});
