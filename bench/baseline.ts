@@ -208,6 +208,21 @@ export function createBaseline(policy: Policy): Baseline {
         }
         return d;
       }
+      case 'PERMISSION_SYNCED': {
+        const live = event.status !== 'NO_PERMISSION' && (event.expiresAt === null || at < event.expiresAt);
+        const d = draft(r, at);
+        if (live && isGrant(state)) d.grantEndsAt = event.expiresAt ?? PERMANENT;
+        else if (live) {
+          d.state = 'granted';
+          d.grantEndsAt = event.expiresAt ?? PERMANENT;
+          d.unanswered = 0;
+          d.revokedBefore = false;
+        } else if (isGrant(state)) {
+          endGrant(d, 'noPermission');
+          d.unanswered = 0;
+        } else if (unchanged(r, d)) return r;
+        return d;
+      }
       case 'PERMISSION_REVOKED': {
         const d = draft(r, at);
         endGrant(d, 'revoked');

@@ -51,6 +51,12 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
       PERMISSION_ACCEPTED: { target: '.granted', actions: 'grantPermission' }, // G1, G5, U1
       PERMISSION_REJECTED: { actions: 'recordAnswer' }, // R4; M2: an automatic reject after the revoke counts nothing
       PERMISSION_REVOKED: { target: '.revoked', actions: 'revokePermission' }, // U1
+      // Reconciliation: the platform's view wins. A grant it reports is adopted; "no permission" is
+      // news only where there is a grant (handled in granted and prompted).
+      PERMISSION_SYNCED: [
+        { guard: 'syncedGrant', target: '.granted', actions: 'grantPermission' }, // G1
+        { actions: 'advanceClock' },
+      ],
       REQUEST_FAILED: { actions: 'releaseRequest' },
       CALL_ID_ASSIGNED: { actions: 'assignCallId' },
       CALL_CONNECTED: { actions: 'recordCallConnected' }, // G2, G3, M3, W1
@@ -90,6 +96,10 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
             { actions: 'countMiss' },
           ],
           PERMISSION_REJECTED: { target: 'revoked', actions: 'revokePermission' }, // U1
+          PERMISSION_SYNCED: [
+            { guard: 'syncedGrant', actions: 'adoptGrantExpiry' }, // G1
+            { target: 'noPermission', actions: 'expireGrant' }, // G1
+          ],
         },
       },
       prompted: {
@@ -105,6 +115,10 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
           CALL_CONNECTED: { target: 'granted', actions: 'recordCallConnected' }, // M3
           USER_CALL_CONNECTED: { target: 'granted', actions: 'recordUserCallConnected' }, // G3, M3
           PERMISSION_REJECTED: { target: 'revoked', actions: 'revokePermission' }, // U1
+          PERMISSION_SYNCED: [
+            { guard: 'syncedGrant', actions: 'adoptGrantExpiry' }, // G1
+            { target: 'noPermission', actions: 'expireGrant' }, // G1
+          ],
         },
       },
       revoked: {

@@ -53,6 +53,7 @@ const EVENT_FIELDS: Readonly<Record<RelationshipEventType, readonly string[]>> =
   REQUEST_FAILED: ['requestId'],
   PERMISSION_ACCEPTED: ['expiresAt', 'permanent', 'source', 'requestId'],
   PERMISSION_REJECTED: ['source', 'requestId'],
+  PERMISSION_SYNCED: ['status', 'expiresAt'],
   CALL_STARTED: ['callId'],
   CALL_ID_ASSIGNED: ['callId', 'platformCallId'],
   CALL_CONNECTED: ['callId'],

@@ -23,6 +23,7 @@ export const GUARD_RULES: Readonly<Record<GuardName, readonly RuleId[]>> = Objec
   missReachesRevoke: ['M2'],
   missReachesPrompt: ['M1'],
   userCallGrantsPermission: ['G5'],
+  syncedGrant: ['G1'],
 });
 
 /** The rules each named action of the statechart carries out (the same sources and checks as {@link GUARD_RULES}). */
@@ -38,6 +39,7 @@ export const ACTION_RULES: Readonly<Record<UpdateName, readonly RuleId[]>> = Obj
   recordAnswer: ['R4', 'M2'],
   revokePermission: ['U1'],
   expireGrant: ['G1'],
+  adoptGrantExpiry: ['G1'],
   reserveCall: ['G2'],
   // Bookkeeping: the platform's call id replaces ours; no rule is decided.
   assignCallId: [],

@@ -3,6 +3,7 @@ import type { Policy } from '../policy/policy.js';
 import {
   EVENT_TYPES,
   type AcceptSource,
+  type PlatformPermissionStatus,
   type RejectSource,
   type RelationshipEvent,
   type RelationshipEventType,
@@ -13,6 +14,7 @@ const KNOWN = new Set<string>(EVENT_TYPES);
 const ACCEPT_SOURCES: readonly AcceptSource[] = ['user', 'automatic', 'profile', 'user_call'];
 const REJECT_SOURCES: readonly RejectSource[] = ['user', 'automatic'];
 const UNANSWERED: readonly UnansweredReason[] = ['no_answer', 'busy', 'rejected', 'cancelled'];
+const SYNCED_STATUSES: readonly PlatformPermissionStatus[] = ['NO_PERMISSION', 'TEMPORARY', 'PERMANENT'];
 const ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 /** Years 2000–2200: anything else is a unit mix-up (seconds for milliseconds) or garbage. */
 const EARLIEST = Date.UTC(2000, 0, 1);
@@ -56,6 +58,16 @@ export function parseEvent(input: unknown, policy: Policy, path = 'event'): Rela
       else expiresAt = null;
       const requestId = optionalId(raw.requestId, `${path}.requestId`);
       return requestId === undefined ? { type, at, expiresAt, source } : { type, at, expiresAt, source, requestId };
+    }
+    case 'PERMISSION_SYNCED': {
+      const status = oneOf(raw.status, SYNCED_STATUSES, `${path}.status`);
+      const given = raw.expiresAt !== undefined && raw.expiresAt !== null;
+      if (status === 'TEMPORARY') {
+        if (!given) throw new InvalidEventError('a TEMPORARY permission needs its expiry', `${path}.expiresAt`);
+        return { type, at, status, expiresAt: parseTime(raw.expiresAt, `${path}.expiresAt`) };
+      }
+      if (given) throw new InvalidEventError(`only a TEMPORARY permission has an expiry, not ${status}`, `${path}.expiresAt`);
+      return { type, at, status, expiresAt: null };
     }
     case 'PERMISSION_REJECTED': {
       const source = oneOf(raw.source ?? 'user', REJECT_SOURCES, `${path}.source`);

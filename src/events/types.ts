@@ -33,6 +33,17 @@ export interface PermissionRejectedEvent extends At {
   readonly source: RejectSource;
   readonly requestId?: string;
 }
+/** The status Infobip's permissions endpoint reports. */
+export type PlatformPermissionStatus = 'NO_PERMISSION' | 'TEMPORARY' | 'PERMANENT';
+/**
+ * Reconciliation: the platform's own view of the permission (Infobip's `GET …/permissions`), which
+ * wins over local belief. `expiresAt` is the `TEMPORARY` grant's end; `null` otherwise.
+ */
+export interface PermissionSyncedEvent extends At {
+  readonly type: 'PERMISSION_SYNCED';
+  readonly status: PlatformPermissionStatus;
+  readonly expiresAt: number | null;
+}
 /** U1: the user revoked permission in WhatsApp. */
 export interface PermissionRevokedEvent extends At { readonly type: 'PERMISSION_REVOKED' }
 /** G2/G4: a business-initiated call was placed (the engine's reservation of a call slot). */
@@ -62,6 +73,7 @@ export type RelationshipEvent =
   | PermissionAcceptedEvent
   | PermissionRejectedEvent
   | PermissionRevokedEvent
+  | PermissionSyncedEvent
   | CallStartedEvent
   | CallIdAssignedEvent
   | CallConnectedEvent
@@ -80,6 +92,7 @@ export const EVENT_TYPES: readonly RelationshipEventType[] = Object.freeze([
   'PERMISSION_ACCEPTED',
   'PERMISSION_REJECTED',
   'PERMISSION_REVOKED',
+  'PERMISSION_SYNCED',
   'CALL_STARTED',
   'CALL_ID_ASSIGNED',
   'CALL_CONNECTED',
@@ -100,7 +113,8 @@ export type Loosen<E> = E extends { at: number } ? Omit<E, 'at'> & { at: TimeInp
  * `permanent`, give `expiresAt`, or neither (then the policy's `acceptWithoutExpiry` decides).
  */
 export type RelationshipEventInput =
-  | Loosen<Exclude<RelationshipEvent, PermissionAcceptedEvent>>
+  | Loosen<Exclude<RelationshipEvent, PermissionAcceptedEvent | PermissionSyncedEvent>>
+  | { readonly type: 'PERMISSION_SYNCED'; readonly at: TimeInput; readonly status: PlatformPermissionStatus; readonly expiresAt?: TimeInput | null }
   | {
       readonly type: 'PERMISSION_ACCEPTED';
       readonly at: TimeInput;

@@ -13,7 +13,8 @@ export type ReconcileDifference =
       readonly localExpirationTime?: string;
       readonly remoteExpirationTime?: string;
       readonly folded: true;
-      readonly event: 'PERMISSION_ACCEPTED' | 'PERMISSION_REVOKED';
+      /** The status was folded in with a `PERMISSION_SYNCED` fact. */
+      readonly event: 'PERMISSION_SYNCED';
     }
   | {
       readonly kind: 'usage';
@@ -65,9 +66,10 @@ export interface ReconcileOptions {
 /**
  * Reads Infobip's view of a relationship and folds it into the local state with recordable facts;
  * the remote view wins:
- * - status: PERMANENT/TEMPORARY that the local state lacks (or with another expiry) → an accept
- *   (source `automatic`; like any accept it clears the missed-call count); NO_PERMISSION while a local
- *   grant is live → a revoke;
+ * - status: when Infobip's status or expiry differs, a `PERMISSION_SYNCED` fact carrying Infobip's
+ *   view: a grant the local state lacks is adopted, a different expiry replaces ours (a `prompted`
+ *   relationship stays prompted, its missed-call count kept), and NO_PERMISSION ends a local grant
+ *   (→ `noPermission`, not `revoked`: nobody revoked);
  * - usage: where Infobip counts more requests or calls than the local state, reservations are added
  *   until the counts agree (requests as `REQUEST_SENT`, calls as `CALL_STARTED` holding a slot for the
  *   call window; both conservative: they free no earlier than the real ones).
@@ -94,11 +96,13 @@ export async function reconcile(engine: CallPermissionEngine, client: InfobipCli
   const remoteExpiry = remote.status === 'TEMPORARY' ? Date.parse(remote.expirationTime!) : undefined;
   const remoteStatus: PermissionStatus = remoteExpiry !== undefined && remoteExpiry <= at ? 'NO_PERMISSION' : remote.status;
   const localExpiry = before.status === 'TEMPORARY' ? Date.parse(before.expirationTime!) : undefined;
-  let statusEvent: RelationshipEventInput | undefined;
-  if (remoteStatus === 'PERMANENT' && before.status !== 'PERMANENT') statusEvent = { type: 'PERMISSION_ACCEPTED', at, permanent: true, source: 'automatic' };
-  else if (remoteStatus === 'TEMPORARY' && (before.status !== 'TEMPORARY' || Math.abs(localExpiry! - remoteExpiry!) > tolerance))
-    statusEvent = { type: 'PERMISSION_ACCEPTED', at, expiresAt: remoteExpiry!, source: 'automatic' };
-  else if (remoteStatus === 'NO_PERMISSION' && before.status !== 'NO_PERMISSION') statusEvent = { type: 'PERMISSION_REVOKED', at };
+  const differs =
+    remoteStatus !== before.status || (remoteStatus === 'TEMPORARY' && Math.abs(localExpiry! - remoteExpiry!) > tolerance);
+  const statusEvent: RelationshipEventInput | undefined = !differs
+    ? undefined
+    : remoteStatus === 'TEMPORARY'
+      ? { type: 'PERMISSION_SYNCED', at, status: 'TEMPORARY', expiresAt: remoteExpiry! }
+      : { type: 'PERMISSION_SYNCED', at, status: remoteStatus };
   if (statusEvent) {
     await record(statusEvent);
     differences.push({
@@ -108,7 +112,7 @@ export async function reconcile(engine: CallPermissionEngine, client: InfobipCli
       ...(before.expirationTime ? { localExpirationTime: before.expirationTime } : {}),
       ...(remote.expirationTime ? { remoteExpirationTime: remote.expirationTime } : {}),
       folded: true,
-      event: statusEvent.type as 'PERMISSION_ACCEPTED' | 'PERMISSION_REVOKED',
+      event: 'PERMISSION_SYNCED',
     });
   }
 

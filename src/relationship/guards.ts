@@ -1,5 +1,6 @@
 import type {
   CallStartedEvent,
+  PermissionSyncedEvent,
   RelationshipEvent,
   RequestFailedEvent,
 } from '../events/types.js';
@@ -53,6 +54,11 @@ export function relationshipGuards(policy: Policy) {
     missReachesRevoke: (ctx: RelationshipContext) => ctx.unanswered + 1 >= policy.unansweredBeforeRevoke,
     /** M1: this miss is the one that prompts. */
     missReachesPrompt: (ctx: RelationshipContext) => ctx.unanswered + 1 >= policy.unansweredBeforePrompt,
+    /** G1 (reconciliation): the platform reports a live grant at the event's time. */
+    syncedGrant: (_ctx: RelationshipContext, event: RelationshipEvent) => {
+      const synced = event as PermissionSyncedEvent;
+      return synced.status !== 'NO_PERMISSION' && (synced.expiresAt === null || event.at < synced.expiresAt);
+    },
     /** G5: the business enabled callback permission, so a user's call grants one. */
     userCallGrantsPermission: () => policy.userCallGrantsPermission,
   } satisfies Record<string, Guard>;

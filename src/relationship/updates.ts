@@ -3,6 +3,7 @@ import type {
   CallIdAssignedEvent,
   PermissionAcceptedEvent,
   PermissionRejectedEvent,
+  PermissionSyncedEvent,
   RelationshipEvent,
   RequestFailedEvent,
   RequestSentEvent,
@@ -107,14 +108,23 @@ export function relationshipUpdates(policy: Policy) {
       next.requests = withoutId(next.requests, (e as RequestFailedEvent).requestId);
       return next;
     },
-    /** G1/G5/U1: a grant, temporary until `expiresAt` or permanent; a reply also answers requests (R4). */
+    /**
+     * G1/G5/U1: a grant, temporary until `expiresAt` or permanent; a user's reply also answers
+     * requests (R4). Also a grant the platform reports on reconciliation (`PERMISSION_SYNCED`).
+     */
     grantPermission: (c, e) => {
       const next = draft(c, e.at);
-      const accept = e as PermissionAcceptedEvent;
+      const accept = e as PermissionAcceptedEvent | (PermissionSyncedEvent & { source?: undefined });
       next.grantExpiresAt = accept.expiresAt;
       next.unanswered = 0;
       next.revokedAt = null;
       if (accept.source === 'user') next.answeredAt = e.at;
+      return next;
+    },
+    /** G1 (reconciliation): the grant stands, and ends when the platform says it does. */
+    adoptGrantExpiry: (c, e) => {
+      const next = draft(c, e.at);
+      next.grantExpiresAt = (e as PermissionSyncedEvent).expiresAt;
       return next;
     },
     /** G5: callback permission: the user's call grants a temporary permission. */

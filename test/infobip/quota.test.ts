@@ -131,13 +131,13 @@ describe('Infobip platform refusals are folded in and reported', () => {
     expect(world.infobip.requestsOn('template')).toHaveLength(1);
   });
 
-  it('G4 (138006): a call refused for want of permission → the local grant is revoked', async () => {
+  it('G4 (138006): a call refused for want of permission → the local grant ends (Infobip’s view is folded in)', async () => {
     const reply = world.infobip.replyResult(SENDER, USER, { response: 'ACCEPT', expirationTimestamp: infobipTime(world.now + 3 * 24 * HOUR_MS) });
     await world.infobip.deliver(world.infobip.inboundBatch([reply]));
     world.infobip.script('calls', metaRefusal(138006, 'No approved call permission'));
     const result = await world.integration.startCall(SENDER, USER);
     expect(result).toMatchObject({ outcome: 'refused-by-platform', platformCode: 138006, rules: ['G4'] });
-    expect((await world.integration.engine.snapshot(SENDER, USER))!.value).toBe('revoked');
+    expect((await world.integration.engine.snapshot(SENDER, USER))!.value).toBe('noPermission');
     expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'G4' } });
   });
 

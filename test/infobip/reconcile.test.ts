@@ -38,7 +38,7 @@ describe('reconcile over HTTP', () => {
     const expirationTime = new Date(world.now + 3 * 24 * HOUR_MS).toISOString();
     world.infobip.setPermissions(SENDER, USER, view('TEMPORARY', { expirationTime }));
     const result = await world.integration.reconcile(SENDER, USER);
-    expect(result.differences).toEqual([{ kind: 'status', local: 'NO_PERMISSION', remote: 'TEMPORARY', remoteExpirationTime: expirationTime, folded: true, event: 'PERMISSION_ACCEPTED' }]);
+    expect(result.differences).toEqual([{ kind: 'status', local: 'NO_PERMISSION', remote: 'TEMPORARY', remoteExpirationTime: expirationTime, folded: true, event: 'PERMISSION_SYNCED' }]);
     expect(await local()).toMatchObject({ status: 'TEMPORARY', expirationTime });
     // Folded: a second reconciliation finds nothing to do.
     expect((await world.integration.reconcile(SENDER, USER)).differences).toEqual([]);
@@ -52,16 +52,16 @@ describe('reconcile over HTTP', () => {
     const theirs = new Date(mine - 2 * 24 * HOUR_MS).toISOString();
     world.infobip.setPermissions(SENDER, USER, view('TEMPORARY', { expirationTime: theirs }));
     const result = await world.integration.reconcile(SENDER, USER);
-    expect(result.recorded).toEqual(['PERMISSION_ACCEPTED']);
+    expect(result.recorded).toEqual(['PERMISSION_SYNCED']);
     expect((await local()).expirationTime).toBe(theirs);
   });
 
-  it('U1: Infobip says NO_PERMISSION while a local grant is live → revoked locally', async () => {
+  it('G1: Infobip says NO_PERMISSION while a local grant is live → no permission locally (nobody revoked)', async () => {
     await world.infobip.deliver(world.infobip.inboundBatch([world.infobip.replyResult(SENDER, USER, { response: 'ACCEPT' })]));
     world.infobip.setPermissions(SENDER, USER, view('NO_PERMISSION'));
     const result = await world.integration.reconcile(SENDER, USER);
-    expect(result.differences[0]).toMatchObject({ kind: 'status', local: 'PERMANENT', remote: 'NO_PERMISSION', event: 'PERMISSION_REVOKED' });
-    expect((await world.integration.engine.snapshot(SENDER, USER))!.value).toBe('revoked');
+    expect(result.differences[0]).toMatchObject({ kind: 'status', local: 'PERMANENT', remote: 'NO_PERMISSION', event: 'PERMISSION_SYNCED' });
+    expect((await world.integration.engine.snapshot(SENDER, USER))!.value).toBe('noPermission');
   });
 
   it('R1 R2 G2: higher remote counts are folded in as reservations; lower ones are reported and kept', async () => {

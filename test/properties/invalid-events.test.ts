@@ -65,6 +65,7 @@ function validEvent(type: RelationshipEventType, at: number): Record<string, unk
   if (type === 'REQUEST_SENT') e.via = 'template';
   if (type === 'CALL_UNANSWERED') e.reason = 'no_answer';
   if (type === 'CALL_FAILED') e.reason = 'SERVICE_UNAVAILABLE';
+  if (type === 'PERMISSION_SYNCED') e.status = 'PERMANENT';
   return e;
 }
 

@@ -291,6 +291,21 @@ export class ReferenceRelationship {
       case 'PERMISSION_REVOKED':
         this.revoke();
         break;
+      case 'PERMISSION_SYNCED': {
+        // Reconciliation: the platform's view wins. A grant it reports (still live at this time) is
+        // adopted, its expiry replacing ours; "no permission" ends a grant we believed in.
+        const expiresAt = event.expiresAt === undefined || event.expiresAt === null ? null : (event.expiresAt as number);
+        const live = event.status !== 'NO_PERMISSION' && (expiresAt === null || at < expiresAt);
+        const granted = this.state === 'granted' || this.state === 'prompted';
+        if (live && granted) this.grantExpiresAt = expiresAt;
+        else if (live) this.grant(expiresAt);
+        else if (granted) {
+          this.state = 'noPermission';
+          this.grantExpiresAt = null;
+          this.unanswered = 0;
+        }
+        break;
+      }
       case 'CALL_STARTED':
         this.inFlight.push({ id: event.callId, startedAt: at });
         break;

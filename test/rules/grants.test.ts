@@ -82,4 +82,18 @@ describe('After permission is granted (RULES.md G1–G5)', () => {
     const callbackOn = story(definePolicy({ userCallGrantsPermission: true })).at(0, { type: 'USER_CALL_RECEIVED', callId: 'in1' });
     expect(getPermissions(callbackOn.now, T0)).toMatchObject({ status: 'TEMPORARY', expirationTime: new Date(T0 + 7 * DAY).toISOString() });
   });
+
+  it('G1 (reconciliation): Infobip’s view wins — its expiry replaces ours, its NO_PERMISSION ends our grant without a revoke', () => {
+    const s = story().at(0, { type: 'PERMISSION_ACCEPTED', permanent: false });
+    s.at(HOUR, { type: 'CALL_STARTED', callId: 'a' }, { type: 'CALL_UNANSWERED', callId: 'a', reason: 'busy' });
+    s.at(2 * HOUR, { type: 'CALL_STARTED', callId: 'b' }, { type: 'CALL_UNANSWERED', callId: 'b', reason: 'busy' });
+    expect(s.now.value).toBe('prompted');
+    s.at(3 * HOUR, { type: 'PERMISSION_SYNCED', status: 'TEMPORARY', expiresAt: T0 + 2 * DAY });
+    expect(s.now.value).toBe('prompted'); // the missed calls still count toward M2
+    expect(getPermissions(s.now, T0 + 3 * HOUR).expirationTime).toBe(new Date(T0 + 2 * DAY).toISOString());
+    s.at(4 * HOUR, { type: 'PERMISSION_SYNCED', status: 'NO_PERMISSION' });
+    expect(s.now.value).toBe('noPermission');
+    s.at(5 * HOUR, { type: 'PERMISSION_SYNCED', status: 'PERMANENT' });
+    expect(getPermissions(s.now, T0 + 5 * HOUR).status).toBe('PERMANENT');
+  });
 });

@@ -120,9 +120,9 @@ describe('with Infobip settings', () => {
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ outcome: 'refused-by-platform', platformCode: 138006, rules: ['G4'], error: { code: 'REFUSED_BY_PLATFORM' } });
     const shown = await timeline();
-    expect(shown.now.state).toBe('revoked');
+    expect(shown.now.state).toBe('noPermission');
     const types = shown.rows.filter((r: any) => r.kind === 'event').map((r: any) => `${r.source}:${r.event.type}`);
-    expect(types.slice(-3)).toEqual(['api:CALL_STARTED', 'api:CALL_FAILED', 'reconcile:PERMISSION_REVOKED']);
+    expect(types.slice(-3)).toEqual(['api:CALL_STARTED', 'api:CALL_FAILED', 'reconcile:PERMISSION_SYNCED']);
     expect(shown.replayMatchesStore).toBe(true);
   });
 });

@@ -61,6 +61,7 @@ export const MIXED: KindWeights = {
   PERMISSION_ACCEPTED: 3,
   PERMISSION_REJECTED: 2,
   PERMISSION_REVOKED: 1,
+  PERMISSION_SYNCED: 1,
   CALL_STARTED: 5,
   CALL_ID_ASSIGNED: 1,
   CALL_CONNECTED: 2,
@@ -202,6 +203,11 @@ export class TimelineDriver {
         if (form === 0) return { ...base, expiresAt: at + s.duration };
         if (form === 1) return s.pick % 2 ? { ...base, permanent: true } : { ...base, permanent: false };
         return base;
+      }
+      case 'PERMISSION_SYNCED': {
+        // Infobip's view: no permission, a permanent grant, or a temporary one ending (sometimes already).
+        const status = (['NO_PERMISSION', 'TEMPORARY', 'PERMANENT'] as const)[s.variant % 3];
+        return status === 'TEMPORARY' ? { type: s.kind, at, status, expiresAt: at + s.duration - (s.pick % 2) * s.duration } : { type: s.kind, at, status };
       }
       case 'PERMISSION_REJECTED':
         return { type: s.kind, at, source: s.variant % 4 === 3 ? 'automatic' : 'user', ...optionalRequestId() };
