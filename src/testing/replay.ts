@@ -140,5 +140,17 @@ export function createModelHarness(options: ModelHarnessOptions = {}) {
       relationship += 1;
       return replayModelPath(path, { ...base, user: `${base.user.slice(0, -6)}${String(relationship).padStart(6, '0')}` });
     },
+    /** Replays every path, each on its own relationship; the mismatches, one message per failed path. */
+    async replayAll(paths: readonly ModelPath[]): Promise<string[]> {
+      const failures: string[] = [];
+      for (const path of paths) {
+        try {
+          await this.replay(path);
+        } catch (error) {
+          failures.push(String(error));
+        }
+      }
+      return failures;
+    },
   };
 }
