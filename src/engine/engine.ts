@@ -185,9 +185,6 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     const result = store.load(key);
     return thenable(result) ? result.then((stored) => materialise(id, stored)) : materialise(id, result);
   }
-  async function load(key: RelationshipKey, id: string): Promise<Loaded> {
-    return loadNow(key, id);
-  }
 
   function saveNow(key: RelationshipKey, id: string, loaded: Loaded, next: RelationshipSnapshot, at: number, factKey?: string): SaveResult | Promise<SaveResult> {
     const serialized = toSerialized(next);
@@ -201,9 +198,6 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
       return result;
     };
     return thenable(pending) ? pending.then(saved) : saved(pending);
-  }
-  async function save(key: RelationshipKey, id: string, loaded: Loaded, next: RelationshipSnapshot, at: number, factKey?: string): Promise<SaveResult> {
-    return saveNow(key, id, loaded, next, at, factKey);
   }
 
   /** Commands on one relationship run one after another in this process (fewer compare-and-set races). */
@@ -249,7 +243,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     return serially(id, async () => {
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
         if (attempt > 0) await backoff(attempt);
-        const loaded = await load(key, id);
+        const loaded = await loadNow(key, id);
         const now = Math.max(clock(), loaded.snapshot?.context.now ?? -Infinity);
         const base = loaded.snapshot ?? createRelationship({ at: now, policy });
         const current = applyNormalised(base, { type: 'CLOCK', at: now }, interpreter);
@@ -257,12 +251,12 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
         const decision = decide(base, now);
         if ('refusal' in decision) {
           // A refusal writes nothing, unless the clock alone changed the state (an expiry): that is kept.
-          if (current.value !== base.value) await save(key, id, loaded, current, now);
+          if (current.value !== base.value) await saveNow(key, id, loaded, current, now);
           return decision;
         }
         const next = applyNormalised(current, decision.event, interpreter);
         if (next === current) throw new CallPermissionError('INTERNAL', `the statechart refused ${decision.event.type} that the decision allowed`);
-        const saved = await save(key, id, loaded, next, now);
+        const saved = await saveNow(key, id, loaded, next, now);
         if (saved.ok) {
           inspect?.(key, decision.event, next);
           return { result: decision.result };
@@ -332,13 +326,13 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     },
     async permissions(sender, user, at) {
       const key = keyOf(sender, user);
-      const loaded = await load(key, idOf(key));
+      const loaded = await loadNow(key, idOf(key));
       const when = at ?? clock();
       return getPermissions(loaded.snapshot ?? createRelationship({ at: when, policy }), Math.max(when, loaded.snapshot?.context.now ?? when));
     },
     async snapshot(sender, user) {
       const key = keyOf(sender, user);
-      return (await load(key, idOf(key))).snapshot;
+      return (await loadNow(key, idOf(key))).snapshot;
     },
     async due(before, limit = 100) {
       if (!store.dueBefore) throw new CallPermissionError('UNSUPPORTED', 'this store does not index due times (no dueBefore method)', 'options.store');

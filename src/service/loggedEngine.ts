@@ -113,8 +113,7 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
   }
 
   /** After an effect threw: the reservation the engine stored, and its release unless the outcome is unknown. */
-  async function effectFailed(key: RelationshipKey, error: unknown, reserved: RelationshipEvent | undefined, release: (at: number) => RelationshipEvent) {
-    if (!reserved) return;
+  async function effectFailed(key: RelationshipKey, error: unknown, reserved: RelationshipEvent, release: (at: number) => RelationshipEvent) {
     await append({ kind: 'event', ...key, source: 'api', event: reserved, detail: { error: error instanceof Error ? error.message : String(error) } });
     if (error instanceof EffectFailedError && error.reservationReleased) await append({ kind: 'event', ...key, source: 'api', event: release(await clockOf(key)) });
     onChange(key);
@@ -131,6 +130,50 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
     return serially(key, () => recordNow(key, event, source, factKey));
   }
 
+  async function logSent(key: RelationshipKey, event: RelationshipEvent, receipt: unknown) {
+    await append({ kind: 'event', ...key, source: 'api', event, ...(receipt ? { detail: { receipt } } : {}) });
+  }
+
+  /**
+   * One command through the inner engine, logged: a refusal as a refused row, a success as the
+   * reservation it made (`onSent`), an effect failure as the reservation the effects were handed
+   * and, when it was released, its release.
+   */
+  function command<R extends RequestPermissionResult | StartCallResult, C extends PermissionRequestCommand | StartCallCommand>(
+    sender: string,
+    user: string,
+    action: 'request' | 'call',
+    run: (key: RelationshipKey) => Promise<R>,
+    onSent: (key: RelationshipKey, result: Exclude<R, { outcome: 'refused' }>) => Promise<void>,
+    reservation: (handedCommand: C) => { reserved: RelationshipEvent; release: (at: number) => RelationshipEvent },
+  ): Promise<R> {
+    const key = keyOf(sender, user);
+    return serially(key, async () => {
+      const at = await catchUp(key);
+      handed.delete(idOf(key));
+      try {
+        const result = await run(key);
+        if (result.outcome === 'refused') {
+          await refused(key, action, result.refusal, at);
+          return result;
+        }
+        await onSent(key, result as Exclude<R, { outcome: 'refused' }>);
+        onChange(key);
+        return result;
+      } catch (error) {
+        // Only a command the effects were handed left a reservation to log.
+        const given = handed.get(idOf(key)) as C | undefined;
+        if (given) {
+          const { reserved, release } = reservation(given);
+          await effectFailed(key, error, reserved, release);
+        }
+        throw error;
+      } finally {
+        handed.delete(idOf(key));
+      }
+    });
+  }
+
   return {
     engine: as('webhook'),
     as,
@@ -138,58 +181,24 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
     record,
 
     requestPermission(sender, user) {
-      const key = keyOf(sender, user);
-      return serially(key, async () => {
-        const at = await catchUp(key);
-        handed.delete(idOf(key));
-        try {
-          const result = await inner.requestPermission(key.sender, key.user);
-          if (result.outcome === 'refused') {
-            await refused(key, 'request', result.refusal, at);
-            return result;
-          }
-          const event: RelationshipEvent = { type: 'REQUEST_SENT', at: result.at, requestId: result.requestId, via: result.via };
-          await append({ kind: 'event', ...key, source: 'api', event, ...(result.receipt ? { detail: { receipt: result.receipt } } : {}) });
-          onChange(key);
-          return result;
-        } catch (error) {
-          const command = handed.get(idOf(key)) as PermissionRequestCommand | undefined;
-          const reserved: RelationshipEvent | undefined = command && { type: 'REQUEST_SENT', at: command.at, requestId: command.requestId, via: command.via };
-          await effectFailed(key, error, reserved, (when) => ({ type: 'REQUEST_FAILED', at: when, requestId: command!.requestId }));
-          throw error;
-        } finally {
-          handed.delete(idOf(key));
-        }
-      });
+      return command(sender, user, 'request', (key) => inner.requestPermission(key.sender, key.user), async (key, result) => {
+        await logSent(key, { type: 'REQUEST_SENT', at: result.at, requestId: result.requestId, via: result.via }, result.receipt);
+      }, (c: PermissionRequestCommand) => ({
+        reserved: { type: 'REQUEST_SENT', at: c.at, requestId: c.requestId, via: c.via },
+        release: (when) => ({ type: 'REQUEST_FAILED', at: when, requestId: c.requestId }),
+      }));
     },
 
     startCall(sender, user) {
-      const key = keyOf(sender, user);
-      return serially(key, async () => {
-        const at = await catchUp(key);
-        handed.delete(idOf(key));
-        try {
-          const result = await inner.startCall(key.sender, key.user);
-          if (result.outcome === 'refused') {
-            await refused(key, 'call', result.refusal, at);
-            return result;
-          }
-          const event: RelationshipEvent = { type: 'CALL_STARTED', at: result.at, callId: result.callId };
-          await append({ kind: 'event', ...key, source: 'api', event, ...(result.receipt ? { detail: { receipt: result.receipt } } : {}) });
-          const platformCallId = result.receipt?.platformCallId;
-          if (typeof platformCallId === 'string' && platformCallId !== result.callId)
-            await append({ kind: 'event', ...key, source: 'api', event: { type: 'CALL_ID_ASSIGNED', at: await clockOf(key), callId: result.callId, platformCallId } });
-          onChange(key);
-          return result;
-        } catch (error) {
-          const command = handed.get(idOf(key)) as StartCallCommand | undefined;
-          const reserved: RelationshipEvent | undefined = command && { type: 'CALL_STARTED', at: command.at, callId: command.callId };
-          await effectFailed(key, error, reserved, (when) => ({ type: 'CALL_FAILED', at: when, callId: command!.callId, reason: 'NOT_PLACED' }));
-          throw error;
-        } finally {
-          handed.delete(idOf(key));
-        }
-      });
+      return command(sender, user, 'call', (key) => inner.startCall(key.sender, key.user), async (key, result) => {
+        await logSent(key, { type: 'CALL_STARTED', at: result.at, callId: result.callId }, result.receipt);
+        const platformCallId = result.receipt?.platformCallId;
+        if (typeof platformCallId === 'string' && platformCallId !== result.callId)
+          await append({ kind: 'event', ...key, source: 'api', event: { type: 'CALL_ID_ASSIGNED', at: await clockOf(key), callId: result.callId, platformCallId } });
+      }, (c: StartCallCommand) => ({
+        reserved: { type: 'CALL_STARTED', at: c.at, callId: c.callId },
+        release: (when) => ({ type: 'CALL_FAILED', at: when, callId: c.callId, reason: 'NOT_PLACED' }),
+      }));
     },
 
     async sweep(now) {
