@@ -38,8 +38,8 @@ export interface CallPermissionEngineOptions {
   /** How often a write that lost a compare-and-set race is retried before `STORE_CONFLICT`. Default 16. */
   readonly maxConflictRetries?: number;
   /**
-   * How many decoded snapshots the engine keeps, so a store that hands back the object it was given
-   * (the memory store) skips validation. Default 10,000; size it to your hot relationships.
+   * @deprecated No longer needed, and ignored: a decoded snapshot is now kept for exactly as long as
+   * the store keeps the stored object it came from, however many relationships there are.
    */
   readonly snapshotCacheSize?: number;
   /**
@@ -149,10 +149,13 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   const newId = options.newId ?? defaultId;
   const interpreter = options.interpreter ?? 'compiled';
   const maxRetries = options.maxConflictRetries ?? 16;
-  const cacheSize = options.snapshotCacheSize ?? 10_000;
   const inspect = options.inspect ? createInspectionEmitter(options.inspect, policy) : undefined;
-  /** Deserialised snapshots by the stored object they came from: a store that hands back what it was given skips parsing. */
-  const decoded = new Map<string, { stored: SerializedSnapshot; snapshot: RelationshipSnapshot }>();
+  /**
+   * Deserialised snapshots by the stored object they came from, held weakly: a store that hands back
+   * what it was given (the memory store) skips parsing for as long as it keeps that object, with no
+   * cache size to outgrow; a store that hands out fresh objects (PostgreSQL) leaves nothing behind.
+   */
+  const decoded = new WeakMap<SerializedSnapshot, RelationshipSnapshot>();
 
   const keyOf = (sender: string, user: string): RelationshipKey => ({
     sender: phoneNumber(sender, 'sender'),
@@ -160,30 +163,20 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   });
   const idOf = (key: RelationshipKey) => `${key.sender}:${key.user}`;
 
-  function materialise(id: string, stored: StoredRelationship | undefined): Loaded {
+  function materialise(stored: StoredRelationship | undefined): Loaded {
     if (!stored) return { snapshot: undefined, version: 0, stored: undefined };
-    const hit = decoded.get(id);
-    if (hit && hit.stored === stored.snapshot) return { snapshot: hit.snapshot, version: stored.version, stored: stored.snapshot };
-    const snapshot = deserializeSnapshot(stored.snapshot, policy);
-    remember(id, stored.snapshot, snapshot);
-    return { snapshot, version: stored.version, stored: stored.snapshot };
-  }
-  function remember(id: string, stored: SerializedSnapshot, snapshot: RelationshipSnapshot) {
-    const entry = decoded.get(id);
-    if (entry) {
-      // Updated in place: the entry keeps its place in the eviction order, as `set` would.
-      entry.stored = stored;
-      entry.snapshot = snapshot;
-      return;
+    let snapshot = decoded.get(stored.snapshot);
+    if (!snapshot) {
+      snapshot = deserializeSnapshot(stored.snapshot, policy);
+      decoded.set(stored.snapshot, snapshot);
     }
-    if (decoded.size >= cacheSize) decoded.delete(decoded.keys().next().value!);
-    decoded.set(id, { stored, snapshot });
+    return { snapshot, version: stored.version, stored: stored.snapshot };
   }
 
   /** A synchronous store (the MemoryStore) answers without a promise: no microtask is spent waiting for it. */
   function loadNow(key: RelationshipKey, id: string): Loaded | Promise<Loaded> {
     const result = store.load(key);
-    return thenable(result) ? result.then((stored) => materialise(id, stored)) : materialise(id, result);
+    return thenable(result) ? result.then(materialise) : materialise(result);
   }
 
   function saveNow(key: RelationshipKey, id: string, loaded: Loaded, next: RelationshipSnapshot, at: number, factKey?: string): SaveResult | Promise<SaveResult> {
@@ -194,7 +187,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     if (due !== undefined) request.nextDueAt = due;
     const pending = store.save(request);
     const saved = (result: SaveResult) => {
-      if (result.ok) remember(id, serialized, next);
+      if (result.ok) decoded.set(serialized, next);
       return result;
     };
     return thenable(pending) ? pending.then(saved) : saved(pending);

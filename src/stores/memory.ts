@@ -1,4 +1,5 @@
 import { DAY_MS } from '../time.js';
+import { DueIndex, type DueNode } from './memory/dueIndex.js';
 import type { DueRelationship, RelationshipKey, RelationshipStore, SaveRequest, SaveResult, StoredRelationship } from './store.js';
 
 export interface MemoryStoreOptions {
@@ -14,7 +15,8 @@ interface Entry {
   /** What `load` hands out: the snapshot and version only, never the store's own bookkeeping. */
   readonly stored: StoredRelationship;
   readonly facts: FactLog | undefined;
-  readonly nextDueAt: number | undefined;
+  /** Its place in the due index, while it has a due time. */
+  readonly due: DueNode | undefined;
 }
 
 /** A relationship's recorded fact keys with their times, owned by the store and updated in place. */
@@ -31,6 +33,7 @@ interface FactLog {
  */
 export class MemoryStore implements RelationshipStore {
   readonly #entries = new Map<string, Entry>();
+  readonly #due = new DueIndex();
   readonly #factRetentionMs: number;
   /** The last key's id: the engine loads and then saves the same relationship, so the id is built once. */
   #last: { sender: string; user: string; id: string } = { sender: '', user: '', id: ':' };
@@ -71,20 +74,14 @@ export class MemoryStore implements RelationshipStore {
       if (request.at < facts.oldestAt) facts.oldestAt = request.at;
     }
     const version = request.expectedVersion + 1;
-    this.#entries.set(id, { stored: { snapshot: request.snapshot, version }, facts, nextDueAt: request.nextDueAt });
+    const due = this.#due.set(current?.due, request.key.sender, request.key.user, request.nextDueAt);
+    this.#entries.set(id, { stored: { snapshot: request.snapshot, version }, facts, due });
     return { ok: true, version };
   }
 
-  /** A scan of every entry: fine for an embedded store; the PostgreSQL store uses an index. */
+  /** From the due index (a heap): O(k log k) for k answers, however many relationships are stored. */
   dueBefore(time: number, limit: number): DueRelationship[] {
-    const due: DueRelationship[] = [];
-    for (const [id, entry] of this.#entries) {
-      if (entry.nextDueAt !== undefined && entry.nextDueAt <= time) {
-        const [sender, user] = id.split(':') as [string, string];
-        due.push({ sender, user, dueAt: entry.nextDueAt });
-      }
-    }
-    return due.sort((a, b) => a.dueAt - b.dueAt).slice(0, limit);
+    return this.#due.dueBefore(time, limit);
   }
 
   /** How many relationships are stored. */
