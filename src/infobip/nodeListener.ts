@@ -7,6 +7,13 @@ export interface NodeLikeRequest extends AsyncIterable<Uint8Array | string> {
   readonly url?: string | undefined;
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   resume?(): unknown;
+  /** True once the body stream was read to its end (by a framework's body parser, before this listener ran). */
+  readonly readableEnded?: boolean;
+  /**
+   * What a framework's body parser kept of a body it read: a `Buffer` (`express.raw()`), a string
+   * (`express.text()`) or the parsed value (`express.json()`). Read only when the stream was spent.
+   */
+  readonly body?: unknown;
 }
 
 /** The parts of Node's `ServerResponse` the adapter uses. */
@@ -22,7 +29,14 @@ export interface NodeListenerOptions {
 
 /**
  * Wraps a web-standard handler (`Request → Response`) as a `node:http` listener:
- * `http.createServer(toNodeListener(handleWebhook))`.
+ * `http.createServer(toNodeListener(handleWebhook))`, or an Express/Connect route:
+ * `app.post('/infobip/webhook', toNodeListener(handleWebhook))`.
+ *
+ * It reads the body from the request stream. When a body parser mounted before it (an app-wide
+ * `express.json()`, `express.raw()`, `express.text()`) has already read the stream, it takes what
+ * the parser kept in `req.body` instead: the bytes, the text, or the parsed JSON serialised again
+ * (the same JSON value; the handler checks and parses it as it would the original). Headers that
+ * described the original bytes (`Content-Length`, `Content-Encoding`) are then dropped.
  */
 export function toNodeListener(handle: (request: Request) => Promise<Response>, options: NodeListenerOptions = {}) {
   const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
@@ -40,7 +54,16 @@ export function toNodeListener(handle: (request: Request) => Promise<Response>, 
         const chunks: Uint8Array[] = [];
         let size = 0;
         let tooLarge = false;
-        if (method !== 'GET' && method !== 'HEAD') {
+        // Spent before this listener ran: a body parser read it (reading it here sets the flag too).
+        const spent = req.readableEnded === true;
+        const parsed = spent ? bodyAlreadyRead(req.body) : undefined;
+        if (parsed) {
+          headers.delete('content-length');
+          headers.delete('content-encoding');
+          size = parsed.byteLength;
+          tooLarge = size > maxBodyBytes;
+          chunks.push(parsed);
+        } else if (!spent && method !== 'GET' && method !== 'HEAD') {
           for await (const chunk of req) {
             const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
             size += bytes.byteLength;
@@ -51,7 +74,12 @@ export function toNodeListener(handle: (request: Request) => Promise<Response>, 
             chunks.push(bytes);
           }
         }
-        if (tooLarge) {
+        if (spent && !parsed && method !== 'GET' && method !== 'HEAD') {
+          response = new Response(
+            JSON.stringify({ error: { code: 'WEBHOOK_NOT_JSON', path: 'body', message: 'body: was read by a body parser mounted before this route, which kept nothing in req.body; mount the route before it' } }),
+            { status: 400, headers: { 'Content-Type': 'application/json' } },
+          );
+        } else if (tooLarge) {
           req.resume?.();
           response = new Response(JSON.stringify({ error: { code: 'WEBHOOK_TOO_LARGE', path: 'body', message: `body: more than ${maxBodyBytes} bytes` } }), {
             status: 413,
@@ -82,4 +110,16 @@ export function toNodeListener(handle: (request: Request) => Promise<Response>, 
       res.end(payload);
     })();
   };
+}
+
+/**
+ * The bytes of a body a framework's parser already read, from what it kept in `req.body`; none when
+ * it kept nothing (the handler then answers that the body is empty).
+ */
+function bodyAlreadyRead(body: unknown): Uint8Array | undefined {
+  if (body instanceof Uint8Array) return body;
+  if (typeof body === 'string') return new TextEncoder().encode(body);
+  if (body === undefined || body === null) return undefined;
+  const json = JSON.stringify(body);
+  return json === undefined ? undefined : new TextEncoder().encode(json);
 }
