@@ -56,6 +56,10 @@ export interface EventLog {
   /** A small named value of the service's own (the virtual clock's time). */
   setting(name: string): Promise<unknown>;
   setSetting(name: string, value: unknown): Promise<void>;
+  /** Stores `value` unless the setting exists; answers the stored value (atomic: several instances starting at once agree). */
+  initSetting(name: string, value: unknown): Promise<unknown>;
+  /** Raises a numeric setting to `value` unless it is already higher; answers the stored number (atomic). */
+  raiseSetting(name: string, value: number): Promise<number>;
 }
 
 const EVENTS = 'wacp_service_events';
@@ -165,6 +169,28 @@ $migrate$`);
 
     async setSetting(name, value) {
       await client.query(`INSERT INTO ${SETTINGS} (name, value) VALUES ($1::text, $2::jsonb) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`, [name, JSON.stringify(value)]);
+    },
+
+    async initSetting(name, value) {
+      // ON CONFLICT DO NOTHING returns no row for an existing setting: read it in the same statement.
+      const { rows } = await client.query(
+        `WITH inserted AS (INSERT INTO ${SETTINGS} (name, value) VALUES ($1::text, $2::jsonb) ON CONFLICT (name) DO NOTHING RETURNING value)
+         SELECT value FROM inserted UNION ALL SELECT value FROM ${SETTINGS} WHERE name = $1::text LIMIT 1`,
+        [name, JSON.stringify(value)],
+      );
+      // Empty when another instance inserted it while this statement ran (its snapshot predates that row).
+      if (rows.length === 0) return this.setting(name);
+      return (rows[0] as { value: unknown }).value;
+    },
+
+    async raiseSetting(name, value) {
+      const { rows } = await client.query(
+        `INSERT INTO ${SETTINGS} AS s (name, value) VALUES ($1::text, to_jsonb($2::bigint)) ON CONFLICT (name) DO UPDATE
+         SET value = CASE WHEN jsonb_typeof(s.value) = 'number' AND (s.value)::numeric >= $2::bigint THEN s.value ELSE EXCLUDED.value END
+         RETURNING value`,
+        [name, value],
+      );
+      return Number((rows[0] as { value: unknown }).value);
     },
   };
 }

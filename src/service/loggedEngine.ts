@@ -16,6 +16,7 @@ import { nextDueAt } from '../pure/snapshot.js';
 import type { RelationshipKey } from '../stores/store.js';
 import { createSerialQueue } from '../engine/serialQueue.js';
 import type { EntrySource, EventLog, NewLogEntry } from './eventLog.js';
+import { processLocks, type RelationshipLocks } from './relationshipLocks.js';
 
 export interface LoggedEngineOptions {
   /** Store, policy, clock: everything but the effects. */
@@ -24,13 +25,16 @@ export interface LoggedEngineOptions {
   readonly log: EventLog;
   /** Told after every change to a relationship (the inspector page listens). */
   readonly onChange: (key: RelationshipKey) => void;
+  /** Several services on one PostgreSQL database: one relationship at a time across all of them. Default: this process only. */
+  readonly locks?: RelationshipLocks;
 }
 
 /**
  * The engine as the service runs it: every event it applies and every command it refuses goes into
  * the event log, in the order it happened, so the inspector can rebuild the relationship's timeline.
  *
- * Commands and records on one relationship run one at a time, so the log's order is the store's.
+ * Commands and records on one relationship run one at a time (across every instance, with
+ * `locks`), so the log's order is the store's.
  * Before a command, a relationship whose state the clock alone has changed (an expiry, a lapse) is
  * first moved on with a logged `CLOCK`, so that the log explains every state the store holds.
  */
@@ -42,7 +46,11 @@ export interface LoggedEngine {
   requestPermission(sender: string, user: string): Promise<RequestPermissionResult>;
   startCall(sender: string, user: string): Promise<StartCallResult>;
   record(sender: string, user: string, event: RelationshipEventInput | RelationshipEvent, source: EntrySource, factKey?: string): Promise<RecordResult>;
-  /** Moves on every relationship due to change by the clock alone at or before `now`. */
+  /**
+   * Moves on every relationship due to change by the clock alone at or before `now`; answers how
+   * many it moved. Each is claimed first: one another instance is moving on right now is left to
+   * it (then looked at again, once that instance is done), so each is moved once however many sweep.
+   */
   sweep(now: number): Promise<number>;
   /** The normalised key (throws `INVALID_PHONE_NUMBER` naming `sender` or `user`). */
   keyOf(sender: string, user: string): RelationshipKey;
@@ -55,6 +63,7 @@ const SWEEP_MAX_BATCHES = 50;
 
 export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
   const { log, onChange } = options;
+  const locks = options.locks ?? processLocks;
   const clock = options.engine.clock ?? Date.now;
   /** The command each relationship's effect was last handed, so a failed effect can still be logged. */
   const handed = new Map<string, PermissionRequestCommand | StartCallCommand>();
@@ -77,8 +86,8 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
   }
 
   const queue = createSerialQueue();
-  /** Runs `work` after every earlier command on the same relationship. */
-  const serially = <T>(key: RelationshipKey, work: () => Promise<T>): Promise<T> => queue(idOf(key), work);
+  /** Runs `work` after every earlier command on the same relationship, holding it (across instances). */
+  const serially = <T>(key: RelationshipKey, work: () => Promise<T>): Promise<T> => queue(idOf(key), () => locks.hold(key, work));
 
   async function append(entry: NewLogEntry) {
     await log.append(entry);
@@ -202,18 +211,29 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
     },
 
     async sweep(now) {
-      const done = new Set<string>();
+      const seen = new Set<string>();
+      /** Held by another instance when this sweep came to them. */
+      const busy: RelationshipKey[] = [];
+      let moved = 0;
+      // A relationship another instance has just moved on is no longer due: its CLOCK changes nothing and is not counted.
+      const moveOn = async (key: RelationshipKey) => {
+        if ((await recordNow(key, { type: 'CLOCK', at: now }, 'clock')).changed) moved++;
+      };
       for (let batch = 0; batch < SWEEP_MAX_BATCHES; batch++) {
         const due = await inner.due(now, SWEEP_BATCH);
-        const fresh = due.filter((d) => !done.has(idOf(d)));
-        for (const key of fresh) {
-          done.add(idOf(key));
-          await serially(key, () => recordNow({ sender: key.sender, user: key.user }, { type: 'CLOCK', at: now }, 'clock'));
+        const fresh = due.filter((d) => !seen.has(idOf(d)));
+        for (const { sender, user } of fresh) {
+          const key = { sender, user };
+          seen.add(idOf(key));
+          const claimed = await queue(idOf(key), () => locks.tryHold(key, () => moveOn(key)));
+          if (!claimed.held) busy.push(key);
         }
         // A relationship the tick could not move on (it comes back) must not spin the loop.
         if (due.length < SWEEP_BATCH || fresh.length === 0) break;
       }
-      return done.size;
+      // Whoever held them (another sweep, or a command) is done with them once the lock is ours: still due, they are moved here.
+      for (const key of busy) await serially(key, () => moveOn(key));
+      return moved;
     },
 
     async idle() {

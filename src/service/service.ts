@@ -65,6 +65,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       effects: infobipEffects ?? createDryRunEffects({ correlations }),
       log,
       onChange: (key) => changes.publish({ type: 'relationship', sender: key.sender, user: key.user }),
+      locks: database.locks,
     });
     const webhook = createWebhookHandler({
       engine: logged.engine,
@@ -100,9 +101,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       moveClock(at) {
         const run = clockQueue.then(async () => {
           clock.set(at);
-          await log.setSetting(VIRTUAL_CLOCK_SETTING, at);
-          const moved = await sweep(at);
-          changes.publish({ type: 'clock', now: isoTime(at) });
+          // Shared by every instance on the database: it only moves forward, whoever moves it.
+          const shared = await log.raiseSetting(VIRTUAL_CLOCK_SETTING, at);
+          if (shared > clock.now()) clock.set(shared);
+          const moved = await sweep(clock.now());
+          changes.publish({ type: 'clock', now: isoTime(clock.now()) });
           return { moved };
         });
         clockQueue = run.catch(() => undefined);
@@ -165,8 +168,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
 /** Real time, or the virtual clock where it stopped last (its data directory remembers it). */
 async function openClock(options: ServiceOptions, log: ReturnType<typeof createEventLog>): Promise<ServiceClock> {
   if (options.clock !== 'virtual') return createRealClock();
-  const saved = await log.setting(VIRTUAL_CLOCK_SETTING);
-  const start = typeof saved === 'number' ? saved : (options.clockStart ?? Date.now());
-  if (typeof saved !== 'number') await log.setSetting(VIRTUAL_CLOCK_SETTING, start);
+  const saved = await log.initSetting(VIRTUAL_CLOCK_SETTING, options.clockStart ?? Date.now());
+  if (typeof saved === 'number') return createVirtualClock(saved);
+  // Not a time (written by hand?): start afresh.
+  const start = options.clockStart ?? Date.now();
+  await log.setSetting(VIRTUAL_CLOCK_SETTING, start);
   return createVirtualClock(start);
 }
