@@ -28,6 +28,20 @@ export class InvalidEventError extends CallPermissionError {
   }
 }
 
+/**
+ * `EVENT_IN_FUTURE`: a fact dated further ahead of the engine's clock than `policy.maxClockSkewMs`,
+ * of a kind that could loosen a limit if its time were moved (see docs/semantics.md "Trusted time").
+ * Nothing was recorded; deliver it again from `acceptableAt` on.
+ */
+export class EventInFutureError extends InvalidEventError {
+  /** Epoch ms from which the same fact is within the bound. */
+  readonly acceptableAt: number;
+  constructor(message: string, acceptableAt: number) {
+    super(message, 'event.at', 'EVENT_IN_FUTURE');
+    this.acceptableAt = acceptableAt;
+  }
+}
+
 /** A phone number that is not E.164 digits. */
 export class InvalidPhoneNumberError extends CallPermissionError {
   constructor(message: string, path: string) {

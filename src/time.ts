@@ -1,4 +1,5 @@
-/** Milliseconds in an hour and a day: the unit every rule window is written in. */
+/** Milliseconds in a minute, an hour and a day: the unit every rule window is written in. */
+export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 

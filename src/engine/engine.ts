@@ -14,6 +14,7 @@ import {
   type Interpreter,
   type RelationshipSnapshot,
 } from '../pure/snapshot.js';
+import { bindToTrustedClock } from '../pure/trustedTime.js';
 import { getPermissions, type PermissionsView } from '../pure/view.js';
 import type { RelationshipState } from '../relationship/context.js';
 import { MemoryStore } from '../stores/memory.js';
@@ -29,7 +30,11 @@ export interface CallPermissionEngineOptions {
   readonly effects?: CallPermissionEffects;
   /** A preset name or a policy from `definePolicy`. Default `infobip`. */
   readonly policy?: Policy | PolicyPresetName;
-  /** The time of commands, in epoch ms. Default `Date.now`; inject a virtual clock to replay or test. */
+  /**
+   * The trusted clock, in epoch ms: commands are decided at its time, and no fact may move a
+   * relationship's clock beyond it plus `policy.maxClockSkewMs`. Default `Date.now`; inject a
+   * virtual clock to replay or test.
+   */
   readonly clock?: () => number;
   /** Ids for requests and calls. Default: 16 random hex digits from Web Crypto. */
   readonly newId?: () => string;
@@ -80,7 +85,12 @@ export interface CallPermissionEngine {
   requestPermission(sender: string, user: string): Promise<RequestPermissionResult>;
   /** G2/G4: reserve a call slot, place the call through the effects, release it if placing definitely failed. */
   startCall(sender: string, user: string): Promise<StartCallResult>;
-  /** Record a fact (from a webhook, a reconciliation, the host's scheduler). */
+  /**
+   * Record a fact (from a webhook, a reconciliation, the host's scheduler). A fact dated more than
+   * `policy.maxClockSkewMs` ahead of the engine's clock is recorded at the engine's clock if it can
+   * only tighten the rules (a reject, a revoke, a miss), else refused with `EVENT_IN_FUTURE`
+   * ({@link EventInFutureError}); one older than the relationship's clock is a late fact.
+   */
   record(sender: string, user: string, event: RelationshipEventInput | RelationshipEvent, options?: RecordOptions): Promise<RecordResult>;
   /** The Infobip-shaped permissions view at `at` (default: the engine's clock). */
   permissions(sender: string, user: string, at?: number): Promise<PermissionsView>;
@@ -199,7 +209,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   async function record(sender: string, user: string, input: RelationshipEventInput | RelationshipEvent, options?: RecordOptions): Promise<RecordResult> {
     const key = keyOf(sender, user);
     const id = idOf(key);
-    const parsed = parseEvent(input, policy);
+    const parsed = bindToTrustedClock(parseEvent(input, policy), clock(), policy);
     const factKey = options?.factKey;
     if (factKey !== undefined && (typeof factKey !== 'string' || factKey.length === 0 || factKey.length > 256))
       throw new CallPermissionError('INVALID_FACT_KEY', 'must be a non-empty string of at most 256 characters', 'options.factKey');
@@ -237,11 +247,16 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
         if (attempt > 0) await backoff(attempt);
         const loaded = await loadNow(key, id);
-        const now = Math.max(clock(), loaded.snapshot?.context.now ?? -Infinity);
+        // Decided at the engine's own clock, never at a time a fact dragged forward. The relationship's
+        // clock may be ahead of it (by at most maxClockSkewMs, or a skewed instance sharing the store):
+        // then the command must also be allowed at that time, where it is recorded (the clock never runs back).
+        const trusted = clock();
+        const now = Math.max(trusted, loaded.snapshot?.context.now ?? -Infinity);
         const base = loaded.snapshot ?? createRelationship({ at: now, policy });
         const current = applyNormalised(base, { type: 'CLOCK', at: now }, interpreter);
-        // Decided on the stored snapshot as of `now` (the same answer as on `current`), so a refusal can still say that a grant expired.
-        const decision = decide(base, now);
+        // Decided on the stored snapshot (the same answer as on `current`), so a refusal can still say that a grant expired.
+        let decision = decide(base, trusted);
+        if (now > trusted && !('refusal' in decision)) decision = decide(base, now);
         if ('refusal' in decision) {
           // A refusal writes nothing, unless the clock alone changed the state (an expiry): that is kept.
           if (current.value !== base.value) await saveNow(key, id, loaded, current, now);
@@ -320,8 +335,9 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     async permissions(sender, user, at) {
       const key = keyOf(sender, user);
       const loaded = await loadNow(key, idOf(key));
+      // At the engine's clock (or the time asked), never at a time a fact dragged the relationship's clock to.
       const when = at ?? clock();
-      return getPermissions(loaded.snapshot ?? createRelationship({ at: when, policy }), Math.max(when, loaded.snapshot?.context.now ?? when));
+      return getPermissions(loaded.snapshot ?? createRelationship({ at: when, policy }), when);
     },
     async snapshot(sender, user) {
       const key = keyOf(sender, user);

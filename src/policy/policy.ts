@@ -1,5 +1,5 @@
 import { InvalidPolicyError } from '../errors.js';
-import { DAY_MS, HOUR_MS } from '../time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
 
 /** What a reply that accepts without an expiry time means (RULES.md "permanent permission"). */
 export type AcceptWithoutExpiry = 'permanent' | 'temporary';
@@ -45,6 +45,14 @@ export interface Policy {
    * where they belong.
    */
   readonly lateEventToleranceMs: number;
+  /**
+   * The trusted clock bound: how far ahead of the engine's clock a fact's time may lie (default
+   * 5 minutes: hosts' and Infobip's clocks drift by seconds, not hours). No fact moves a
+   * relationship's clock beyond the engine's clock plus this; a fact dated further ahead is applied
+   * at the engine's clock when it can only tighten the rules (a reject, a revoke, a miss), and is
+   * refused with `EVENT_IN_FUTURE` otherwise (docs/semantics.md "Trusted time").
+   */
+  readonly maxClockSkewMs: number;
   /** S1: business-initiated call attempts per sender in 24 h. */
   readonly senderCallAttemptsPerDay: number;
   /** S2: concurrent calls per sender. */
@@ -76,6 +84,7 @@ const infobip: Policy = Object.freeze({
   unansweredBeforeRevoke: 4,
   sessionWindowMs: 24 * HOUR_MS,
   lateEventToleranceMs: 7 * DAY_MS,
+  maxClockSkewMs: 5 * MINUTE_MS,
   senderCallAttemptsPerDay: 10_000,
   senderConcurrentCalls: 1_000,
   unavailableSenderCountries: Object.freeze(['US', 'CA', 'EG', 'VN', 'NG', 'TR']),
@@ -125,6 +134,7 @@ const DURATIONS = [
   'callWindowMs',
   'sessionWindowMs',
   'lateEventToleranceMs',
+  'maxClockSkewMs',
   'qualityPauseMs',
 ] as const;
 

@@ -20,8 +20,12 @@ export type Update = (context: RelationshipContext, event: RelationshipEvent) =>
  * to the event's time and prunes what no window can count any more, then records the fact.
  */
 export function relationshipUpdates(policy: Policy) {
-  const requestHorizon = Math.max(policy.requestLongWindowMs, policy.requestAnswerableMs);
-  const { requestLongWindowMs: longWindow, callWindowMs: callWindow } = policy;
+  // Uses are kept `maxClockSkewMs` past their window: a command is decided at the engine's clock, which
+  // may lie up to that much behind the relationship's (docs/semantics.md "Trusted time"), and must still count them.
+  const slack = policy.maxClockSkewMs;
+  const requestHorizon = Math.max(policy.requestLongWindowMs + slack, policy.requestAnswerableMs);
+  const longWindow = policy.requestLongWindowMs + slack;
+  const callWindow = policy.callWindowMs + slack;
 
   // Pruning runs on every event: each list is scanned without allocating, and copied only when
   // something actually leaves it (the common case keeps every entry).

@@ -8,6 +8,7 @@ import {
   type StartCallResult,
 } from '../engine/engine.js';
 import { EffectFailedError } from '../errors.js';
+import { bindToTrustedClock } from '../pure/trustedTime.js';
 import { parseEvent } from '../events/parse.js';
 import type { RelationshipEvent, RelationshipEventInput } from '../events/types.js';
 import { normalisePhoneNumber } from '../phone.js';
@@ -135,7 +136,8 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
 
   async function record(sender: string, user: string, input: RelationshipEventInput | RelationshipEvent, source: EntrySource, factKey?: string) {
     const key = keyOf(sender, user);
-    const event = parseEvent(input, policy);
+    // Bound to the trusted clock here, so the log shows the time the fact was recorded at (the engine binds it again: a no-op).
+    const event = bindToTrustedClock(parseEvent(input, policy), clock(), policy);
     return serially(key, () => recordNow(key, event, source, factKey));
   }
 

@@ -199,6 +199,8 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
           return json(201, { state: result.state, previousState: result.previousState, changed: result.changed });
         } catch (error) {
           if ((error as { code?: unknown }).code === 'EVENT_TOO_LATE') throw new ServiceError(422, 'EVENT_TOO_LATE', (error as Error).message.replace(/^event\.at: /, ''), 'body.at');
+          // Beyond the trusted clock bound (policy.maxClockSkewMs): 425 Too Early, send it again when its time has come.
+          if ((error as { code?: unknown }).code === 'EVENT_IN_FUTURE') throw new ServiceError(425, 'EVENT_IN_FUTURE', (error as Error).message.replace(/^event\.at: /, ''), 'body.at');
           throw error;
         }
       },

@@ -112,8 +112,10 @@ describe('webhook answers', () => {
   });
 
   it('a fact beyond the late-event tolerance is skipped and reported, not retried forever', async () => {
-    const engine = createCallPermissionEngine({ clock: () => AT });
-    await engine.record(SENDER, USER, { type: 'CLOCK', at: AT + 30 * 86_400_000 });
+    let now = AT + 30 * 86_400_000;
+    const engine = createCallPermissionEngine({ clock: () => now });
+    await engine.record(SENDER, USER, { type: 'CLOCK', at: now });
+    now = AT;
     const handler = createWebhookHandler({ engine, auth: { none: true } });
     const response = await handler(post(JSON.stringify(text('m-old'))));
     expect(response.status).toBe(200);

@@ -19,8 +19,9 @@ function inspectedEngine() {
 
 describe('the engine’s inspect option: XState-style inspection events for every step', () => {
   it('U1/G1: announces a relationship once, then an event and the stored snapshot for each fact', async () => {
-    const { engine, seen } = inspectedEngine();
+    const { engine, seen, clock } = inspectedEngine();
     await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: false });
+    clock.set(T0 + HOUR);
     await engine.record(SENDER, USER, { type: 'PERMISSION_REVOKED', at: T0 + HOUR });
     expect(seen.map((e) => e.type)).toEqual(['@xstate.actor', '@xstate.event', '@xstate.snapshot', '@xstate.event', '@xstate.snapshot']);
     const last = seen[4]!;

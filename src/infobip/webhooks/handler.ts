@@ -1,7 +1,8 @@
 import type { CallPermissionEngine } from '../../engine/engine.js';
-import { CallPermissionError } from '../../errors.js';
+import { CallPermissionError, EventInFutureError } from '../../errors.js';
 import { parseEvent } from '../../events/parse.js';
 import type { RelationshipEventInput, RelationshipEventType } from '../../events/types.js';
+import { isoTime } from '../../time.js';
 import type { InfobipClient } from '../client.js';
 import { MemoryCorrelationDirectory, type CorrelationDirectory } from '../correlations.js';
 import { InfobipWebhookError } from '../errors.js';
@@ -72,7 +73,11 @@ export interface WebhookHandler {
  * Answers: 200 with a {@link WebhookReport} once every fact is stored; 401 bad credentials; 405 not
  * POST; 413 too large; 415 not JSON content; 400 malformed (the JSON error names the field); 422 a
  * call that cannot be tied to a relationship; 503 the store failed (Infobip retries; facts already
- * stored are recognised by their keys). For every 4xx, nothing of the body was recorded.
+ * stored are recognised by their keys). For every 4xx but 425, nothing of the body was recorded.
+ * 425 Too Early (with `Retry-After`, and the report): a fact is dated beyond the trusted clock bound
+ * (`policy.maxClockSkewMs`) and is of a kind that is refused then (docs/semantics.md "Trusted time");
+ * the other facts were recorded, so a user's reject in the same batch is never held back, and the
+ * redelivery finds them by their keys.
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
   const { engine } = options;
@@ -101,6 +106,8 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       } catch (error) {
         // Older than the late-event tolerance: it can never be applied, so re-delivery would not help.
         if (error instanceof CallPermissionError && error.code === 'EVENT_TOO_LATE') ignored.push({ path: fact.path, reason: 'TOO_LATE', type: fact.event.type, id: fact.factKey });
+        // Beyond the trusted clock bound: the rest of the batch is still recorded (a user's reject in it must not wait), and the answer asks for it again.
+        else if (error instanceof EventInFutureError) ignored.push(inFuture(fact.path, fact.event.type, fact.factKey, error));
         else throw error;
       }
     }
@@ -113,8 +120,13 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     if (refusal.platformCode === 138017) event = { type: 'PERMISSION_ACCEPTED', at, permanent: true, source: 'automatic' };
     else if (refusal.platformCode === 138006) event = { type: 'PERMISSION_REVOKED', at };
     if (event) {
-      const result = await engine.record(refusal.sender, refusal.user, event, { factKey: `infobip:refusal:${refusal.id}:${refusal.platformCode}` });
-      if (result.changed) folded.push(event.type);
+      try {
+        const result = await engine.record(refusal.sender, refusal.user, event, { factKey: `infobip:refusal:${refusal.id}:${refusal.platformCode}` });
+        if (result.changed) folded.push(event.type);
+      } catch (error) {
+        // A grant folded from a refusal dated beyond the bound is not taken (the reconciliation below still asks Infobip).
+        if (!(error instanceof EventInFutureError)) throw error;
+      }
     }
     if (!options.reconcileWith) return { refusal, folded };
     try {
@@ -202,6 +214,9 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       const body = await readJsonBody(request, maxBodyBytes);
       const report = await handleJson(body);
       await notify(report);
+      const retryAt = earliestRetry(report);
+      // 425 Too Early: a fact is dated beyond the trusted clock bound; what could be recorded was, the rest must come again.
+      if (retryAt !== undefined) return json(425, { ...report, error: { code: 'EVENT_IN_FUTURE', message: 'a fact is dated beyond the trusted clock bound (policy.maxClockSkewMs); deliver it again' } }, { 'Retry-After': String(Math.min(300, Math.max(1, Math.ceil((retryAt - clock()) / 1000)))) });
       return json(200, report);
     } catch (error) {
       if (error instanceof InfobipWebhookError) {
@@ -216,6 +231,21 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   }) as WebhookHandler;
   handler.handleJson = handleJson;
   return handler;
+}
+
+function inFuture(path: string, type: string, id: string, error: EventInFutureError): IgnoredWebhookItem {
+  return { path, reason: 'IN_FUTURE', type, id, retryAt: isoTime(error.acceptableAt) };
+}
+
+/** When the earliest fact refused as dated in the future becomes acceptable, if any was. */
+function earliestRetry(report: WebhookReport): number | undefined {
+  let earliest: number | undefined;
+  for (const item of report.ignored) {
+    if (item.reason !== 'IN_FUTURE' || item.retryAt === undefined) continue;
+    const at = Date.parse(item.retryAt);
+    if (earliest === undefined || at < earliest) earliest = at;
+  }
+  return earliest;
 }
 
 function summary(kind: 'messages' | 'call', facts: RecordedFact[], ignored: IgnoredWebhookItem[], disagreements: WebhookDisagreement[]): WebhookReport {

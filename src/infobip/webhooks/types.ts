@@ -29,13 +29,21 @@ export type IgnoredReason =
   /** A delivery report: informative only (a platform refusal in it is reported as a disagreement). */
   | 'DELIVERY_REPORT'
   /** A fact older than the relationship's late-event tolerance (`EVENT_TOO_LATE`): it can never be applied. */
-  | 'TOO_LATE';
+  | 'TOO_LATE'
+  /**
+   * A fact dated beyond the trusted clock bound (`EVENT_IN_FUTURE`, policy.maxClockSkewMs) of a kind
+   * that is refused rather than recorded at the engine's clock: the webhook is answered 425 so that
+   * Infobip delivers it again (the facts recorded meanwhile are then recognised by their keys).
+   */
+  | 'IN_FUTURE';
 
 export interface IgnoredWebhookItem {
   readonly path: string;
   readonly reason: IgnoredReason;
   readonly type?: string;
   readonly id?: string;
+  /** `IN_FUTURE`: from when the same fact is within the bound (ISO 8601). */
+  readonly retryAt?: string;
 }
 
 /**

@@ -1,0 +1,181 @@
+/**
+ * Trusted time (docs/semantics.md "Trusted time"): no fact moves a relationship's clock beyond the
+ * engine's clock + policy.maxClockSkewMs, commands are decided at the engine's own clock, and a
+ * user's no dated anywhere is recorded. Includes the two reproductions of the issue.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  createCallPermissionEngine,
+  definePolicy,
+  EventInFutureError,
+  EVENT_TYPES,
+  InvalidPolicyError,
+  type RelationshipEventInput,
+  type RelationshipEventType,
+} from '../../src/index.js';
+import { FUTURE_FACT_TREATMENT } from '../../src/pure/trustedTime.js';
+import { createManualClock, createRecordingEffects } from '../../src/testing/index.js';
+import { DAY, HOUR, T0 } from '../support/timeline.js';
+
+const SENDER = '441134960000';
+const USER = '447700900123';
+const MINUTE = 60_000;
+const SKEW = definePolicy('infobip').maxClockSkewMs;
+const YEAR_2199 = Date.UTC(2199, 0, 1);
+
+function setUp() {
+  const clock = createManualClock(T0);
+  const effects = createRecordingEffects();
+  const engine = createCallPermissionEngine({ effects, clock });
+  return { clock, effects, engine };
+}
+
+async function startCalls(engine: ReturnType<typeof setUp>['engine'], n: number) {
+  const outcomes: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const result = await engine.startCall(SENDER, USER);
+    outcomes.push(result.outcome === 'started' ? 'started' : `refused ${result.refusal.rule}`);
+  }
+  return outcomes;
+}
+
+describe('the trusted clock bound', () => {
+  it('the default is minutes, not days, and a policy may set it', () => {
+    expect(SKEW).toBe(5 * MINUTE);
+    expect(definePolicy({ maxClockSkewMs: 30_000 }).maxClockSkewMs).toBe(30_000);
+    expect(() => definePolicy({ maxClockSkewMs: -1 })).toThrow(InvalidPolicyError);
+  });
+
+  it('reproduction 1 (G2): a USER_MESSAGE dated +25 h does not let five more calls out', async () => {
+    const { engine, clock } = setUp();
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+    clock.set(T0 + 1000);
+    expect(await startCalls(engine, 6)).toEqual([...Array(5).fill('started'), 'refused G2']);
+    const before = await engine.snapshot(SENDER, USER);
+    const error = await engine.record(SENDER, USER, { type: 'USER_MESSAGE', at: T0 + 1000 + 25 * HOUR }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventInFutureError);
+    expect(error).toMatchObject({ code: 'EVENT_IN_FUTURE', path: 'event.at', acceptableAt: T0 + 1000 + 25 * HOUR - SKEW });
+    expect(await engine.snapshot(SENDER, USER), 'nothing recorded').toBe(before);
+    clock.set(T0 + 1005);
+    expect(await startCalls(engine, 5)).toEqual(Array(5).fill('refused G2'));
+  });
+
+  it('reproduction 2 (G4, U1): after a message dated 2199, the user’s reject is recorded and the next call refused', async () => {
+    const { engine, clock } = setUp();
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+    await expect(engine.record(SENDER, USER, { type: 'USER_MESSAGE', at: YEAR_2199 })).rejects.toMatchObject({ code: 'EVENT_IN_FUTURE' });
+    clock.set(T0 + MINUTE);
+    const rejected = await engine.record(SENDER, USER, { type: 'PERMISSION_REJECTED', at: T0 + MINUTE, source: 'user' });
+    expect(rejected).toMatchObject({ previousState: 'granted', state: 'revoked', changed: true });
+    expect(await startCalls(engine, 1)).toEqual(['refused G4']);
+  });
+
+  it('U1: a reject or revoke dated far ahead is recorded at the engine’s clock, never dropped', async () => {
+    for (const no of [
+      { type: 'PERMISSION_REJECTED', at: YEAR_2199, source: 'user' },
+      { type: 'PERMISSION_REVOKED', at: T0 + 3 * DAY },
+    ] as RelationshipEventInput[]) {
+      const { engine, clock } = setUp();
+      await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+      clock.set(T0 + HOUR);
+      const result = await engine.record(SENDER, USER, no);
+      expect(result.state).toBe('revoked');
+      expect(result.snapshot.context.now, 'recorded at the engine’s clock').toBe(T0 + HOUR);
+      expect(result.snapshot.context.revokedAt).toBe(T0 + HOUR);
+      expect(await startCalls(engine, 1)).toEqual(['refused G4']);
+    }
+  });
+
+  it('a fact within the bound is recorded at its own time; one a millisecond beyond it follows its kind’s treatment', async () => {
+    const { engine } = setUp();
+    const within = await engine.record(SENDER, USER, { type: 'USER_MESSAGE', at: T0 + SKEW });
+    expect(within.snapshot.context.lastUserContactAt).toBe(T0 + SKEW);
+    await expect(engine.record(SENDER, USER, { type: 'USER_MESSAGE', at: T0 + SKEW + 1 })).rejects.toBeInstanceOf(EventInFutureError);
+  });
+
+  it('every fact kind dated far ahead is either refused or recorded at the engine’s clock: the relationship’s clock never passes clock + skew', async () => {
+    const events: Record<RelationshipEventType, (at: number) => RelationshipEventInput> = {
+      CLOCK: (at) => ({ type: 'CLOCK', at }),
+      USER_MESSAGE: (at) => ({ type: 'USER_MESSAGE', at }),
+      REQUEST_SENT: (at) => ({ type: 'REQUEST_SENT', at, requestId: 'r9', via: 'template' }),
+      REQUEST_FAILED: (at) => ({ type: 'REQUEST_FAILED', at, requestId: 'r1' }),
+      PERMISSION_ACCEPTED: (at) => ({ type: 'PERMISSION_ACCEPTED', at, permanent: false }),
+      PERMISSION_REJECTED: (at) => ({ type: 'PERMISSION_REJECTED', at, source: 'user' }),
+      PERMISSION_REVOKED: (at) => ({ type: 'PERMISSION_REVOKED', at }),
+      PERMISSION_SYNCED: (at) => ({ type: 'PERMISSION_SYNCED', at, status: 'PERMANENT' }),
+      CALL_STARTED: (at) => ({ type: 'CALL_STARTED', at, callId: 'c9' }),
+      CALL_ID_ASSIGNED: (at) => ({ type: 'CALL_ID_ASSIGNED', at, callId: 'c1', platformCallId: 'p1' }),
+      CALL_CONNECTED: (at) => ({ type: 'CALL_CONNECTED', at, callId: 'c1' }),
+      CALL_UNANSWERED: (at) => ({ type: 'CALL_UNANSWERED', at, callId: 'c1', reason: 'no_answer' }),
+      CALL_FAILED: (at) => ({ type: 'CALL_FAILED', at, callId: 'c1', reason: 'SERVICE_UNAVAILABLE' }),
+      USER_CALL_RECEIVED: (at) => ({ type: 'USER_CALL_RECEIVED', at, callId: 'u1' }),
+      USER_CALL_CONNECTED: (at) => ({ type: 'USER_CALL_CONNECTED', at, callId: 'u1' }),
+    };
+    for (const type of EVENT_TYPES) {
+      const { engine, clock } = setUp();
+      await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, expiresAt: T0 + 30 * DAY });
+      await engine.record(SENDER, USER, { type: 'CALL_STARTED', at: T0, callId: 'c1' });
+      clock.set(T0 + HOUR);
+      const before = await engine.snapshot(SENDER, USER);
+      const outcome = await engine.record(SENDER, USER, events[type](T0 + 2 * DAY)).then(
+        (result) => ({ recorded: result.snapshot.context.now }),
+        (error: unknown) => ({ refused: (error as EventInFutureError).code }),
+      );
+      if (FUTURE_FACT_TREATMENT[type] === 'refuse') {
+        expect(outcome, type).toEqual({ refused: 'EVENT_IN_FUTURE' });
+        expect(await engine.snapshot(SENDER, USER), `${type}: nothing recorded`).toBe(before);
+      } else expect(outcome, type).toEqual({ recorded: T0 + HOUR });
+      expect((await engine.snapshot(SENDER, USER))!.context.now).toBeLessThanOrEqual(T0 + HOUR + SKEW);
+    }
+  });
+
+  it('a platform’s NO_PERMISSION dated far ahead ends the grant at the engine’s clock; a grant it reports is refused', async () => {
+    const { engine, clock } = setUp();
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+    clock.set(T0 + HOUR);
+    await expect(engine.record(SENDER, USER, { type: 'PERMISSION_SYNCED', at: T0 + DAY, status: 'TEMPORARY', expiresAt: T0 + 9 * DAY })).rejects.toMatchObject({ code: 'EVENT_IN_FUTURE' });
+    const ended = await engine.record(SENDER, USER, { type: 'PERMISSION_SYNCED', at: T0 + DAY, status: 'NO_PERMISSION' });
+    expect(ended).toMatchObject({ state: 'noPermission' });
+    expect(ended.snapshot.context.now).toBe(T0 + HOUR);
+  });
+});
+
+describe('commands are decided at the engine’s own clock', () => {
+  it('G2: a fact dated within the skew does not free a slot early, even once the windows it passed were pruned', async () => {
+    const { engine, clock } = setUp();
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+    expect(await startCalls(engine, 5)).toEqual(Array(5).fill('started'));
+    const ids = (await engine.snapshot(SENDER, USER))!.context.callsInFlight.map(([id]) => id);
+    for (const callId of ids) await engine.record(SENDER, USER, { type: 'CALL_CONNECTED', at: T0, callId });
+    // The engine's clock 2 minutes before the slots free; a message dated 4 minutes ahead of it.
+    clock.set(T0 + DAY - 2 * MINUTE);
+    await engine.record(SENDER, USER, { type: 'USER_MESSAGE', at: T0 + DAY + 2 * MINUTE });
+    expect((await engine.snapshot(SENDER, USER))!.context.now).toBe(T0 + DAY + 2 * MINUTE);
+    expect(await startCalls(engine, 1)).toEqual(['refused G2']);
+    expect((await engine.permissions(SENDER, USER)).actions[1].canPerformAction).toBe(false);
+    clock.set(T0 + DAY);
+    const [started] = await startCalls(engine, 1);
+    expect(started).toBe('started');
+    // Recorded at the relationship's clock (it never runs back), so it counts from the later time.
+    const snapshot = (await engine.snapshot(SENDER, USER))!;
+    expect(snapshot.context.callsInFlight.at(-1)![1]).toBe(T0 + DAY + 2 * MINUTE);
+  });
+
+  it('R1: a request is refused while the engine’s clock is inside the window, though a fact moved the relationship past it', async () => {
+    const { engine, clock } = setUp();
+    expect((await engine.requestPermission(SENDER, USER)).outcome).toBe('sent');
+    clock.set(T0 + DAY - MINUTE);
+    await engine.record(SENDER, USER, { type: 'USER_MESSAGE', at: T0 + DAY + MINUTE });
+    const refused = await engine.requestPermission(SENDER, USER);
+    expect(refused).toMatchObject({ outcome: 'refused', refusal: { rule: 'R1', retryAt: T0 + DAY } });
+  });
+
+  it('G1 G4: allowed at the engine’s clock but not at the relationship’s later clock (the grant ended in between) is refused, not an internal error', async () => {
+    const { engine, clock } = setUp();
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, expiresAt: T0 + DAY });
+    clock.set(T0 + DAY - MINUTE);
+    await engine.record(SENDER, USER, { type: 'USER_MESSAGE', at: T0 + DAY + MINUTE });
+    expect(await startCalls(engine, 1)).toEqual(['refused G4']);
+  });
+
+});
