@@ -88,6 +88,7 @@ async function week(core: CoreApi, interpreter: Core.Interpreter): Promise<strin
   }
 
   async function record(event: Core.RelationshipEventInput & { readonly at: number }, factKey?: string) {
+    now = Math.max(now, event.at); // the engine's trusted clock has reached the fact (policy.maxClockSkewMs bounds how far ahead a fact may be)
     const result = await engine.record(SENDER, USER, event, factKey === undefined ? {} : { factKey });
     const detail = 'reason' in event ? ` (${event.reason})` : 'source' in event && event.source ? ` (${event.source})` : '';
     const outcome = result.duplicate ? 'duplicate, ignored' : `${result.previousState} → ${result.state}${result.changed ? '' : ', unchanged'}`;
