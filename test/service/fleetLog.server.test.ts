@@ -85,8 +85,9 @@ describe.skipIf(!serverUrl)('the event log shared by several instances (logged e
 
   test('a sweep claims each due relationship: one another instance holds is left to it, then looked at again once it lets go', async () => {
     const at = T0 + 8 * 24 * 60 * MINUTE;
-    const a = await instance({ locks: 'advisory', clock: () => T0 });
-    const b = await instance({ locks: 'advisory', clock: () => T0 });
+    let now = T0;
+    const a = await instance({ locks: 'advisory', clock: () => now });
+    const b = await instance({ locks: 'advisory', clock: () => now });
     const users = ['447700800011', '447700800012', '447700800013'];
     for (const user of users) await a.logged.requestPermission(SENDER, user);
     const skipped: string[] = [];
@@ -99,7 +100,7 @@ describe.skipIf(!serverUrl)('the event log shared by several instances (logged e
       },
     };
     const bWatched = createLoggedEngine({
-      engine: { store: createPostgresStore({ client: pools[pools.length - 2]! }), policy, clock: () => T0 },
+      engine: { store: createPostgresStore({ client: pools[pools.length - 2]! }), policy, clock: () => now },
       effects: createDryRunEffects({ correlations: new MemoryCorrelationDirectory() }),
       log: b.log,
       onChange: () => undefined,
@@ -113,6 +114,7 @@ describe.skipIf(!serverUrl)('the event log shared by several instances (logged e
       await new Promise((resolve) => setTimeout(resolve, 300));
     });
     await held;
+    now = at; // the sweep runs at the instances' clock (a CLOCK beyond it by more than maxClockSkewMs is refused)
     const moved = await bWatched.sweep(at);
     await aHolds;
     expect(skipped).toEqual([users[0]]);
