@@ -6,6 +6,7 @@
  * - {@link createInfobipEffects} / {@link createInfobipClient}: the HTTP side on its own.
  * - {@link createWebhookHandler}, {@link parseInboundMessages}, {@link parseCallEvent}: the webhook side.
  * - {@link reconcile}: fold Infobip's view of a relationship into the local state.
+ * - {@link InfobipWebhookBody} and the types under it: the JSON Infobip POSTs to the webhook.
  *
  * @packageDocumentation
  */
@@ -51,3 +52,23 @@ export {
   type ReplyLinkField,
 } from './webhooks/inboundMessages.js';
 export type { IgnoredReason, IgnoredWebhookItem, PlatformRefusal, WebhookFact } from './webhooks/types.js';
+export type {
+  InfobipCall,
+  InfobipCallDirection,
+  InfobipCallEndpoint,
+  InfobipCallErrorCode,
+  InfobipCallEvent,
+  InfobipCallLog,
+  InfobipCallPermissionReply,
+  InfobipCallPermissionReplyMessage,
+  InfobipDateTime,
+  InfobipDeliveryReport,
+  InfobipHandledCallEventType,
+  InfobipInboundMessage,
+  InfobipInboundMessagesWebhook,
+  InfobipInboundResult,
+  InfobipMessageContext,
+  InfobipStatus,
+  InfobipUserMessage,
+  InfobipWebhookBody,
+} from './webhooks/payloads.js';

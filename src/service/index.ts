@@ -12,3 +12,15 @@ export { parseIsoDuration } from './clock.js';
 export type { RelationshipTimeline, TimelineRow, TimelineEventRow, TimelineRefusalRow } from './timeline.js';
 export type { LogEntry, EntrySource, RelationshipSummary } from './eventLog.js';
 export type { Change } from './changes.js';
+export type {
+  CallStartedResponse,
+  ClockMovedResponse,
+  ClockResponse,
+  CommandRefusedByPlatformResponse,
+  CommandRefusedResponse,
+  EventRecordedResponse,
+  HealthResponse,
+  PermissionRequestSentResponse,
+  RelationshipListResponse,
+  ServiceErrorResponse,
+} from './responses.js';
