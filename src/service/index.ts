@@ -1,12 +1,12 @@
 /**
- * The reference service (`wacp serve`, `npm start`): the engine on Node's `http`, on 127.0.0.1,
+ * The reference service (`wacp serve`, `npm start`): the engine on Node's `http` (on 127.0.0.1 unless told),
  * with an embedded PostgreSQL (PGlite) or a server, Infobip or dry-run effects, Infobip's webhooks,
  * a JSON API and the inspector page. Node only. See docs/service.md.
  *
  * @packageDocumentation
  */
 export { startService, type RunningService } from './service.js';
-export { DEFAULT_DATA_DIR, DEFAULT_PORT, SERVE_USAGE, mergeServeArgs, serviceOptionsFromEnv, type ServiceInfobipConfig, type ServiceOptions } from './options.js';
+export { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, SERVE_USAGE, mergeServeArgs, serviceOptionsFromEnv, type ServiceInfobipConfig, type ServiceOptions } from './options.js';
 export { ServiceConfigError, ServiceError } from './errors.js';
 export { parseIsoDuration } from './clock.js';
 export type { RelationshipTimeline, TimelineRow, TimelineEventRow, TimelineRefusalRow } from './timeline.js';
@@ -24,3 +24,4 @@ export type {
   RelationshipListResponse,
   ServiceErrorResponse,
 } from './responses.js';
+export type { ApiTokenSetting } from './apiToken.js';

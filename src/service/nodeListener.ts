@@ -21,7 +21,7 @@ export function createNodeListener(handle: (request: Request) => Promise<Respons
 
   async function serve(req: IncomingMessage, res: ServerResponse) {
     const method = (req.method ?? 'GET').toUpperCase();
-    // The path only: the Host header is the client's to choose, and the service is on loopback anyway.
+    // The path only: the Host header is the request guard's to check (src/service/requestGuard.ts).
     const url = `http://127.0.0.1${req.url?.startsWith('/') ? req.url : '/'}`;
     const limit = options.maxBodyBytes(new URL(url).pathname);
     const response = await toRequest(req, method, url, limit).then(

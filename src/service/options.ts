@@ -1,15 +1,28 @@
+/// <reference types="node" />
+import { readFileSync } from 'node:fs';
 import { parseTime } from '../events/parse.js';
 import type { InfobipConfig } from '../infobip/config.js';
 import type { WebhookAuth } from '../infobip/webhooks/auth.js';
 import { POLICY_PRESETS, type PolicyPresetName } from '../policy/policy.js';
+import type { ApiTokenSetting } from './apiToken.js';
 import { ServiceConfigError } from './errors.js';
+import { parseAllowedHosts } from './requestGuard.js';
 
 /** The Infobip account the service talks to; without it the service runs its effects as a dry run. */
 export type ServiceInfobipConfig = Pick<InfobipConfig, 'baseUrl' | 'apiKey' | 'template' | 'callsConfigurationId'> & Partial<InfobipConfig>;
 
 export interface ServiceOptions {
-  /** TCP port on 127.0.0.1. Default 8080; `0` picks a free one (the returned `url` says which). */
+  /** TCP port. Default 8080; `0` picks a free one (the returned `url` says which). */
   readonly port?: number;
+  /** The address to listen on. Default `127.0.0.1`; any other than loopback needs `apiToken`. */
+  readonly host?: string;
+  /** Host names (`wacp.example.com`, `name:port`) the service answers to besides IP addresses and `localhost` (DNS rebinding). */
+  readonly allowedHosts?: readonly string[];
+  /**
+   * The API token (32+ random characters), or its SHA-256 as `{ sha256 }`: required on `/v1` and
+   * `/metrics` when given, and needed whenever the service is not a dry run on loopback.
+   */
+  readonly apiToken?: ApiTokenSetting;
   /** Where the embedded PGlite database lives. Default `./.wacp-data`. Ignored with `databaseUrl`. */
   readonly dataDir?: string;
   /** A PostgreSQL connection string: the relationships and the event log live there instead of PGlite. */
@@ -31,6 +44,7 @@ export interface ServiceOptions {
 }
 
 export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_DATA_DIR = './.wacp-data';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -38,6 +52,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** `--flag value` / `--flag=value` pairs the service understands, and where each lands. */
 const FLAGS = {
   '--port': 'PORT',
+  '--host': 'WACP_HOST',
+  '--allowed-hosts': 'WACP_ALLOWED_HOSTS',
   '--data-dir': 'WACP_DATA_DIR',
   '--clock': 'WACP_CLOCK',
   '--clock-start': 'WACP_CLOCK_START',
@@ -45,12 +61,14 @@ const FLAGS = {
   '--database-url': 'DATABASE_URL',
 } as const;
 
-export const SERVE_USAGE = `Usage: wacp serve [--port N] [--data-dir DIR] [--clock real|virtual] [--clock-start ISO] [--policy NAME]
+export const SERVE_USAGE = `Usage: wacp serve [--port N] [--host ADDRESS] [--data-dir DIR] [--clock real|virtual] [--clock-start ISO] [--policy NAME]
 
 Starts the reference service on http://127.0.0.1:PORT with the inspector page at /.
 
 Flags (each also an environment variable):
   --port N            PORT               default ${DEFAULT_PORT}
+  --host ADDRESS      WACP_HOST          address to listen on, default ${DEFAULT_HOST}; another than loopback needs an API token
+  --allowed-hosts A,B WACP_ALLOWED_HOSTS host names the service answers to besides IP addresses and localhost
   --data-dir DIR      WACP_DATA_DIR      embedded PGlite database, default ${DEFAULT_DATA_DIR}
   --database-url URL  DATABASE_URL       use this PostgreSQL server instead of PGlite
   --clock MODE        WACP_CLOCK         real (default) or virtual: POST /v1/clock {"advance":"P1D"} moves it
@@ -60,7 +78,10 @@ Flags (each also an environment variable):
 Infobip (all of the first four, or none for a dry run that records what would be sent):
   INFOBIP_BASE_URL, INFOBIP_API_KEY, INFOBIP_TEMPLATE_NAME, INFOBIP_CALLS_CONFIGURATION_ID,
   INFOBIP_TEMPLATE_LANGUAGE (default en)
-Webhook authentication (required with Infobip; optional in a dry run):
+API token (required on /v1 and /metrics when set; needed with Infobip or a non-loopback --host), one of:
+  WACP_API_TOKEN (32+ random characters), WACP_API_TOKEN_FILE (a file holding it),
+  WACP_API_TOKEN_SHA256 (its SHA-256 in hex: the token itself never reaches this machine)
+Webhook authentication (required with Infobip or an API token; optional in a local dry run):
   INFOBIP_WEBHOOK_USERNAME + INFOBIP_WEBHOOK_PASSWORD (basic), or
   INFOBIP_WEBHOOK_HEADER + INFOBIP_WEBHOOK_SECRET (a header holding a secret of 16+ characters)
 `;
@@ -97,6 +118,12 @@ export function serviceOptionsFromEnv(env: Env, log?: (line: string) => void): S
     if (!/^\d{1,5}$/.test(port) || Number(port) > 65_535) throw new ServiceConfigError(`must be a port number 0–65535, got ${JSON.stringify(port)}`, 'PORT');
     options.port = Number(port);
   }
+  const host = set('WACP_HOST');
+  if (host !== undefined) options.host = host;
+  const allowedHosts = set('WACP_ALLOWED_HOSTS');
+  if (allowedHosts !== undefined) options.allowedHosts = parseAllowedHosts(allowedHosts, 'WACP_ALLOWED_HOSTS');
+  const token = apiTokenFromEnv(set);
+  if (token !== undefined) options.apiToken = token;
   const dataDir = set('WACP_DATA_DIR');
   if (dataDir !== undefined) options.dataDir = dataDir;
   const databaseUrl = set('DATABASE_URL');
@@ -143,4 +170,21 @@ export function serviceOptionsFromEnv(env: Env, log?: (line: string) => void): S
   if (username !== undefined) options.webhookAuth = { basic: { username, password: password! } };
   else if (header !== undefined) options.webhookAuth = { header, secret: secret! };
   return options;
+}
+
+/** One of WACP_API_TOKEN, WACP_API_TOKEN_FILE (its content, trimmed) and WACP_API_TOKEN_SHA256. */
+function apiTokenFromEnv(set: (name: string) => string | undefined): ApiTokenSetting | undefined {
+  const given = (['WACP_API_TOKEN', 'WACP_API_TOKEN_FILE', 'WACP_API_TOKEN_SHA256'] as const).filter((name) => set(name) !== undefined);
+  if (given.length > 1) throw new ServiceConfigError(`give one of ${given.join(', ')}, not several`, given[1]!);
+  const token = set('WACP_API_TOKEN');
+  if (token !== undefined) return token;
+  const digest = set('WACP_API_TOKEN_SHA256');
+  if (digest !== undefined) return { sha256: digest };
+  const file = set('WACP_API_TOKEN_FILE');
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new ServiceConfigError(`could not be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'WACP_API_TOKEN_FILE');
+  }
 }

@@ -31,7 +31,8 @@ export interface HealthResponse {
   readonly status: 'ok' | 'unavailable';
   readonly effects: 'dry-run' | 'infobip';
   readonly store: 'pglite' | 'postgres';
-  readonly where: string;
+  /** Where the data lives: only to a request that may read the API (with the token, when there is one). */
+  readonly where?: string;
   readonly clock: ClockResponse;
   readonly policy: string;
   readonly error?: ServiceErrorResponse['error'];

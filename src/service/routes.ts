@@ -6,6 +6,7 @@ import type { WebhookHandler } from '../infobip/webhooks/handler.js';
 import type { Policy } from '../policy/policy.js';
 import type { RelationshipKey } from '../stores/store.js';
 import { isoTime } from '../time.js';
+import { SESSION_COOKIE, SESSION_TTL_MS, type ApiCredential } from './apiToken.js';
 import type { ChangeFeed } from './changes.js';
 import { clockNotVirtual, clockTarget, type ServiceClock } from './clock.js';
 import { ServiceError } from './errors.js';
@@ -13,6 +14,7 @@ import type { EventLog } from './eventLog.js';
 import { errorBody, errorResponse, json, readJson, readObject } from './http.js';
 import type { LoggedEngine } from './loggedEngine.js';
 import type { PageAssets } from './page.js';
+import type { RequestGuard } from './requestGuard.js';
 import type { StatechartDrawings } from './statechart.js';
 import { buildRelationshipTimeline } from './timeline.js';
 
@@ -33,13 +35,17 @@ export interface ServiceContext {
   statechart(): Promise<StatechartDrawings>;
   readonly page: PageAssets;
   readonly say: (line: string) => void;
+  /** Host, Origin and content-type checks every request passes first. */
+  readonly guard: RequestGuard;
+  /** The API token's check; without one, `/v1` is open (only a dry run on loopback may run so). */
+  readonly credential?: ApiCredential;
 }
 
 type Params = Readonly<Record<string, string>>;
 type Handler = (request: Request, params: Params, url: URL) => Promise<Response>;
 
 interface Route {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   /** Segments; `:name` captures one. */
   readonly pattern: readonly string[];
   readonly handle: Handler;
@@ -97,6 +103,18 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
     }
   }
 
+  const credential = context.credential;
+  /** `/v1` (but the session routes that log in) and `/metrics` need the token, when there is one. */
+  const needsToken = (pattern: readonly string[]) => (pattern[0] === 'v1' && pattern[1] !== 'session') || pattern[0] === 'metrics';
+  const authenticated = (request: Request) => credential === undefined || credential.accepts(request.headers, Date.now());
+  const unauthorized = () =>
+    new ServiceError(401, 'UNAUTHORIZED', 'send the API token as "Authorization: Bearer <token>" (the inspector page asks for it once)', 'authorization', {
+      'WWW-Authenticate': 'Bearer realm="wacp"',
+    });
+  /** The session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it), Secure over https. */
+  const sessionCookie = (request: Request, value: string, maxAgeSeconds: number) =>
+    `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${request.url.startsWith('https:') || request.headers.get('x-forwarded-proto') === 'https' ? '; Secure' : ''}`;
+
   const routes: Route[] = [
     { method: 'GET', pattern: [], handle: async () => asset(context.page.html, 'text/html; charset=utf-8') },
     { method: 'GET', pattern: ['assets', 'inspector.css'], handle: async () => asset(context.page.css, 'text/css; charset=utf-8') },
@@ -105,11 +123,12 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
     {
       method: 'GET',
       pattern: ['health'],
-      handle: async () => {
+      handle: async (request) => {
         const body = {
           effects: context.effects,
           store: context.database.kind,
-          where: context.database.where,
+          // Where the data lives is for those who may read it.
+          ...(authenticated(request) ? { where: context.database.where } : {}),
           clock: { mode: clock.mode, now: isoTime(clock.now()) },
           policy: policy.name,
         };
@@ -120,6 +139,29 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
           return json(503, { status: 'unavailable', ...body, ...errorBody('STORE_UNAVAILABLE', (error as Error).message, null) });
         }
       },
+    },
+
+    {
+      method: 'GET',
+      pattern: ['v1', 'session'],
+      handle: async (request) => json(200, { required: credential !== undefined, authenticated: authenticated(request) }),
+    },
+    {
+      method: 'POST',
+      pattern: ['v1', 'session'],
+      handle: async (request) => {
+        const { token, ...rest } = await readObject(request);
+        const unknown = Object.keys(rest)[0];
+        if (unknown !== undefined) throw new ServiceError(400, 'UNKNOWN_FIELD', 'a login takes only "token"', `body.${unknown}`);
+        if (credential === undefined) return json(200, { required: false, authenticated: true });
+        if (typeof token !== 'string' || !credential.isToken(token)) throw new ServiceError(401, 'UNAUTHORIZED', 'that is not the API token', 'body.token');
+        return json(200, { required: true, authenticated: true }, { 'Set-Cookie': sessionCookie(request, credential.session(Date.now()), SESSION_TTL_MS / 1000) });
+      },
+    },
+    {
+      method: 'DELETE',
+      pattern: ['v1', 'session'],
+      handle: async (request) => json(200, { required: credential !== undefined, authenticated: false }, { 'Set-Cookie': sessionCookie(request, '', 0) }),
     },
 
     { method: 'GET', pattern: ['v1', 'clock'], handle: async () => json(200, { mode: clock.mode, now: isoTime(clock.now()) }) },
@@ -230,6 +272,7 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
   return async (request) => {
     const url = new URL(request.url);
     try {
+      context.guard.check(request);
       const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeSegment);
       const matching = routes.map((route) => ({ route, params: match(route.pattern, segments) })).filter((m) => m.params !== undefined);
       if (matching.length === 0) throw new ServiceError(404, 'NOT_FOUND', `no route ${request.method} ${url.pathname} (the inspector is at /, the API under /v1/, see docs/service.md)`);
@@ -239,6 +282,7 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
         const allow = [...new Set(matching.map((m) => m.route.method))].join(', ');
         throw new ServiceError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not accepted here; use ${allow}`, 'method', { Allow: allow });
       }
+      if (needsToken(hit.route.pattern) && !authenticated(request)) throw unauthorized();
       return await hit.route.handle(request, hit.params!, url);
     } catch (error) {
       return errorResponse(error, context.say);

@@ -8,6 +8,7 @@ import { createWebhookHandler } from '../infobip/webhooks/handler.js';
 import { definePolicy } from '../policy/policy.js';
 import { createPostgresStore } from '../stores/postgres/store.js';
 import { isoTime } from '../time.js';
+import { createApiCredential } from './apiToken.js';
 import { createChangeFeed } from './changes.js';
 import { createRealClock, createVirtualClock, type ServiceClock } from './clock.js';
 import { openDatabase } from './database.js';
@@ -16,13 +17,14 @@ import { ServiceConfigError } from './errors.js';
 import { createEventLog } from './eventLog.js';
 import { createLoggedEngine } from './loggedEngine.js';
 import { createNodeListener } from './nodeListener.js';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT, type ServiceOptions } from './options.js';
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, type ServiceOptions } from './options.js';
 import { loadPage } from './page.js';
+import { createRequestGuard, isLoopback } from './requestGuard.js';
 import { createRoutes } from './routes.js';
 import { drawStatechart, type StatechartDrawings } from './statechart.js';
 
 export interface RunningService {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://<host>:<port>` (`127.0.0.1` when listening on every address) */
   readonly url: string;
   readonly port: number;
   /** Stops the sweeps, ends the page streams, waits for commands under way, closes the server and the database. */
@@ -35,19 +37,32 @@ const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
 /**
  * The reference service: the engine over PostgreSQL (PGlite in a directory by default), Infobip
- * or dry-run effects, Infobip's webhooks, the JSON API and the inspector page, on 127.0.0.1.
+ * or dry-run effects, Infobip's webhooks, the JSON API and the inspector page, on 127.0.0.1 unless told (`host`).
  */
 export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
   const say = options.log ?? (() => undefined);
   const policy = definePolicy(options.policy ?? 'infobip');
   const dryRun = options.infobip === undefined;
-  if (!dryRun && options.webhookAuth === undefined)
+  const host = options.host ?? DEFAULT_HOST;
+  const local = dryRun && isLoopback(host);
+  const credential = options.apiToken === undefined ? undefined : createApiCredential(options.apiToken);
+  // Only a dry run on loopback may run without the API token: anything else can reach people's phones or the network.
+  if (!local && credential === undefined)
     throw new ServiceConfigError(
-      'is needed with Infobip: set INFOBIP_WEBHOOK_USERNAME and INFOBIP_WEBHOOK_PASSWORD, or INFOBIP_WEBHOOK_HEADER and INFOBIP_WEBHOOK_SECRET',
+      `is needed ${dryRun ? `to listen on ${host} (not loopback)` : 'with Infobip'}: set WACP_API_TOKEN (32+ random characters, e.g. openssl rand -hex 32), WACP_API_TOKEN_FILE or WACP_API_TOKEN_SHA256`,
+      'WACP_API_TOKEN',
+    );
+  if (!local && options.webhookAuth === undefined)
+    throw new ServiceConfigError(
+      `is needed ${dryRun ? `to listen on ${host} (not loopback)` : 'with Infobip'}: set INFOBIP_WEBHOOK_USERNAME and INFOBIP_WEBHOOK_PASSWORD, or INFOBIP_WEBHOOK_HEADER and INFOBIP_WEBHOOK_SECRET`,
       'INFOBIP_WEBHOOK_SECRET',
     );
+  // A clock anyone with the token can move would let real requests and calls through every window of the rules.
+  if (!dryRun && options.clock === 'virtual')
+    throw new ServiceConfigError('cannot be "virtual" with Infobip: moving the clock would let real requests and calls past the rules’ windows; use it in a dry run', 'WACP_CLOCK');
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) throw new ServiceConfigError(`must be a port number 0–65535, got ${String(port)}`, 'PORT');
+  const guard = createRequestGuard({ allowedHosts: options.allowedHosts ?? [] });
 
   const database = await openDatabase({ dataDir: options.dataDir ?? DEFAULT_DATA_DIR, databaseUrl: options.databaseUrl });
   try {
@@ -98,6 +113,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       statechart: () => (drawings ??= drawStatechart(policy)),
       page: await loadPage(),
       say,
+      guard,
+      ...(credential ? { credential } : {}),
       moveClock(at) {
         const run = clockQueue.then(async () => {
           clock.set(at);
@@ -119,13 +136,14 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     server.headersTimeout = 10_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
+      server.listen(port, host, () => {
         server.off('error', reject);
         resolve();
       });
     });
     const actualPort = (server.address() as AddressInfo).port;
-    const url = `http://127.0.0.1:${actualPort}`;
+    const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    const url = `http://${shownHost}:${actualPort}`;
 
     // Anything that fell due while the service was stopped is moved on now; on real time, every interval after.
     let sweeping: Promise<unknown> = sweep(clock.now()).catch((error) => say(`sweep failed: ${(error as Error).message}`));
@@ -137,7 +155,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
         : undefined;
     timer?.unref();
 
-    say(`wacp service on ${url} — store ${database.kind} (${database.where}), effects ${dryRun ? 'dry run' : 'Infobip'}, clock ${clock.mode} (${isoTime(clock.now())}), policy ${policy.name}`);
+    say(`wacp service on ${url} — store ${database.kind} (${database.where}), effects ${dryRun ? 'dry run' : 'Infobip'}, API token ${credential ? 'required' : 'off (local dry run)'}, clock ${clock.mode} (${isoTime(clock.now())}), policy ${policy.name}`);
 
     let closing: Promise<void> | undefined;
     return {

@@ -17,12 +17,20 @@ export interface Answer {
   readonly headers: Headers;
 }
 
+export interface CallOptions {
+  /** A body sent as it is, as `contentType` (default application/json; `''` sends none). */
+  readonly raw?: string;
+  readonly contentType?: string;
+  /** More headers (`Origin`, `Host`, `Authorization` …); they win over the harness's. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /** A service on a free port, a virtual clock at {@link T0}, and a data directory of its own. */
 export interface TestService {
   readonly url: string;
   readonly dataDir: string;
   /** JSON in, JSON out; `raw` sends a body as it is (with `contentType`). */
-  call(method: string, path: string, body?: unknown, options?: { raw?: string; contentType?: string }): Promise<Answer>;
+  call(method: string, path: string, body?: unknown, options?: CallOptions): Promise<Answer>;
   /** The relationship route `/v1/relationships/{sender}/{user}/{suffix}`. */
   relationship(suffix: string, sender?: string, user?: string): string;
   restart(options?: Partial<ServiceOptions>): Promise<void>;
@@ -37,7 +45,7 @@ export async function makeDataDir(): Promise<string> {
 
 export async function startTestService(options: Partial<ServiceOptions> = {}, dataDir?: string): Promise<TestService> {
   const dir = dataDir ?? (await makeDataDir());
-  const base: ServiceOptions = { port: 0, dataDir: dir, clock: 'virtual', clockStart: T0, ...options };
+  const base: { -readonly [K in keyof ServiceOptions]: ServiceOptions[K] } = { port: 0, dataDir: dir, clock: 'virtual', clockStart: T0, ...options };
   let service: RunningService | undefined = await startService(base);
   const running = () => {
     if (!service) throw new Error('the service is stopped');
@@ -50,14 +58,15 @@ export async function startTestService(options: Partial<ServiceOptions> = {}, da
     dataDir: dir,
     async call(method, path, body, callOptions = {}) {
       const headers: Record<string, string> = {};
+      // The service's API token, when it has one, the way a client that knows it sends it.
+      if (typeof base.apiToken === 'string') headers.Authorization = `Bearer ${base.apiToken}`;
       let payload: string | undefined;
-      if (callOptions.raw !== undefined) {
-        payload = callOptions.raw;
-        headers['Content-Type'] = callOptions.contentType ?? 'application/json';
-      } else if (body !== undefined) {
-        payload = JSON.stringify(body);
-        headers['Content-Type'] = 'application/json';
-      }
+      if (callOptions.raw !== undefined) payload = callOptions.raw;
+      else if (body !== undefined) payload = JSON.stringify(body);
+      // Every POST is JSON to the service, with a body or without.
+      const contentType = callOptions.contentType ?? (method === 'GET' ? '' : 'application/json');
+      if (contentType !== '') headers['Content-Type'] = contentType;
+      Object.assign(headers, callOptions.headers);
       const response = await fetch(`${running().url}${path}`, { method, headers, body: payload, signal: AbortSignal.timeout(15_000) });
       const text = await response.text();
       let parsed: unknown = text;
@@ -74,7 +83,8 @@ export async function startTestService(options: Partial<ServiceOptions> = {}, da
     async restart(next = {}) {
       await running().close();
       service = undefined;
-      service = await startService({ ...base, ...next });
+      Object.assign(base, next);
+      service = await startService(base);
     },
     async close() {
       await service?.close();

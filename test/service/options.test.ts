@@ -54,7 +54,12 @@ describe('service settings', () => {
 
   test('Infobip without webhook authentication does not start (it would accept anyone’s facts)', async () => {
     await expect(
-      startService({ port: 0, dataDir: '/nonexistent/never-created', infobip: { baseUrl: 'https://x.api.infobip.com', apiKey: 'k', template: { name: 't', language: 'en' }, callsConfigurationId: 'c' } }),
+      startService({
+        port: 0,
+        dataDir: '/nonexistent/never-created',
+        apiToken: 'a-token-of-thirty-two-characters-or-more',
+        infobip: { baseUrl: 'https://x.api.infobip.com', apiKey: 'k', template: { name: 't', language: 'en' }, callsConfigurationId: 'c' },
+      }),
     ).rejects.toMatchObject({ code: 'INVALID_SERVICE_CONFIG', path: 'INFOBIP_WEBHOOK_SECRET' });
   });
 });

@@ -11,6 +11,7 @@ import { HOUR, SENDER, startTestService, T0, USER, type TestService } from './ha
 const API_KEY = 'test-api-key-0123456789';
 const CALLS_CONFIGURATION = 'calls-config-1';
 const WEBHOOK_SECRET = 'webhook-secret-0123456789abcdef';
+const API_TOKEN = 'restart-test-token-0123456789abcdef';
 
 let service: TestService;
 let infobip: LocalInfobip;
@@ -72,6 +73,9 @@ describe('with Infobip settings', () => {
         timeoutMs: 5_000,
       },
       webhookAuth: { header: 'X-Webhook-Secret', secret: WEBHOOK_SECRET },
+      // Live effects: real time only (a movable clock would let calls past the windows), and the API token.
+      clock: 'real',
+      apiToken: API_TOKEN,
     });
   });
 

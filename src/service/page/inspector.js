@@ -10,13 +10,45 @@ const page = { sender: '', user: '', timeline: null, health: null, generation: 0
 
 async function api(method, path, body) {
   const init = { method, headers: {} };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
+  // The service takes every POST as JSON only (a page on another site cannot send that without asking).
+  if (method !== 'GET') init.headers['Content-Type'] = 'application/json';
+  if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(path, init);
   const data = await response.json().catch(() => ({}));
+  // The session ended (the service restarted with another token, or 12 h passed): ask again, then retry once.
+  if (response.status === 401 && path.startsWith('/v1/') && !path.startsWith('/v1/session')) {
+    await signIn();
+    return api(method, path, body);
+  }
   return { ok: response.ok, status: response.status, data };
+}
+
+/**
+ * With an API token configured, the page asks for it once and posts it in a request body; the
+ * service answers with an HttpOnly, SameSite=Strict session cookie. The token is never put in a URL.
+ */
+let signingIn;
+function signIn() {
+  signingIn ??= (async () => {
+    const { data } = await api('GET', '/v1/session');
+    if (!data.required || data.authenticated) return;
+    const dialog = $('#login');
+    dialog.showModal();
+    await new Promise((resolve) => {
+      $('#login-form').addEventListener('submit', async function submitted(submit) {
+        submit.preventDefault();
+        const answer = await api('POST', '/v1/session', { token: $('#login-token').value });
+        if (!answer.ok) return void ($('#login-error').textContent = answer.data.error?.message ?? 'refused');
+        $('#login-token').value = '';
+        $('#login-form').removeEventListener('submit', submitted);
+        dialog.close();
+        resolve();
+      });
+    });
+  })().finally(() => {
+    signingIn = undefined;
+  });
+  return signingIn;
 }
 
 const relationshipPath = (suffix) => `/v1/relationships/${encodeURIComponent(page.sender)}/${encodeURIComponent(page.user)}/${suffix}`;
@@ -403,6 +435,7 @@ async function start() {
   for (const button of document.querySelectorAll('[data-advance]')) button.addEventListener('click', () => advanceClock(button.dataset.advance));
   showEventFields();
 
+  await signIn();
   await refreshHealth();
   void loadStatechart();
   const { data } = await api('GET', '/v1/relationships?limit=50');
