@@ -1,5 +1,8 @@
 import { CallPermissionError, EffectFailedError, StoreConflictError } from '../errors.js';
 import { ServiceError } from './errors.js';
+import { createRedactor, type Redact } from './redact.js';
+
+const redactCredentials = createRedactor();
 
 /** A JSON response; `Cache-Control: no-store` because every answer is about state that moves. */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -39,16 +42,19 @@ export async function readObject(request: Request): Promise<Record<string, unkno
   return body as Record<string, unknown>;
 }
 
-/** Any error thrown by a route, as the response it deserves; unexpected ones are logged, not shown. */
-export function errorResponse(error: unknown, log: (line: string) => void): Response {
+/**
+ * Any error thrown by a route, as the response it deserves; unexpected ones are logged, not shown.
+ * Text from elsewhere (an effect's cause: Infobip's error body) is redacted first.
+ */
+export function errorResponse(error: unknown, log: (line: string) => void, redact: Redact = redactCredentials): Response {
   if (error instanceof ServiceError) return json(error.status, errorBody(error.code, error.message, error.path ?? null), error.headers);
   if (error instanceof EffectFailedError)
-    return json(502, errorBody(error.code, error.message, null, { reservationReleased: error.reservationReleased, cause: error.cause instanceof Error ? error.cause.message : undefined }));
+    return json(502, errorBody(error.code, error.message, null, { reservationReleased: error.reservationReleased, cause: error.cause instanceof Error ? redact(error.cause.message) : undefined }));
   if (error instanceof StoreConflictError) return json(503, errorBody(error.code, error.message, null), { 'Retry-After': '1' });
   if (error instanceof CallPermissionError && error.code === 'STORE_UNAVAILABLE') return json(503, errorBody(error.code, error.message, null), { 'Retry-After': '5' });
   // Input the core refused names the field it refused (a number, an event's time); its other errors do not.
   if (error instanceof CallPermissionError && error.path !== undefined)
     return json(error.code === 'EVENT_TOO_LATE' ? 422 : 400, errorBody(error.code, error.message, error.path));
-  log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  log(`internal error: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}`);
   return json(500, errorBody('INTERNAL', 'the service failed; see its log', null));
 }

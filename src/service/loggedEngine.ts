@@ -18,6 +18,7 @@ import type { RelationshipKey } from '../stores/store.js';
 import { createSerialQueue } from '../engine/serialQueue.js';
 import type { EntrySource, EventLog, NewLogEntry } from './eventLog.js';
 import { processLocks, type RelationshipLocks } from './relationshipLocks.js';
+import { createRedactor, type Redact } from './redact.js';
 
 export interface LoggedEngineOptions {
   /** Store, policy, clock: everything but the effects. */
@@ -28,6 +29,8 @@ export interface LoggedEngineOptions {
   readonly onChange: (key: RelationshipKey) => void;
   /** Several services on one PostgreSQL database: one relationship at a time across all of them. Default: this process only. */
   readonly locks?: RelationshipLocks;
+  /** Applied to an effect's error text before it is logged (it may quote an upstream's answer). */
+  readonly redact?: Redact;
 }
 
 /**
@@ -65,6 +68,7 @@ const SWEEP_MAX_BATCHES = 50;
 export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
   const { log, onChange } = options;
   const locks = options.locks ?? processLocks;
+  const redact = options.redact ?? createRedactor();
   const clock = options.engine.clock ?? Date.now;
   /** The command each relationship's effect was last handed, so a failed effect can still be logged. */
   const handed = new Map<string, PermissionRequestCommand | StartCallCommand>();
@@ -124,7 +128,8 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
 
   /** After an effect threw: the reservation the engine stored, and its release unless the outcome is unknown. */
   async function effectFailed(key: RelationshipKey, error: unknown, reserved: RelationshipEvent, release: (at: number) => RelationshipEvent) {
-    await append({ kind: 'event', ...key, source: 'api', event: reserved, detail: { error: error instanceof Error ? error.message : String(error) } });
+    const cause = error instanceof Error && error.cause instanceof Error ? { cause: redact(error.cause.message) } : {};
+    await append({ kind: 'event', ...key, source: 'api', event: reserved, detail: { error: redact(error instanceof Error ? error.message : String(error)), ...cause } });
     if (error instanceof EffectFailedError && error.reservationReleased) await append({ kind: 'event', ...key, source: 'api', event: release(await clockOf(key)) });
     onChange(key);
   }

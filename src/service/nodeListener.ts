@@ -5,6 +5,26 @@ import { errorBody, json } from './http.js';
 export interface NodeListenerOptions {
   /** The largest body accepted on a path; more is answered 413 without reading on. */
   readonly maxBodyBytes: (pathname: string) => number;
+  /** Told of a request answered here, before any route (a method no route can take, a body too large). */
+  readonly onRefused?: (method: string, path: string, status: number) => void;
+}
+
+/** The methods a web `Request` can carry; `new Request` throws on TRACE, TRACK, CONNECT and the like. */
+const REQUEST_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** A method the service does not implement at all: 501, in the one error shape. */
+export function methodNotImplemented(method: string): Response {
+  return json(501, errorBody('METHOD_NOT_IMPLEMENTED', `${method.slice(0, 20)} is not a method this service implements (GET, HEAD, POST, DELETE)`, 'method'), { Allow: 'GET, HEAD, POST, DELETE' });
+}
+
+/**
+ * What `node:http` answers for itself otherwise: a request it could not parse (400, 431 for
+ * headers too large, 408 on a timeout) and CONNECT (501), as raw HTTP, in the one error shape.
+ */
+export function rawErrorAnswer(status: number, code: string, message: string): string {
+  const body = `${JSON.stringify(errorBody(code, message, null), null, 2)}\n`;
+  const reason = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 501: 'Not Implemented' }[status] ?? 'Error';
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /**
@@ -23,11 +43,21 @@ export function createNodeListener(handle: (request: Request) => Promise<Respons
     const method = (req.method ?? 'GET').toUpperCase();
     // The path only: the Host header is the request guard's to check (src/service/requestGuard.ts).
     const url = `http://127.0.0.1${req.url?.startsWith('/') ? req.url : '/'}`;
-    const limit = options.maxBodyBytes(new URL(url).pathname);
-    const response = await toRequest(req, method, url, limit).then(
-      (request) => handle(request),
-      (failure: Response) => failure,
-    );
+    const pathname = new URL(url).pathname;
+    const limit = options.maxBodyBytes(pathname);
+    let response: Response;
+    if (!REQUEST_METHODS.has(method)) {
+      req.resume();
+      response = methodNotImplemented(method);
+      options.onRefused?.(method, pathname, response.status);
+    } else
+      response = await toRequest(req, method, url, limit).then(
+        (request) => handle(request),
+        (failure: Response) => {
+          options.onRefused?.(method, pathname, failure.status);
+          return failure;
+        },
+      );
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => {
       headers[name] = value;

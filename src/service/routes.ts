@@ -14,6 +14,7 @@ import type { EventLog } from './eventLog.js';
 import { errorBody, errorResponse, json, readJson, readObject } from './http.js';
 import type { LoggedEngine } from './loggedEngine.js';
 import type { PageAssets } from './page.js';
+import type { Redact } from './redact.js';
 import type { RequestGuard } from './requestGuard.js';
 import type { StatechartDrawings } from './statechart.js';
 import { buildRelationshipTimeline } from './timeline.js';
@@ -35,6 +36,8 @@ export interface ServiceContext {
   statechart(): Promise<StatechartDrawings>;
   readonly page: PageAssets;
   readonly say: (line: string) => void;
+  /** Takes credentials out of (and bounds) text from elsewhere before it is answered. */
+  readonly redact: Redact;
   /** Host, Origin and content-type checks every request passes first. */
   readonly guard: RequestGuard;
   /** The API token's check; without one, `/v1` is open (only a dry run on loopback may run so). */
@@ -91,14 +94,14 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
       try {
         reconciliation = await context.reconcile(key.sender, key.user);
       } catch (failure) {
-        reconcileError = (failure as Error).message;
+        reconcileError = context.redact((failure as Error).message);
       }
       return json(409, {
         outcome: 'refused-by-platform',
         platformCode: cause.platformCode,
         rules: cause.rules ?? [],
         ...(reconciliation ? { reconciliation } : { reconcileError }),
-        ...errorBody('REFUSED_BY_PLATFORM', cause.message, null),
+        ...errorBody('REFUSED_BY_PLATFORM', context.redact(cause.message), null),
       });
     }
   }
@@ -285,7 +288,7 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
       if (needsToken(hit.route.pattern) && !authenticated(request)) throw unauthorized();
       return await hit.route.handle(request, hit.params!, url);
     } catch (error) {
-      return errorResponse(error, context.say);
+      return errorResponse(error, context.say, context.redact);
     }
   };
 }

@@ -16,9 +16,10 @@ import { createDryRunEffects } from './dryRunEffects.js';
 import { ServiceConfigError } from './errors.js';
 import { createEventLog } from './eventLog.js';
 import { createLoggedEngine } from './loggedEngine.js';
-import { createNodeListener } from './nodeListener.js';
+import { createNodeListener, rawErrorAnswer } from './nodeListener.js';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, type ServiceOptions } from './options.js';
 import { loadPage } from './page.js';
+import { createRedactor } from './redact.js';
 import { createRequestGuard, isLoopback } from './requestGuard.js';
 import { createRoutes } from './routes.js';
 import { drawStatechart, type StatechartDrawings } from './statechart.js';
@@ -63,6 +64,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) throw new ServiceConfigError(`must be a port number 0–65535, got ${String(port)}`, 'PORT');
   const guard = createRequestGuard({ allowedHosts: options.allowedHosts ?? [] });
+  const webhook = options.webhookAuth;
+  const webhookSecrets = webhook === undefined || 'none' in webhook ? [] : 'basic' in webhook ? [webhook.basic].flat().map((b) => b.password) : [webhook.secret].flat();
+  const redact = createRedactor([options.infobip?.apiKey, typeof options.apiToken === 'string' ? options.apiToken : undefined, ...webhookSecrets]);
 
   const database = await openDatabase({ dataDir: options.dataDir ?? DEFAULT_DATA_DIR, databaseUrl: options.databaseUrl });
   try {
@@ -79,6 +83,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       engine: { store, policy, clock: clock.now },
       effects: infobipEffects ?? createDryRunEffects({ correlations }),
       log,
+      redact,
       onChange: (key) => changes.publish({ type: 'relationship', sender: key.sender, user: key.user }),
       locks: database.locks,
     });
@@ -113,6 +118,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       statechart: () => (drawings ??= drawStatechart(policy)),
       page: await loadPage(),
       say,
+      redact,
       guard,
       ...(credential ? { credential } : {}),
       moveClock(at) {
@@ -130,7 +136,23 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       },
     });
 
-    const server = createServer(createNodeListener(handle, { maxBodyBytes: (path) => (path.startsWith('/webhooks/') ? WEBHOOK_BODY_LIMIT : API_BODY_LIMIT) }));
+    const server = createServer(
+      createNodeListener(handle, {
+        maxBodyBytes: (path) => (path.startsWith('/webhooks/') ? WEBHOOK_BODY_LIMIT : API_BODY_LIMIT),
+        onRefused: (method, path, status) => say(`${method.slice(0, 20)} ${path.slice(0, 200)} → ${status} (answered before any route)`),
+      }),
+    );
+    // What node:http would otherwise answer with an empty body, or by dropping the connection: JSON, and a log line.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      const [status, code] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'HEADERS_TOO_LARGE'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'REQUEST_TIMEOUT'] : [400, 'BAD_REQUEST'];
+      say(`unparsable request → ${status} (${error.code ?? 'no code'})`);
+      if (error.code === 'ECONNRESET' || !socket.writable) socket.destroy();
+      else socket.end(rawErrorAnswer(status, code, 'the request could not be read as HTTP/1.1'));
+    });
+    server.on('connect', (request, socket) => {
+      say(`CONNECT ${String(request.url).slice(0, 200)} → 501`);
+      socket.end(rawErrorAnswer(501, 'METHOD_NOT_IMPLEMENTED', 'CONNECT is not a method this service implements (GET, HEAD, POST, DELETE)'));
+    });
     // Bounded: a slow client cannot hold a connection open forever (the change feed sends every 15 s).
     server.requestTimeout = 30_000;
     server.headersTimeout = 10_000;
