@@ -16,10 +16,41 @@ export { MemoryCorrelationDirectory, type CallDirection, type Correlation, type 
 export { createInfobipEffects, type InfobipEffects, type InfobipEffectsOptions } from './effects.js';
 export { InfobipConfigError, InfobipError, InfobipWebhookError, type InfobipErrorDetails, type InfobipFailure, type InfobipViolation, type WebhookFailure } from './errors.js';
 export { errorFromBody, parseRetryAfter } from './http.js';
+export {
+  classifyCallOutcome,
+  DEFAULT_CALL_OUTCOME_TABLE,
+  renderCallOutcomeTable,
+  UNKNOWN_CALL_OUTCOME,
+  validateCallOutcomeTable,
+  type CallOutcomeClass,
+  type CallOutcomeRow,
+  type HangupSource,
+} from './callOutcomes.js';
 export { createInfobipIntegration, type InfobipIntegration, type InfobipIntegrationOptions, type PlatformRefusedResult } from './integration.js';
 export { toNodeListener, type NodeLikeRequest, type NodeLikeResponse, type NodeListenerOptions } from './nodeListener.js';
 export { parsePermissionsView } from './permissionsView.js';
-export { findPlatformCode, PLATFORM_ERROR_RULES, rulesForPlatformCode, type PlatformCodeCarrier, type RuleId } from './platformCodes.js';
+export {
+  findPlatformCode,
+  PLATFORM_CODE_TABLE,
+  PLATFORM_ERROR_RULES,
+  platformCodeRow,
+  renderPlatformCodeTable,
+  rulesForPlatformCode,
+  type CorrectionKind,
+  type PlatformCodeCarrier,
+  type PlatformCodeRow,
+  type RuleId,
+} from './platformCodes.js';
+export {
+  applyCorrection,
+  correctionKey,
+  readRefusalData,
+  type AppliedCorrection,
+  type CorrectionFact,
+  type CorrectionInput,
+  type CorrectionOptions,
+  type RefusalData,
+} from './corrections.js';
 export { reconcile, type ReconcileDifference, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
 export { constantTimeEqual, createAuthCheck, type AuthCheck, type WebhookAuth } from './webhooks/auth.js';
 export { ShapeError } from './shape.js';
@@ -28,7 +59,6 @@ export {
   callEventFacts,
   HANDLED_CALL_EVENT_TYPES,
   parseCallEvent,
-  UNANSWERED_ERROR_NAMES,
   type AttributedCall,
   type CallEventOptions,
   type CallOutcome,

@@ -12,7 +12,8 @@ import type { InfobipConfig } from './config.js';
 import { MemoryCorrelationDirectory, type CorrelationDirectory } from './correlations.js';
 import { createInfobipEffects, type InfobipEffects } from './effects.js';
 import { InfobipError } from './errors.js';
-import type { RuleId } from './platformCodes.js';
+import { applyCorrection, readRefusalData, type AppliedCorrection, type RefusalData } from './corrections.js';
+import type { PlatformCodeCarrier, RuleId } from './platformCodes.js';
 import { reconcile, type ReconcileResult } from './reconcile.js';
 import { createWebhookHandler, type WebhookHandler, type WebhookHandlerOptions } from './webhooks/handler.js';
 
@@ -26,6 +27,8 @@ export interface InfobipIntegrationOptions {
   };
   /** Shared by the effects and the webhook handler. Default: in memory. */
   readonly correlations?: CorrelationDirectory;
+  /** Reads `retryAt` and a stated limit from a refusal (where Infobip puts Meta's `error_data` is not confirmed). Default {@link readRefusalData}. */
+  readonly refusalDataOf?: (carrier: PlatformCodeCarrier) => RefusalData;
 }
 
 /**
@@ -38,6 +41,8 @@ export interface PlatformRefusedResult {
   readonly platformCode: number;
   readonly rules: readonly RuleId[];
   readonly error: InfobipError;
+  /** The row of the platform-code table applied: the facts recorded, `retryAt`, what to tell the user. */
+  readonly correction: AppliedCorrection;
   readonly reconciliation?: ReconcileResult;
   readonly reconcileError?: string;
 }
@@ -64,7 +69,19 @@ export function createInfobipIntegration(options: InfobipIntegrationOptions): In
   const correlations = options.correlations ?? new MemoryCorrelationDirectory();
   const effects = createInfobipEffects(options.infobip, { correlations });
   const client = effects.client;
-  const engine = createCallPermissionEngine({ ...options.engine, effects });
+  /** Which request or call an Infobip error answered: the correction's facts are keyed by it. */
+  const refusedIds = new WeakMap<object, string>();
+  const remember = (id: string) => (error: unknown) => {
+    if (error instanceof InfobipError) refusedIds.set(error, id);
+    throw error;
+  };
+  const tracked: InfobipEffects = {
+    ...effects,
+    sendPermissionRequest: (command) => effects.sendPermissionRequest(command).catch(remember(command.requestId)),
+    startCall: (command) => effects.startCall(command).catch(remember(command.callId)),
+  };
+  const engine = createCallPermissionEngine({ ...options.engine, effects: tracked });
+  const refusalDataOf = options.refusalDataOf ?? readRefusalData;
   const clock = options.engine?.clock ?? Date.now;
   const { reconcileOnRefusal, ...webhook } = options.webhook;
   const handleWebhook = createWebhookHandler({
@@ -79,12 +96,27 @@ export function createInfobipIntegration(options: InfobipIntegrationOptions): In
   async function refused(sender: string, user: string, error: unknown): Promise<PlatformRefusedResult> {
     const cause = error instanceof EffectFailedError ? error.cause : undefined;
     if (!(cause instanceof InfobipError) || cause.platformCode === undefined || !cause.rules) throw error;
-    const base = { outcome: 'refused-by-platform' as const, platformCode: cause.platformCode, rules: cause.rules, error: cause };
-    try {
-      return { ...base, reconciliation: await reconcile(engine, client, sender, user, { clock }) };
-    } catch (reconcileError) {
-      return { ...base, reconcileError: reconcileError instanceof Error ? reconcileError.message : String(reconcileError) };
-    }
+    const correction = await applyCorrection(
+      engine,
+      {
+        code: cause.platformCode,
+        sender,
+        user,
+        ref: refusedIds.get(cause) ?? `at-${clock().toString(36)}`,
+        at: clock(),
+        data: refusalDataOf({ ...(cause.errorCode === undefined ? {} : { errorCode: cause.errorCode }), text: cause.text, violations: cause.violations }),
+      },
+      { client },
+    );
+    return {
+      outcome: 'refused-by-platform',
+      platformCode: cause.platformCode,
+      rules: cause.rules,
+      error: cause,
+      correction,
+      ...(correction.reconciliation ? { reconciliation: correction.reconciliation } : {}),
+      ...(correction.reconcileError === undefined ? {} : { reconcileError: correction.reconcileError }),
+    };
   }
 
   return {

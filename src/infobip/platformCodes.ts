@@ -2,19 +2,91 @@
 export type RuleId = 'G2' | 'G4' | 'R1' | 'R2' | 'R5' | 'S1' | 'S2' | 'S3';
 
 /**
- * Meta's error codes that Infobip passes through (RULES.md "Platform error codes"), each mapped to
- * the rule the local state should already have enforced. A refusal with one of them means the local
- * state was wrong: the integration reconciles and reports it.
+ * How the engine corrects itself when the platform refuses with a code (see {@link PLATFORM_CODE_TABLE}):
+ * - `no-permission`: the relationship has no permission (`PERMISSION_SYNCED` NO_PERMISSION);
+ * - `request-slots`: the request slots are full as the platform counts them (`REQUEST_SENT` reservations);
+ * - `call-slots`: the call slots are full until the platform's `retryAt` (`CALL_STARTED` reservations), its number learned;
+ * - `permanent`: a permanent permission exists (`PERMISSION_ACCEPTED` permanent);
+ * - `report`: nothing per relationship changes; the refusal is reported (sender-wide codes).
  */
-export const PLATFORM_ERROR_RULES: Readonly<Record<number, readonly RuleId[]>> = Object.freeze({
-  138006: Object.freeze(['G4'] as const), // no approved call permission
-  138009: Object.freeze(['R1', 'R2'] as const), // permission request limit reached
-  138012: Object.freeze(['G2'] as const), // connected-call limit reached
-  138017: Object.freeze(['R5'] as const), // a permanent permission already exists
-  138002: Object.freeze(['S2'] as const), // concurrent-call limit of the number
-  138005: Object.freeze(['S1'] as const), // call-rate limit of the number
-  138013: Object.freeze(['S3'] as const), // business-initiated calling unavailable in this country
-});
+export type CorrectionKind = 'no-permission' | 'request-slots' | 'call-slots' | 'permanent' | 'report';
+
+/** One row of the one table: platform code → rule → what the engine changes → what the host is told. */
+export interface PlatformCodeRow {
+  readonly code: number;
+  /** Meta's meaning of the code. */
+  readonly meaning: string;
+  /** The rules the local state should already have enforced. */
+  readonly rules: readonly RuleId[];
+  readonly correction: CorrectionKind;
+  /** What the engine records (each fact under its own idempotency key `infobip:correction:<code>:<ref>…`). */
+  readonly engineChange: string;
+  /** What the host is told (`PlatformRefusedResult.correction`, the webhook's disagreement). */
+  readonly hostTold: string;
+}
+
+const row = (r: PlatformCodeRow): PlatformCodeRow => Object.freeze({ ...r, rules: Object.freeze([...r.rules]) });
+
+/**
+ * THE table of platform codes (RULES.md "Platform error codes"; Meta's codes passed through by
+ * Infobip). docs/platform.md renders it (a test keeps them equal). A refusal with one of these means
+ * the local state was wrong: the engine corrects it as the row says, then reconciles with Infobip's
+ * view when it can. Sender-wide codes are `report` until the sender statechart owns them.
+ */
+export const PLATFORM_CODE_TABLE: readonly PlatformCodeRow[] = Object.freeze([
+  row({
+    code: 138006,
+    meaning: 'no approved call permission (also for numbers not on WhatsApp)',
+    rules: ['G4'],
+    correction: 'no-permission',
+    engineChange: '`PERMISSION_SYNCED` NO_PERMISSION: a grant ends (→ `noPermission`, not `revoked`: nobody revoked)',
+    hostTold: 'G4: no permission; ask again (R1–R5 apply)',
+  }),
+  row({
+    code: 138009,
+    meaning: 'permission request limit reached',
+    rules: ['R1', 'R2'],
+    correction: 'request-slots',
+    engineChange: '`REQUEST_SENT` reservations until R1 refuses (the view’s counts, or one slot when it cannot be read)',
+    hostTold: 'R1/R2 with `retryAt`: the view’s `limitExpirationTime`, else the local refusal’s',
+  }),
+  row({
+    code: 138012,
+    meaning: 'connected-call limit reached (its data says when the next is allowed)',
+    rules: ['G2'],
+    correction: 'call-slots',
+    engineChange: '`CALL_STARTED` reservations until G2 refuses (held for the call window from the refusal: never shorter than the platform’s wait)',
+    hostTold: 'G2 with `retryAt` from the refusal’s data (else the view’s `limitExpirationTime`)',
+  }),
+  row({
+    code: 138017,
+    meaning: 'a permanent permission already exists',
+    rules: ['R5'],
+    correction: 'permanent',
+    engineChange: '`PERMISSION_ACCEPTED` permanent (source `automatic`): the platform confirmed PERMANENT',
+    hostTold: 'R5: no request needed; calls may be placed',
+  }),
+  row({ code: 138002, meaning: 'concurrent-call limit of the number', rules: ['S2'], correction: 'report', engineChange: 'nothing per relationship', hostTold: 'S2: sender-wide; retry later' }),
+  row({ code: 138005, meaning: 'call-rate limit of the number', rules: ['S1'], correction: 'report', engineChange: 'nothing per relationship', hostTold: 'S1: sender-wide; retry later' }),
+  row({ code: 138013, meaning: 'business-initiated calling unavailable in this country', rules: ['S3'], correction: 'report', engineChange: 'nothing per relationship', hostTold: 'S3: sender-wide; calls from this sender are refused' }),
+]);
+
+/** The row of a code, or `undefined` for a code outside the table. */
+export function platformCodeRow(code: number | undefined): PlatformCodeRow | undefined {
+  return code === undefined ? undefined : PLATFORM_CODE_TABLE.find((r) => r.code === code);
+}
+
+/** Code → rules, derived from {@link PLATFORM_CODE_TABLE}. */
+export const PLATFORM_ERROR_RULES: Readonly<Record<number, readonly RuleId[]>> = Object.freeze(
+  Object.fromEntries(PLATFORM_CODE_TABLE.map((r) => [r.code, r.rules])),
+);
+
+/** The table as Markdown (what docs/platform.md shows between its markers). */
+export function renderPlatformCodeTable(): string {
+  const lines = ['| code | meaning | rules | what the engine changes | what the host is told |', '| --- | --- | --- | --- | --- |'];
+  for (const r of PLATFORM_CODE_TABLE) lines.push(`| ${r.code} | ${r.meaning} | ${r.rules.join('/')} | ${r.engineChange} | ${r.hostTold} |`);
+  return lines.join('\n');
+}
 
 /** Where a platform code may hide in an Infobip error or report: any string or number of these fields. */
 export interface PlatformCodeCarrier {

@@ -54,6 +54,8 @@ export interface ReconcileResult {
   readonly differences: readonly ReconcileDifference[];
   /** The facts recorded to fold the remote view in, in order. */
   readonly recorded: readonly RelationshipEventType[];
+  /** With `factKeyPrefix`: the keys of those facts, in the same order. */
+  readonly factKeys?: readonly string[];
 }
 
 export interface ReconcileOptions {
@@ -61,6 +63,11 @@ export interface ReconcileOptions {
   readonly clock?: () => number;
   /** Expiry times closer than this are the same grant. Default 60 s. */
   readonly expiryToleranceMs?: number;
+  /**
+   * When given, every fact is recorded under an idempotency key that starts with it
+   * (`<prefix>:status`, `<prefix>:START_CALL:<n>`…): a correction that reconciles records each fact once.
+   */
+  readonly factKeyPrefix?: string;
 }
 
 /**
@@ -86,9 +93,15 @@ export async function reconcile(engine: CallPermissionEngine, client: InfobipCli
   const before = await engine.permissions(sender, user, at);
   const differences: ReconcileDifference[] = [];
   const recorded: RelationshipEventType[] = [];
-  const record = async (event: RelationshipEventInput) => {
-    const result = await engine.record(sender, user, event);
-    if (result.changed) recorded.push(event.type);
+  const factKeys: string[] = [];
+  const prefix = options.factKeyPrefix;
+  const record = async (event: RelationshipEventInput, key: string) => {
+    const factKey = prefix === undefined ? undefined : `${prefix}:${key}`;
+    const result = await engine.record(sender, user, event, factKey === undefined ? undefined : { factKey });
+    if (result.changed) {
+      recorded.push(event.type);
+      if (factKey !== undefined) factKeys.push(factKey);
+    }
     return result.changed;
   };
 
@@ -104,7 +117,7 @@ export async function reconcile(engine: CallPermissionEngine, client: InfobipCli
       ? { type: 'PERMISSION_SYNCED', at, status: 'TEMPORARY', expiresAt: remoteExpiry! }
       : { type: 'PERMISSION_SYNCED', at, status: remoteStatus };
   if (statusEvent) {
-    await record(statusEvent);
+    await record(statusEvent, 'status');
     differences.push({
       kind: 'status',
       local: before.status,
@@ -134,7 +147,7 @@ export async function reconcile(engine: CallPermissionEngine, client: InfobipCli
       const reservation = `reconciled-${at.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
       const event: RelationshipEventInput =
         name === 'START_CALL' ? { type: 'CALL_STARTED', at, callId: reservation } : { type: 'REQUEST_SENT', at, requestId: reservation, via: 'template' };
-      if (!(await record(event))) break;
+      if (!(await record(event, `${name}:${i}`))) break;
       added++;
     }
     for (const [l, r] of pairs) {
@@ -162,5 +175,5 @@ export async function reconcile(engine: CallPermissionEngine, client: InfobipCli
     if (r && r.canPerformAction !== action.canPerformAction)
       differences.push({ kind: 'canPerformAction', action: action.name, local: action.canPerformAction, remote: r.canPerformAction, folded: false });
   }
-  return { sender, user, at, remote, before, after, differences, recorded };
+  return { sender, user, at, remote, before, after, differences, recorded, ...(prefix === undefined ? {} : { factKeys }) };
 }

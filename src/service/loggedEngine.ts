@@ -102,7 +102,8 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
     const result = await inner.record(key.sender, key.user, event, factKey === undefined ? undefined : { factKey });
     // A fact that changed nothing (a call re-keyed twice, a clock tick with nothing due) is noise,
     // unless a person sent it from the test form and wants to see that it did nothing.
-    if (!result.duplicate && (result.changed || source === 'test')) await append({ kind: 'event', ...key, source, event });
+    // The fact's idempotency key is shown with it (a correction's keys say which refusal it answers).
+    if (!result.duplicate && (result.changed || source === 'test')) await append({ kind: 'event', ...key, source, event, ...(factKey === undefined ? {} : { detail: { factKey } }) });
     if (result.changed) onChange(key);
     return result;
   }

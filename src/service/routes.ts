@@ -1,6 +1,7 @@
 import { parseEvent, parseTime } from '../events/parse.js';
 import { EffectFailedError } from '../errors.js';
 import { InfobipError } from '../infobip/errors.js';
+import type { AppliedCorrection } from '../infobip/corrections.js';
 import type { ReconcileResult } from '../infobip/reconcile.js';
 import type { WebhookHandler } from '../infobip/webhooks/handler.js';
 import type { Policy } from '../policy/policy.js';
@@ -29,8 +30,10 @@ export interface ServiceContext {
   moveClock(at: number): Promise<{ moved: number }>;
   readonly changes: ChangeFeed;
   readonly webhook: WebhookHandler;
-  /** With Infobip: folds Infobip's view of a relationship into the local state (after a platform refusal). */
+  /** With Infobip: folds Infobip's view of a relationship into the local state. */
   readonly reconcile?: (sender: string, user: string) => Promise<ReconcileResult>;
+  /** With Infobip: the platform-code table's correction for a refusal (docs/platform.md), Infobip's view first. */
+  readonly correct?: (key: RelationshipKey, refusal: InfobipError) => Promise<AppliedCorrection>;
   readonly effects: 'dry-run' | 'infobip';
   readonly database: { readonly kind: 'pglite' | 'postgres'; readonly where: string; ping(): Promise<void> };
   statechart(): Promise<StatechartDrawings>;
@@ -88,19 +91,15 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
       return await command();
     } catch (error) {
       const cause = error instanceof EffectFailedError ? error.cause : undefined;
-      if (!(cause instanceof InfobipError) || cause.platformCode === undefined || !context.reconcile) throw error;
-      let reconciliation: ReconcileResult | undefined;
-      let reconcileError: string | undefined;
-      try {
-        reconciliation = await context.reconcile(key.sender, key.user);
-      } catch (failure) {
-        reconcileError = context.redact((failure as Error).message);
-      }
+      if (!(cause instanceof InfobipError) || cause.platformCode === undefined || !context.correct) throw error;
+      const correction = await context.correct(key, cause);
+      const reconcileError = correction.reconcileError === undefined ? undefined : context.redact(correction.reconcileError);
       return json(409, {
         outcome: 'refused-by-platform',
         platformCode: cause.platformCode,
         rules: cause.rules ?? [],
-        ...(reconciliation ? { reconciliation } : { reconcileError }),
+        correction: { ...correction, reconciliation: undefined, reconcileError },
+        ...(correction.reconciliation ? { reconciliation: correction.reconciliation } : { reconcileError }),
         ...errorBody('REFUSED_BY_PLATFORM', context.redact(cause.message), null),
       });
     }

@@ -3,6 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryCorrelationDirectory } from '../infobip/correlations.js';
 import { createInfobipEffects } from '../infobip/effects.js';
+import { applyCorrection, readRefusalData } from '../infobip/corrections.js';
+import type { InfobipError } from '../infobip/errors.js';
 import { reconcile } from '../infobip/reconcile.js';
 import { createWebhookHandler } from '../infobip/webhooks/handler.js';
 import { definePolicy } from '../policy/policy.js';
@@ -112,7 +114,17 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       clock,
       changes,
       webhook,
-      ...(infobipEffects ? { reconcile: (sender: string, user: string) => reconcile(logged.as('reconcile'), infobipEffects.client, sender, user, { clock: clock.now }) } : {}),
+      ...(infobipEffects
+        ? {
+            reconcile: (sender: string, user: string) => reconcile(logged.as('reconcile'), infobipEffects.client, sender, user, { clock: clock.now }),
+            correct: (key: { sender: string; user: string }, refusal: InfobipError) =>
+              applyCorrection(
+                logged.as('reconcile'),
+                { code: refusal.platformCode!, sender: key.sender, user: key.user, ref: `at-${clock.now().toString(36)}`, at: clock.now(), data: readRefusalData({ text: refusal.text, violations: refusal.violations }) },
+                { client: infobipEffects.client },
+              ),
+          }
+        : {}),
       effects: dryRun ? 'dry-run' : 'infobip',
       database: { kind: database.kind, where: database.where, ping: async () => void (await database.client.query('SELECT 1')) },
       statechart: () => (drawings ??= drawStatechart(policy)),

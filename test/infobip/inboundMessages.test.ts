@@ -185,7 +185,7 @@ describe('inbound messages over HTTP', () => {
     };
     const answer = await world.infobip.deliver(report);
     expect(answer.status).toBe(200);
-    expect(answer.body.disagreements[0]).toMatchObject({ refusal: { platformCode: 138017, rules: ['R5'], sender: SENDER, user }, folded: ['PERMISSION_ACCEPTED'] });
+    expect(answer.body.disagreements[0]).toMatchObject({ refusal: { platformCode: 138017, rules: ['R5'], sender: SENDER, user }, folded: ['PERMISSION_SYNCED'] });
     expect((await world.integration.engine.permissions(SENDER, user)).status).toBe('PERMANENT');
   });
 });

@@ -190,6 +190,8 @@ export class LocalInfobip {
       answered?: boolean;
       at?: number;
       withNumbers?: boolean;
+      /** `callLog.hangupSource` (ENDPOINT / API / PLATFORM). */
+      hangupSource?: string;
     } = {},
   ): Record<string, unknown> {
     const placed = this.calls.get(callId);
@@ -215,6 +217,7 @@ export class LocalInfobip {
         ...(options.answered ? { answerTime: infobipTime(at - 42_000) } : {}),
         endTime: infobipTime(at),
         errorCode: { id: errorName === 'NORMAL_HANGUP' ? 10000 : 10001, name: errorName, description: errorName.toLowerCase().replace(/_/g, ' ') },
+        ...(options.hangupSource === undefined ? {} : { hangupSource: options.hangupSource }),
       };
     } else {
       properties.call = call;

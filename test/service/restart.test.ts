@@ -127,6 +127,9 @@ describe('with Infobip settings', () => {
     expect(shown.now.state).toBe('noPermission');
     const types = shown.rows.filter((r: any) => r.kind === 'event').map((r: any) => `${r.source}:${r.event.type}`);
     expect(types.slice(-3)).toEqual(['api:CALL_STARTED', 'api:CALL_FAILED', 'reconcile:PERMISSION_SYNCED']);
+    // The correction is a fact with its own idempotency key, shown on the timeline.
+    expect(refused.body.correction).toMatchObject({ platformCode: 138006, correction: 'no-permission' });
+    expect(shown.rows.at(-1).detail.factKey).toMatch(/^infobip:correction:138006:/);
     expect(shown.replayMatchesStore).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import type { UnansweredReason } from '../../events/types.js';
+import { classifyCallOutcome, DEFAULT_CALL_OUTCOME_TABLE, type CallOutcomeRow, type HangupSource } from '../callOutcomes.js';
 import type { CallDirection, Correlation } from '../correlations.js';
 import { InfobipWebhookError } from '../errors.js';
 import { findPlatformCode, rulesForPlatformCode, type PlatformCodeCarrier, type RuleId } from '../platformCodes.js';
@@ -9,26 +10,24 @@ import type { IgnoredWebhookItem, PlatformRefusal, WebhookFact } from './types.j
 export const HANDLED_CALL_EVENT_TYPES = Object.freeze(['CALL_RECEIVED', 'CALL_ESTABLISHED', 'CALL_FINISHED', 'CALL_FAILED'] as const);
 export type HandledCallEventType = (typeof HANDLED_CALL_EVENT_TYPES)[number];
 
-/** `errorCode.name`s of a call that rang and was not answered (M1/M2); every other name but NORMAL_HANGUP is technical (M4). */
-export const UNANSWERED_ERROR_NAMES: Readonly<Record<string, UnansweredReason>> = Object.freeze({
-  NO_ANSWER: 'no_answer',
-  BUSY: 'busy',
-  REJECTED: 'rejected',
-  CANCELLED: 'cancelled',
-});
 
 export interface CallEventOptions {
   /** When set, events of any other calls configuration are ignored and reported. */
   readonly callsConfigurationId?: string;
   /** Where Meta's code sits in a failed call's `errorCode`. Default: searched in every field. */
   readonly platformCodeOf?: (carrier: PlatformCodeCarrier) => number | undefined;
+  /**
+   * How `errorCode.name` + `hangupSource` classify a finished call (miss / connected / technical).
+   * Default {@link DEFAULT_CALL_OUTCOME_TABLE} (docs/platform.md "Call outcomes").
+   */
+  readonly outcomeTable?: readonly CallOutcomeRow[];
 }
 
 /** How a business call ended, as far as this event tells. */
 export type CallOutcome =
   | { readonly kind: 'connected'; readonly at: number }
-  | { readonly kind: 'unanswered'; readonly reason: UnansweredReason; readonly errorName: string }
-  | { readonly kind: 'failed'; readonly errorName: string };
+  | { readonly kind: 'unanswered'; readonly reason: UnansweredReason; readonly errorName: string; readonly hangupSource?: HangupSource }
+  | { readonly kind: 'failed'; readonly errorName: string; readonly hangupSource?: HangupSource };
 
 /** A call event checked and read, before it is tied to a relationship. */
 export interface ParsedCallEvent {
@@ -125,17 +124,23 @@ function parse(input: unknown, options: CallEventOptions): ParsedCallEvent {
   const description = optionalString(errorCode.description, 'properties.callLog.errorCode.description');
   if (callLog.state !== undefined) typeName(callLog.state, 'properties.callLog.state');
   const duration = callLog.duration === undefined || callLog.duration === null ? undefined : readDuration(callLog.duration);
+  const hangupSource =
+    callLog.hangupSource === undefined || callLog.hangupSource === null
+      ? undefined
+      : oneOf(callLog.hangupSource, ['ENDPOINT', 'API', 'PLATFORM'] as const, 'properties.callLog.hangupSource');
   const errorText = [errorName, errorId, description].filter((t) => t !== undefined).join(' ');
   const platformCode = (options.platformCodeOf ?? findPlatformCode)({ errorCode: errorName, text: description, extra: [errorId] });
   const rules = rulesForPlatformCode(platformCode);
   const refusal = rules ? { platformCode, rules } : {};
 
+  // An answer time (or a duration) is proof the call connected, whatever the name says; else the table decides.
   let outcome: CallOutcome;
-  const unanswered = UNANSWERED_ERROR_NAMES[errorName];
-  if (answerTime !== undefined || errorName === 'NORMAL_HANGUP') outcome = { kind: 'connected', at: Math.min(answerTime ?? at, at) };
-  else if (unanswered) outcome = { kind: 'unanswered', reason: unanswered, errorName };
+  const row = classifyCallOutcome(errorName, hangupSource, options.outcomeTable ?? DEFAULT_CALL_OUTCOME_TABLE);
+  const source = hangupSource === undefined ? {} : { hangupSource };
+  if (answerTime !== undefined || row.outcome === 'connected') outcome = { kind: 'connected', at: Math.min(answerTime ?? at, at) };
   else if (duration !== undefined && duration > 0) outcome = { kind: 'connected', at };
-  else outcome = { kind: 'failed', errorName };
+  else if (row.outcome === 'miss') outcome = { kind: 'unanswered', reason: row.reason!, errorName, ...source };
+  else outcome = { kind: 'failed', errorName, ...source };
   return { ...common, outcome, errorText, ...refusal };
 }
 
@@ -184,8 +189,8 @@ export function attributeCallEvent(event: ParsedCallEvent, known: Correlation | 
 }
 
 /**
- * The facts of an attributed call event (pure). Business calls: connected → `CALL_CONNECTED`,
- * NO_ANSWER/BUSY/REJECTED/CANCELLED → `CALL_UNANSWERED`, any other error → `CALL_FAILED` (M4).
+ * The facts of an attributed call event (pure). Business calls: connected → `CALL_CONNECTED`, a
+ * miss of the outcome table → `CALL_UNANSWERED`, a technical end → `CALL_FAILED` (M4).
  * User calls: `USER_CALL_RECEIVED` from any of their events (W1, keyed once), plus
  * `USER_CALL_CONNECTED` once it connected (G3).
  */
@@ -209,7 +214,15 @@ export function callEventFacts(event: ParsedCallEvent, call: AttributedCall): We
     case 'unanswered':
       return [{ sender, user, event: { type: 'CALL_UNANSWERED', at: event.at, callId, reason: outcome.reason }, factKey: key('outcome'), path }];
     case 'failed':
-      return [{ sender, user, event: { type: 'CALL_FAILED', at: event.at, callId, reason: outcome.errorName }, factKey: key('outcome'), path }];
+      return [
+        {
+          sender,
+          user,
+          event: { type: 'CALL_FAILED', at: event.at, callId, reason: outcome.hangupSource ? `${outcome.errorName}:${outcome.hangupSource}` : outcome.errorName },
+          factKey: key('outcome'),
+          path,
+        },
+      ];
   }
 }
 

@@ -1,12 +1,15 @@
 import type { CallPermissionEngine } from '../../engine/engine.js';
 import { CallPermissionError, EventInFutureError } from '../../errors.js';
 import { parseEvent } from '../../events/parse.js';
-import type { RelationshipEventInput, RelationshipEventType } from '../../events/types.js';
+import type { RelationshipEventType } from '../../events/types.js';
 import { isoTime } from '../../time.js';
 import type { InfobipClient } from '../client.js';
 import { MemoryCorrelationDirectory, type CorrelationDirectory } from '../correlations.js';
+import { validateCallOutcomeTable } from '../callOutcomes.js';
 import { InfobipWebhookError } from '../errors.js';
-import { reconcile, type ReconcileResult } from '../reconcile.js';
+import { applyCorrection, readRefusalData, type AppliedCorrection, type RefusalData } from '../corrections.js';
+import type { PlatformCodeCarrier } from '../platformCodes.js';
+import type { ReconcileResult } from '../reconcile.js';
 import { isObject } from '../shape.js';
 import { createAuthCheck, type WebhookAuth } from './auth.js';
 import { attributeCallEvent, callEventFacts, callRefusal, parseCallEvent, type AttributedCall, type CallEventOptions } from './callEvents.js';
@@ -28,6 +31,8 @@ export interface WebhookHandlerOptions {
   readonly reconcileWith?: InfobipClient;
   /** The time of facts that carry none (a refusal folded from a delivery report). Default `Date.now`; pass the engine's clock. */
   readonly clock?: () => number;
+  /** Reads `retryAt` and a stated limit from a refusal's text. Default {@link readRefusalData}. */
+  readonly refusalDataOf?: (carrier: PlatformCodeCarrier) => RefusalData;
   /** Told of every platform refusal, after the state is stored. Its errors are swallowed (the facts are safe). */
   readonly onDisagreement?: (disagreement: WebhookDisagreement) => void | Promise<void>;
 }
@@ -35,8 +40,10 @@ export interface WebhookHandlerOptions {
 /** A platform refusal found in a webhook: what was folded into the local state, and the reconciliation. */
 export interface WebhookDisagreement {
   readonly refusal: PlatformRefusal;
-  /** Facts recorded because of it: an accept for 138017 (R5), a revoke for 138006 (G4). */
+  /** Facts the correction recorded (docs/platform.md's table): e.g. `PERMISSION_SYNCED` for 138006, a permanent accept for 138017. */
   readonly folded: readonly RelationshipEventType[];
+  /** The correction applied, when the refusal names its relationship. */
+  readonly correction?: AppliedCorrection;
   readonly reconciliation?: ReconcileResult;
   readonly reconcileError?: string;
 }
@@ -85,6 +92,8 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   const correlations = options.correlations ?? new MemoryCorrelationDirectory();
   const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
   const clock = options.clock ?? Date.now;
+  if (options.calls?.outcomeTable !== undefined) validateCallOutcomeTable(options.calls.outcomeTable);
+  const refusalDataOf = options.refusalDataOf ?? readRefusalData;
 
   /** Every fact must pass the engine's own check before any is recorded: a bad batch records nothing. */
   function validate(facts: readonly WebhookFact[]) {
@@ -113,28 +122,21 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     }
   }
 
+  /** The row of the platform-code table for a refusal found in a webhook; keyed by the message or call it concerns. */
   async function fold(refusal: PlatformRefusal, at: number): Promise<WebhookDisagreement> {
-    const folded: RelationshipEventType[] = [];
-    if (!refusal.sender || !refusal.user) return { refusal, folded };
-    let event: RelationshipEventInput | undefined;
-    if (refusal.platformCode === 138017) event = { type: 'PERMISSION_ACCEPTED', at, permanent: true, source: 'automatic' };
-    else if (refusal.platformCode === 138006) event = { type: 'PERMISSION_REVOKED', at };
-    if (event) {
-      try {
-        const result = await engine.record(refusal.sender, refusal.user, event, { factKey: `infobip:refusal:${refusal.id}:${refusal.platformCode}` });
-        if (result.changed) folded.push(event.type);
-      } catch (error) {
-        // A grant folded from a refusal dated beyond the bound is not taken (the reconciliation below still asks Infobip).
-        if (!(error instanceof EventInFutureError)) throw error;
-      }
-    }
-    if (!options.reconcileWith) return { refusal, folded };
-    try {
-      const reconciliation = await reconcile(engine, options.reconcileWith, refusal.sender, refusal.user, { clock });
-      return { refusal, folded, reconciliation };
-    } catch (error) {
-      return { refusal, folded, reconcileError: error instanceof Error ? error.message : String(error) };
-    }
+    if (!refusal.sender || !refusal.user) return { refusal, folded: [] };
+    const correction = await applyCorrection(
+      engine,
+      { code: refusal.platformCode, sender: refusal.sender, user: refusal.user, ref: refusal.id, at, data: refusalDataOf({ text: refusal.text }) },
+      options.reconcileWith ? { client: options.reconcileWith } : {},
+    );
+    return {
+      refusal,
+      folded: correction.facts.filter((f) => f.outcome === 'recorded').map((f) => f.type),
+      correction,
+      ...(correction.reconciliation ? { reconciliation: correction.reconciliation } : {}),
+      ...(correction.reconcileError === undefined ? {} : { reconcileError: correction.reconcileError }),
+    };
   }
 
   async function processMessages(body: unknown): Promise<WebhookReport> {

@@ -1,0 +1,182 @@
+import type { CallPermissionEngine } from '../engine/engine.js';
+import { EventInFutureError } from '../errors.js';
+import type { RelationshipEventInput, RelationshipEventType } from '../events/types.js';
+import type { PermissionsView } from '../pure/view.js';
+import { isoTime } from '../time.js';
+import type { InfobipClient } from './client.js';
+import { platformCodeRow, type CorrectionKind, type PlatformCodeCarrier, type RuleId } from './platformCodes.js';
+import { reconcile, type ReconcileResult } from './reconcile.js';
+
+/**
+ * What a refusal's data says beyond its code. Where Infobip puts Meta's `error_data` is not
+ * confirmed anywhere public, so the default ({@link readRefusalData}) reads the text; a host that
+ * knows the field passes its own reader.
+ */
+export interface RefusalData {
+  /** When the platform allows the action again (138012: "the next is allowed at …"). */
+  readonly retryAt?: number;
+  /** A number the platform states for the limit (138012: "Currently 100"). */
+  readonly maxAllowed?: number;
+}
+
+const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})/;
+const CURRENTLY = /\bcurrently\s+(\d{1,6})\b/i;
+
+/** The default reader: the first ISO 8601 time in the refusal's texts is `retryAt`; "currently N" is the number. */
+export function readRefusalData(carrier: PlatformCodeCarrier): RefusalData {
+  const texts: string[] = [];
+  if (carrier.text) texts.push(carrier.text);
+  for (const v of carrier.violations ?? []) texts.push(v.violation);
+  for (const x of carrier.extra ?? []) if (typeof x === 'string') texts.push(x);
+  let retryAt: number | undefined;
+  let maxAllowed: number | undefined;
+  for (const text of texts) {
+    const time = retryAt === undefined ? ISO_TIME.exec(text) : null;
+    if (time) {
+      const ms = Date.parse(time[0].replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+      if (Number.isFinite(ms)) retryAt = ms;
+    }
+    const stated = maxAllowed === undefined ? CURRENTLY.exec(text) : null;
+    if (stated) maxAllowed = Number(stated[1]);
+  }
+  return { ...(retryAt === undefined ? {} : { retryAt }), ...(maxAllowed === undefined || maxAllowed < 1 ? {} : { maxAllowed }) };
+}
+
+/** One fact a correction recorded (or found already recorded under its key). */
+export interface CorrectionFact {
+  readonly type: RelationshipEventType;
+  readonly factKey: string;
+  readonly outcome: 'recorded' | 'duplicate';
+}
+
+/** A platform refusal turned into recorded facts, and what the host is told. */
+export interface AppliedCorrection {
+  readonly platformCode: number;
+  readonly rules: readonly RuleId[];
+  readonly correction: CorrectionKind;
+  /**
+   * Facts recorded, each under its own key: the view's first (`infobip:correction:<code>:<ref>:view:…`),
+   * then the code's own (`infobip:correction:<code>:<ref>` and `…:slot-<n>`).
+   */
+  readonly facts: readonly CorrectionFact[];
+  /** When the refused action is allowed again, when known (epoch ms). */
+  readonly retryAt?: number;
+  /** What the host is told, in a sentence. */
+  readonly message: string;
+  /** Infobip's view folded in first (when a client was given and the read worked). */
+  readonly reconciliation?: ReconcileResult;
+  /** Why the view could not be read (the correction stands on the code alone). */
+  readonly reconcileError?: string;
+}
+
+export interface CorrectionInput {
+  readonly code: number;
+  readonly sender: string;
+  readonly user: string;
+  /** The id the refusal concerns (our request or call id, or the platform's message or call id): part of every key. */
+  readonly ref: string;
+  /** The correction's time (the engine's clock, or the webhook's time). */
+  readonly at: number;
+  readonly data?: RefusalData;
+}
+
+export interface CorrectionOptions {
+  /** Read Infobip's view first and fold it in (precise counts and expiries). */
+  readonly client?: InfobipClient;
+}
+
+/** The key of a correction's facts: one per code and refused operation, so a repeated refusal corrects once. */
+export function correctionKey(code: number, ref: string): string {
+  return `infobip:correction:${code}:${ref}`;
+}
+
+const actionOf = (view: PermissionsView, name: 'SEND_CALL_PERMISSION_REQUEST' | 'START_CALL') => view.actions.find((a) => a.name === name)!;
+
+/** When the binding limit of an action frees, as a view says (`limitExpirationTime` of a full window). */
+function viewRetryAt(view: PermissionsView, name: 'SEND_CALL_PERMISSION_REQUEST' | 'START_CALL'): number | undefined {
+  let latest: number | undefined;
+  for (const limit of actionOf(view, name).limits) {
+    if (limit.currentUsage < limit.maxAllowed || limit.limitExpirationTime === undefined) continue;
+    const t = Date.parse(limit.limitExpirationTime);
+    if (Number.isFinite(t) && (latest === undefined || t > latest)) latest = t;
+  }
+  return latest;
+}
+
+/**
+ * Applies the row of {@link PLATFORM_CODE_TABLE} for a refusal: first Infobip's view (when a client
+ * is given), then the code's own correction, which makes the local state refuse what the platform
+ * refused whatever the view said. Every fact is keyed by code and `ref`: applying the same
+ * correction again (a repeated webhook) records nothing.
+ */
+export async function applyCorrection(engine: CallPermissionEngine, input: CorrectionInput, options: CorrectionOptions = {}): Promise<AppliedCorrection> {
+  const row = platformCodeRow(input.code);
+  if (!row) throw new RangeError(`platform code ${input.code} is not in the table`);
+  const { sender, user, at } = input;
+  const base = correctionKey(input.code, input.ref);
+  let reconciliation: ReconcileResult | undefined;
+  let reconcileError: string | undefined;
+  if (options.client) {
+    try {
+      reconciliation = await reconcile(engine, options.client, sender, user, { clock: () => at, factKeyPrefix: `${base}:view` });
+    } catch (error) {
+      reconcileError = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  const facts: CorrectionFact[] = (reconciliation?.factKeys ?? []).map((factKey, i) => ({ type: reconciliation!.recorded[i]!, factKey, outcome: 'recorded' as const }));
+  const record = async (event: RelationshipEventInput, factKey: string) => {
+    let result;
+    try {
+      result = await engine.record(sender, user, event, { factKey });
+    } catch (error) {
+      // A refusal dated beyond the engine's clock bound corrects nothing (the view read above still did).
+      if (error instanceof EventInFutureError) return false;
+      throw error;
+    }
+    if (result.duplicate) facts.push({ type: event.type, factKey, outcome: 'duplicate' });
+    else if (result.changed) facts.push({ type: event.type, factKey, outcome: 'recorded' });
+    return result.changed;
+  };
+  const view = () => engine.permissions(sender, user, at);
+  let retryAt: number | undefined = input.data?.retryAt;
+
+  switch (row.correction) {
+    case 'no-permission':
+      if ((await view()).status !== 'NO_PERMISSION') await record({ type: 'PERMISSION_SYNCED', at, status: 'NO_PERMISSION' }, base);
+      break;
+    case 'permanent':
+      if ((await view()).status !== 'PERMANENT') await record({ type: 'PERMISSION_ACCEPTED', at, permanent: true, source: 'automatic' }, base);
+      break;
+    case 'request-slots': {
+      const bound = engine.policy.requestsPerLongWindow;
+      for (let i = 0; i < bound && actionOf(await view(), 'SEND_CALL_PERMISSION_REQUEST').canPerformAction; i++)
+        if (!(await record({ type: 'REQUEST_SENT', at, requestId: `${input.code}-${input.ref}-${i}`.slice(0, 128), via: 'template' }, `${base}:slot-${i}`))) break;
+      retryAt ??= viewRetryAt(await view(), 'SEND_CALL_PERMISSION_REQUEST');
+      break;
+    }
+    case 'call-slots': {
+      const current = await view();
+      const bound = actionOf(current, 'START_CALL').limits[0]?.maxAllowed ?? 0;
+      // A grant is needed to hold call slots; without one, G4 refuses calls already.
+      if (current.status !== 'NO_PERMISSION')
+        for (let i = 0; i < bound && actionOf(await view(), 'START_CALL').canPerformAction; i++)
+          if (!(await record({ type: 'CALL_STARTED', at, callId: `${input.code}-${input.ref}-${i}`.slice(0, 128) }, `${base}:slot-${i}`))) break;
+      retryAt ??= viewRetryAt(await view(), 'START_CALL');
+      break;
+    }
+    case 'report':
+      break;
+  }
+  const when = retryAt === undefined ? '' : ` (next allowed at ${isoTime(retryAt)})`;
+  return {
+    platformCode: row.code,
+    rules: row.rules,
+    correction: row.correction,
+    facts,
+    ...(retryAt === undefined ? {} : { retryAt }),
+    message: `Platform refused with ${row.code} (${row.meaning}): ${row.hostTold}${when}.`,
+    ...(reconciliation ? { reconciliation } : {}),
+    ...(reconcileError === undefined ? {} : { reconcileError }),
+  };
+}

@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { correctionKey, PLATFORM_CODE_TABLE, readRefusalData, renderPlatformCodeTable, type PlatformRefusedResult } from '../../src/infobip/index.js';
+import { HOUR_MS } from '../../src/time.js';
+import { documentedTable } from './documentedTable.js';
+import { SENDER, startWorld, USER, type World } from './harness.js';
+import { infobipTime, metaRefusal } from './localInfobip.js';
+
+/**
+ * docs/platform.md "Platform codes → corrections", one code at a time over real HTTP against the
+ * local Infobip: the platform refuses what the local state allowed; the engine records the row's
+ * correction under its own key and from then on refuses what the platform refused, without asking it.
+ * Infobip's permissions view is made unreadable where the code alone must carry the correction.
+ */
+describe('platform code → correction, over HTTP', () => {
+  let world: World;
+  beforeEach(async () => {
+    world = await startWorld();
+  });
+  afterEach(async () => {
+    await world.close();
+  });
+
+  const engine = () => world.integration.engine;
+  async function grant(expiresInMs = 3 * 24 * HOUR_MS) {
+    const reply = world.infobip.replyResult(SENDER, USER, { response: 'ACCEPT', expirationTimestamp: infobipTime(world.now + expiresInMs) });
+    expect((await world.infobip.deliver(world.infobip.inboundBatch([reply]))).status).toBe(200);
+  }
+  function refused(result: unknown): PlatformRefusedResult {
+    expect(result).toMatchObject({ outcome: 'refused-by-platform' });
+    return result as PlatformRefusedResult;
+  }
+
+  it('138006 (G4): a refused call ends the grant as no permission (not revoked), keyed by the call; later calls are refused locally', async () => {
+    await grant();
+    world.infobip.script('calls', metaRefusal(138006, 'No approved call permission'));
+    world.infobip.script('permissions', { status: 401 });
+    const result = refused(await world.integration.startCall(SENDER, USER));
+    const callId = (world.infobip.requestsOn('calls')[0]!.body as { externalId: string }).externalId;
+    expect(result.correction).toMatchObject({
+      platformCode: 138006,
+      rules: ['G4'],
+      correction: 'no-permission',
+      facts: [{ type: 'PERMISSION_SYNCED', factKey: correctionKey(138006, callId), outcome: 'recorded' }],
+      reconcileError: expect.stringContaining('401'),
+    });
+    expect(result.correction.message).toContain('G4');
+    expect((await engine().snapshot(SENDER, USER))!.value).toBe('noPermission');
+    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'G4' } });
+    expect(world.infobip.requestsOn('calls')).toHaveLength(1);
+    // U2: a new request may go out (a revoke would have said the user withdrew; nobody did).
+    expect(await world.integration.requestPermission(SENDER, USER)).toMatchObject({ outcome: 'sent' });
+  });
+
+  it('138009 (R1/R2): with the view unreadable, the request slot is filled as the platform counts it; retryAt is said', async () => {
+    world.infobip.script('template', metaRefusal(138009, 'Permission request limit reached'));
+    world.infobip.script('permissions', { status: 401 });
+    const result = refused(await world.integration.requestPermission(SENDER, USER));
+    expect(result.correction).toMatchObject({ platformCode: 138009, correction: 'request-slots', retryAt: world.now + 24 * HOUR_MS });
+    expect(result.correction.facts).toEqual([{ type: 'REQUEST_SENT', factKey: expect.stringMatching(/^infobip:correction:138009:.+:slot-0$/), outcome: 'recorded' }]);
+    expect(await world.integration.requestPermission(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'R1', retryAt: world.now + 24 * HOUR_MS } });
+    expect(world.infobip.requestsOn('template')).toHaveLength(1);
+  });
+
+  it('138012 (G2): the call slots are full until the retryAt its data gives; the host is told that time', async () => {
+    await grant();
+    const retryAt = world.now + 5 * HOUR_MS;
+    world.infobip.script('calls', metaRefusal(138012, `Business initiated calls limit reached. Currently 100. Next call allowed at ${new Date(retryAt).toISOString()}`));
+    world.infobip.script('permissions', { status: 401 });
+    const result = refused(await world.integration.startCall(SENDER, USER));
+    expect(result.correction).toMatchObject({ platformCode: 138012, rules: ['G2'], correction: 'call-slots', retryAt });
+    expect(result.correction.facts.length).toBeGreaterThan(0);
+    expect(result.correction.facts.every((f) => f.type === 'CALL_STARTED' && f.factKey.startsWith('infobip:correction:138012:'))).toBe(true);
+    expect(result.correction.message).toContain(new Date(retryAt).toISOString());
+    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'G2' } });
+    expect(world.infobip.requestsOn('calls')).toHaveLength(1);
+  });
+
+  it('138017 (R5): a refused request learns the permanent permission; later requests are refused locally, calls go out', async () => {
+    world.infobip.script('template', metaRefusal(138017, 'A permanent call permission already exists'));
+    world.infobip.script('permissions', { status: 401 });
+    const result = refused(await world.integration.requestPermission(SENDER, USER));
+    expect(result.correction).toMatchObject({ correction: 'permanent', facts: [{ type: 'PERMISSION_ACCEPTED', outcome: 'recorded' }] });
+    expect((await engine().permissions(SENDER, USER)).status).toBe('PERMANENT');
+    expect(await world.integration.requestPermission(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'R5' } });
+    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'started' });
+  });
+
+  it('a sender-wide code (138002) changes nothing per relationship and is reported', async () => {
+    await grant();
+    world.infobip.script('calls', metaRefusal(138002, 'Concurrent call limit reached'));
+    world.infobip.script('permissions', { status: 401 });
+    const result = refused(await world.integration.startCall(SENDER, USER));
+    expect(result.correction).toMatchObject({ correction: 'report', facts: [] });
+    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'started' });
+  });
+
+  it('a correction found in a webhook is applied once: the same delivery report again records nothing', async () => {
+    const sent = await world.integration.requestPermission(SENDER, USER);
+    expect(sent).toMatchObject({ outcome: 'sent' });
+    const requestId = (sent as { requestId: string }).requestId;
+    world.infobip.script('permissions', { status: 401 }, { status: 401 });
+    const report = world.infobip.inboundBatch([
+      { messageId: requestId, to: USER, status: { groupId: 5, groupName: 'REJECTED', name: 'REJECTED_OTHER', description: '138017: permanent permission exists' } },
+    ]);
+    const first = await world.infobip.deliver(report);
+    expect(first.body.disagreements[0]).toMatchObject({ folded: ['PERMISSION_ACCEPTED'], correction: { facts: [{ factKey: correctionKey(138017, requestId), outcome: 'recorded' }] } });
+    const before = JSON.stringify(await engine().snapshot(SENDER, USER));
+    const second = await world.infobip.deliver(report);
+    expect(second.body.disagreements[0]).toMatchObject({ folded: [] });
+    expect(JSON.stringify(await engine().snapshot(SENDER, USER))).toBe(before);
+  });
+
+  it('readRefusalData: retryAt from an ISO time in the text (Infobip’s +0000 too), the stated number from "currently N"', () => {
+    expect(readRefusalData({ text: '(#138012) limit reached. Currently 100; next at 2026-04-01T11:00:00.000+0000' })).toEqual({ retryAt: Date.parse('2026-04-01T11:00:00Z'), maxAllowed: 100 });
+    expect(readRefusalData({ text: 'nothing here' })).toEqual({});
+    expect(readRefusalData({ text: 'currently 0 allowed' })).toEqual({});
+  });
+
+  it('every code of the table has a row in docs/platform.md, exactly as the code has it', () => {
+    expect(documentedTable('platform-codes')).toBe(renderPlatformCodeTable());
+    for (const code of [138006, 138009, 138012, 138017]) expect(PLATFORM_CODE_TABLE.some((r) => r.code === code)).toBe(true);
+  });
+});
