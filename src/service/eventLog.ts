@@ -20,7 +20,12 @@ export interface EventEntry {
   readonly recordedAt: string;
 }
 
-/** A command the rules refused: nothing was applied, but the inspector shows that it was asked. */
+/**
+ * A command the rules refused: nothing was applied, but the inspector shows that it was asked.
+ * Repeats are kept as one entry: the same action refused by the same rule, from the same source,
+ * since the relationship's last applied event, only counts up (`count`, from `firstAt` to `at`).
+ * So refusals stay bounded by the events between them, however often a command is retried.
+ */
 export interface RefusalEntry {
   readonly id: number;
   readonly kind: 'refusal';
@@ -32,12 +37,16 @@ export interface RefusalEntry {
   readonly rule: RefusalRule;
   readonly reason: string;
   readonly retryAt?: number;
+  /** How many times it was refused so (1 for the first). */
+  readonly count: number;
+  /** The first of them (`at` is the latest). */
+  readonly firstAt: number;
   readonly recordedAt: string;
 }
 
 export type LogEntry = EventEntry | RefusalEntry;
 
-export type NewLogEntry = Omit<EventEntry, 'id' | 'recordedAt'> | Omit<RefusalEntry, 'id' | 'recordedAt'>;
+export type NewLogEntry = Omit<EventEntry, 'id' | 'recordedAt'> | Omit<RefusalEntry, 'id' | 'recordedAt' | 'count' | 'firstAt'>;
 
 /** A relationship the store holds, for the list. */
 export interface RelationshipSummary extends RelationshipKey {
@@ -50,7 +59,7 @@ export interface RelationshipSummary extends RelationshipKey {
 export interface EventLog {
   migrate(): Promise<void>;
   append(entry: NewLogEntry): Promise<void>;
-  /** Oldest first; `truncated` when the relationship has more than `limit`. */
+  /** Oldest first, every entry (the replay needs every event); `truncated` only past `limit` (default 100,000). */
   entries(key: RelationshipKey, limit?: number): Promise<{ entries: LogEntry[]; truncated: boolean }>;
   relationships(limit: number): Promise<RelationshipSummary[]>;
   /** A small named value of the service's own (the virtual clock's time). */
@@ -64,7 +73,8 @@ export interface EventLog {
 
 const EVENTS = 'wacp_service_events';
 const SETTINGS = 'wacp_service_settings';
-const MAX_ENTRIES = 10_000;
+/** A safety bound on one relationship's read; refusals are aggregated, so only events count toward it. */
+const MAX_ENTRIES = 100_000;
 
 interface Row {
   id: number | string;
@@ -94,8 +104,8 @@ export function createEventLog(client: SqlClient, relationshipsTable: string): E
     const base = { id: Number(row.id), sender: row.sender, user: row.user_number, source: row.source, recordedAt: iso(row.recorded_at) };
     const detail = json<Record<string, unknown>>(row.detail);
     if (row.kind === 'event') return { ...base, kind: 'event', event: json<RelationshipEvent>(row.event)!, ...(detail ? { detail } : {}) };
-    const refusal = detail as { action: 'request' | 'call'; rule: RefusalRule; reason: string; retryAt?: number };
-    return { ...base, kind: 'refusal', at: Number(row.at), ...refusal };
+    const { count, firstAt, ...refusal } = detail as { action: 'request' | 'call'; rule: RefusalRule; reason: string; retryAt?: number; count?: number; firstAt?: number };
+    return { ...base, kind: 'refusal', at: Number(row.at), ...refusal, count: count ?? 1, firstAt: firstAt ?? Number(row.at) };
   }
 
   return {
@@ -122,6 +132,21 @@ $migrate$`);
     },
 
     async append(entry) {
+      if (entry.kind === 'refusal') {
+        // A repeat of a refusal since the last event: count it on that row instead of adding one.
+        const repeat = JSON.stringify({ action: entry.action, rule: entry.rule, reason: entry.reason, ...(entry.retryAt === undefined ? {} : { retryAt: entry.retryAt }) });
+        const { rows } = await client.query(
+          `UPDATE ${EVENTS} SET at = $5::bigint, detail = (detail - 'retryAt') || $6::jsonb || jsonb_build_object('count', COALESCE((detail->>'count')::int, 1) + 1), recorded_at = now()
+           WHERE id = (
+             SELECT id FROM ${EVENTS} r WHERE r.sender = $1::text AND r.user_number = $2::text AND r.kind = 'refusal' AND r.source = $3::text
+               AND r.detail->>'action' = $4::text AND r.detail->>'rule' = $7::text
+               AND r.id > COALESCE((SELECT max(e.id) FROM ${EVENTS} e WHERE e.sender = $1::text AND e.user_number = $2::text AND e.kind = 'event'), 0)
+             ORDER BY r.id DESC LIMIT 1)
+           RETURNING id`,
+          [entry.sender, entry.user, entry.source, entry.action, entry.at, repeat, entry.rule],
+        );
+        if (rows.length > 0) return;
+      }
       const at = entry.kind === 'event' ? entry.event.at : entry.at;
       const event = entry.kind === 'event' ? JSON.stringify(entry.event) : null;
       const detail =
@@ -129,7 +154,7 @@ $migrate$`);
           ? entry.detail === undefined
             ? null
             : JSON.stringify(entry.detail)
-          : JSON.stringify({ action: entry.action, rule: entry.rule, reason: entry.reason, ...(entry.retryAt === undefined ? {} : { retryAt: entry.retryAt }) });
+          : JSON.stringify({ action: entry.action, rule: entry.rule, reason: entry.reason, ...(entry.retryAt === undefined ? {} : { retryAt: entry.retryAt }), count: 1, firstAt: entry.at });
       await client.query(
         `INSERT INTO ${EVENTS} (sender, user_number, kind, source, at, event, detail) VALUES ($1::text, $2::text, $3::text, $4::text, $5::bigint, $6::jsonb, $7::jsonb)`,
         [entry.sender, entry.user, entry.kind, entry.source, at, event, detail],

@@ -18,7 +18,7 @@ import type { PageAssets } from './page.js';
 import type { Redact } from './redact.js';
 import type { RequestGuard } from './requestGuard.js';
 import type { StatechartDrawings } from './statechart.js';
-import { buildRelationshipTimeline } from './timeline.js';
+import { buildRelationshipTimeline, TIMELINE_PAGE_DEFAULT, TIMELINE_PAGE_MAX } from './timeline.js';
 
 /** Everything the routes need, built by `startService`. */
 export interface ServiceContext {
@@ -261,10 +261,12 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
     {
       method: 'GET',
       pattern: [...RELATIONSHIP, 'timeline'],
-      handle: async (_request, params) => {
+      handle: async (_request, params, url) => {
         const key = keyFrom(params);
+        const limit = wholeNumber(url, 'limit', 1, TIMELINE_PAGE_MAX) ?? TIMELINE_PAGE_DEFAULT;
+        const before = wholeNumber(url, 'before', 1, Number.MAX_SAFE_INTEGER);
         const [{ entries, truncated }, stored] = await Promise.all([log.entries(key), engine.snapshot(key.sender, key.user)]);
-        return json(200, buildRelationshipTimeline({ key, policy, entries, truncated, stored, now: clock.now() }));
+        return json(200, buildRelationshipTimeline({ key, policy, entries, truncated, stored, now: clock.now(), page: { limit, before } }));
       },
     },
 
@@ -290,6 +292,15 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
       return errorResponse(error, context.say, context.redact);
     }
   };
+}
+
+/** A query parameter that must be a whole number in [min, max], or absent. */
+function wholeNumber(url: URL, name: string, min: number, max: number): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return undefined;
+  if (!/^\d{1,16}$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new ServiceError(400, name === 'limit' ? 'INVALID_LIMIT' : 'INVALID_CURSOR', `must be a whole number ${min}–${max}, got ${JSON.stringify(raw)}`, name);
+  return Number(raw);
 }
 
 function decodeSegment(segment: string): string {

@@ -14,6 +14,8 @@ import type { EntrySource, LogEntry } from './eventLog.js';
  */
 export interface TimelineEventRow extends TimelineEntry {
   readonly kind: 'event';
+  /** The log entry's id (the `before` of the next older page). */
+  readonly id: number;
   readonly source: EntrySource;
   /** What the effect sent (or, in a dry run, would have sent), or its error. */
   readonly detail?: Readonly<Record<string, unknown>>;
@@ -22,7 +24,12 @@ export interface TimelineEventRow extends TimelineEntry {
 /** A command the rules refused (nothing applied). */
 export interface TimelineRefusalRow {
   readonly kind: 'refusal';
+  readonly id: number;
+  /** The latest time it was refused. */
   readonly at: string;
+  /** Refused this many times in a row (same action, rule and source, no event between), the first at `firstAt`. */
+  readonly count: number;
+  readonly firstAt: string;
   readonly source: EntrySource;
   readonly action: 'request' | 'call';
   readonly rule: string;
@@ -43,8 +50,10 @@ export interface RelationshipTimeline {
   readonly stored: boolean;
   /** The relationship at the service's clock: state, counters, view and decisions. */
   readonly now: RelationshipInspection;
-  /** Oldest first. */
+  /** The newest `page.limit` rows (older than `page.before`, when given), oldest first. */
   readonly rows: readonly TimelineRow[];
+  /** Where these rows stand: how many there are in all, and the cursor for the next older page. */
+  readonly page: TimelinePage;
   /**
    * Replaying the logged events from scratch gives exactly the stored snapshot: the timeline
    * explains the state. False only if the log missed a write (it is written after the state).
@@ -52,9 +61,23 @@ export interface RelationshipTimeline {
   readonly replayMatchesStore: boolean;
   /** Why the replay stopped early, if it did (it cannot, short of a policy changed between runs). */
   readonly replayError?: string;
-  /** More entries than the service reads at once: the oldest are shown, the replay is partial. */
+  /** More entries than the service reads at once (100,000 events): the replay is partial. */
   readonly truncated: boolean;
 }
+
+export interface TimelinePage {
+  readonly limit: number;
+  /** The cursor asked for: rows with a smaller id. */
+  readonly before?: number;
+  /** Rows in the whole timeline. */
+  readonly total: number;
+  /** Pass as `before` for the page of older rows; absent on the oldest page. */
+  readonly nextBefore?: number;
+}
+
+/** Rows a timeline answers by default, and at most. */
+export const TIMELINE_PAGE_DEFAULT = 200;
+export const TIMELINE_PAGE_MAX = 1000;
 
 /**
  * Rebuilds a relationship's timeline from its log: every logged event replayed through the
@@ -68,6 +91,7 @@ export function buildRelationshipTimeline(input: {
   truncated: boolean;
   stored: RelationshipSnapshot | undefined;
   now: number;
+  page?: { readonly limit: number; readonly before?: number | undefined };
 }): RelationshipTimeline {
   const { key, policy, entries, stored } = input;
   const recorder = createTimelineRecorder({ policy });
@@ -77,7 +101,10 @@ export function buildRelationshipTimeline(input: {
     if (entry.kind === 'refusal') {
       rows.push({
         kind: 'refusal',
+        id: entry.id,
         at: isoTime(entry.at),
+        count: entry.count,
+        firstAt: isoTime(entry.firstAt),
         source: entry.source,
         action: entry.action,
         rule: entry.rule,
@@ -89,13 +116,19 @@ export function buildRelationshipTimeline(input: {
     }
     try {
       const step = recorder.record(entry.event, `log[${entry.id}]`);
-      rows.push({ kind: 'event', ...step, source: entry.source, ...(entry.detail ? { detail: entry.detail } : {}) });
+      rows.push({ kind: 'event', id: entry.id, ...step, source: entry.source, ...(entry.detail ? { detail: entry.detail } : {}) });
     } catch (error) {
       replayError = `log entry ${entry.id}: ${error instanceof Error ? error.message : String(error)}`;
       break;
     }
   }
   const replayed = recorder.snapshot;
+  // The replay runs over every event; only the page's rows are answered (the newest, or older than `before`).
+  const limit = input.page?.limit ?? TIMELINE_PAGE_DEFAULT;
+  const before = input.page?.before;
+  const eligible = before === undefined ? rows : rows.filter((row) => row.id < before);
+  const shown = eligible.slice(Math.max(0, eligible.length - limit));
+  const older = eligible.length > shown.length;
   const serialized = (snapshot: RelationshipSnapshot | undefined) => (snapshot === undefined ? undefined : JSON.stringify(toSerialized(snapshot)));
   return {
     sender: key.sender,
@@ -103,7 +136,8 @@ export function buildRelationshipTimeline(input: {
     policy: { name: policy.name, unansweredBeforePrompt: policy.unansweredBeforePrompt, unansweredBeforeRevoke: policy.unansweredBeforeRevoke },
     stored: stored !== undefined,
     now: inspectRelationship(stored ?? createRelationship({ at: input.now, policy }), input.now),
-    rows,
+    rows: shown,
+    page: { limit, ...(before === undefined ? {} : { before }), total: rows.length, ...(older ? { nextBefore: shown[0]!.id } : {}) },
     replayMatchesStore: replayError === undefined && serialized(replayed) === serialized(stored),
     ...(replayError ? { replayError } : {}),
     truncated: input.truncated,

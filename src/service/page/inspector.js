@@ -221,11 +221,12 @@ function changesText(before, after) {
 }
 
 function renderTimeline(timeline) {
-  let previous = NEW_RELATIONSHIP;
+  // On a page that does not start at the relationship's beginning, the first event's "before" is not shown.
+  let previous = timeline.page?.nextBefore ? undefined : NEW_RELATIONSHIP;
   const changes = new Map();
   for (const row of timeline.rows) {
     if (row.kind !== 'event') continue;
-    changes.set(row, changesText(previous, row));
+    changes.set(row, previous ? changesText(previous, row) : '');
     previous = row;
   }
   const rows = [...timeline.rows].reverse().map((row) => {
@@ -234,7 +235,12 @@ function renderTimeline(timeline) {
         'tr',
         { class: 'refusal', dataset: { kind: 'refusal', rule: row.rule } },
         element('td', {}, when(row.at)),
-        element('td', {}, element('span', { class: 'type' }, row.action === 'request' ? 'request refused' : 'call refused')),
+        element(
+          'td',
+          {},
+          element('span', { class: 'type' }, row.action === 'request' ? 'request refused' : 'call refused'),
+          row.count > 1 ? element('div', { class: 'args', title: `first at ${when(row.firstAt)}` }, `×${row.count} since ${when(row.firstAt)}`) : null,
+        ),
         element('td', {}, element('span', { class: 'source' }, row.source)),
         element('td', { class: 'states' }, stateChip(row.state)),
         element('td', { class: 'what' }, element('b', { class: 'no' }, row.rule), ` ${row.reason}`),
@@ -257,9 +263,9 @@ function renderTimeline(timeline) {
     );
   });
   $('#timeline').replaceChildren(...(rows.length ? rows : [element('tr', { class: 'empty' }, element('td', { colspan: 5 }, 'no events yet'))]));
-  const notes = [`${timeline.rows.length} entries`];
+  const notes = [timeline.page?.nextBefore ? `the newest ${timeline.rows.length} of ${timeline.page.total} entries` : `${timeline.rows.length} entries`];
   if (!timeline.replayMatchesStore) notes.push('⚠ the replay of this log does not match the stored state');
-  if (timeline.truncated) notes.push('only the oldest entries are shown');
+  if (timeline.truncated) notes.push('the log is longer than the service replays at once');
   $('#timeline-note').textContent = notes.join(' · ');
 
   // Call ids for the form: calls started, newest first.
