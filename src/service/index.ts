@@ -25,3 +25,4 @@ export type {
   ServiceErrorResponse,
 } from './responses.js';
 export type { ApiTokenSetting } from './apiToken.js';
+export type { LogDestination } from './observability.js';

@@ -5,6 +5,7 @@ import type { InfobipConfig } from '../infobip/config.js';
 import type { WebhookAuth } from '../infobip/webhooks/auth.js';
 import { POLICY_PRESETS, type PolicyPresetName } from '../policy/policy.js';
 import type { ApiTokenSetting } from './apiToken.js';
+import type { LogDestination } from './observability.js';
 import { ServiceConfigError } from './errors.js';
 import { parseAllowedHosts } from './requestGuard.js';
 
@@ -39,6 +40,8 @@ export interface ServiceOptions {
   readonly webhookAuth?: WebhookAuth;
   /** Real clock: how often relationships due to change by the clock alone are moved on. Default 1 s. */
   readonly sweepIntervalMs?: number;
+  /** Where one JSON line per request goes (pino): method, route, status, ms, relationship. `npm start`: stdout. Default: nowhere. */
+  readonly requestLog?: LogDestination;
   /** Where the service says what it does (start-up, errors). Default: nothing. */
   readonly log?: (line: string) => void;
 }
@@ -81,7 +84,10 @@ Infobip (all of the first four, or none for a dry run that records what would be
 API token (required on /v1 and /metrics when set; needed with Infobip or a non-loopback --host), one of:
   WACP_API_TOKEN (32+ random characters), WACP_API_TOKEN_FILE (a file holding it),
   WACP_API_TOKEN_SHA256 (its SHA-256 in hex: the token itself never reaches this machine)
-Webhook authentication (required with Infobip or an API token; optional in a local dry run):
+Operations:
+  WACP_REQUEST_LOG    stdout (default): one JSON line per request; off: none
+  GET /health, GET /ready, GET /metrics (Prometheus; with the API token when there is one)
+Webhook authentication (required with Infobip or a non-loopback --host; optional in a local dry run):
   INFOBIP_WEBHOOK_USERNAME + INFOBIP_WEBHOOK_PASSWORD (basic), or
   INFOBIP_WEBHOOK_HEADER + INFOBIP_WEBHOOK_SECRET (a header holding a secret of 16+ characters)
 `;
@@ -111,7 +117,13 @@ export function mergeServeArgs(argv: readonly string[], env: Env): Env {
 export function serviceOptionsFromEnv(env: Env, log?: (line: string) => void): ServiceOptions {
   const options: { -readonly [K in keyof ServiceOptions]: ServiceOptions[K] } = {};
   const set = (name: string) => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);
-  if (log) options.log = log;
+  if (log) {
+    options.log = log;
+    // Started from the command line: one JSON line per request on stdout, unless WACP_REQUEST_LOG=off.
+    const requestLog = set('WACP_REQUEST_LOG');
+    if (requestLog !== undefined && requestLog !== 'off' && requestLog !== 'stdout') throw new ServiceConfigError(`must be "stdout" or "off", got ${JSON.stringify(requestLog)}`, 'WACP_REQUEST_LOG');
+    if (requestLog !== 'off') options.requestLog = process.stdout;
+  }
 
   const port = set('PORT');
   if (port !== undefined) {

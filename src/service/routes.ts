@@ -1,5 +1,5 @@
 import { parseEvent, parseTime } from '../events/parse.js';
-import { EffectFailedError } from '../errors.js';
+import { EffectFailedError, StoreConflictError } from '../errors.js';
 import { InfobipError } from '../infobip/errors.js';
 import type { AppliedCorrection } from '../infobip/corrections.js';
 import type { ReconcileResult } from '../infobip/reconcile.js';
@@ -15,6 +15,7 @@ import type { EventLog } from './eventLog.js';
 import { errorBody, errorResponse, json, readJson, readObject } from './http.js';
 import type { LoggedEngine } from './loggedEngine.js';
 import type { PageAssets } from './page.js';
+import type { ServiceMetrics } from './observability.js';
 import type { Redact } from './redact.js';
 import type { RequestGuard } from './requestGuard.js';
 import type { StatechartDrawings } from './statechart.js';
@@ -39,12 +40,29 @@ export interface ServiceContext {
   statechart(): Promise<StatechartDrawings>;
   readonly page: PageAssets;
   readonly say: (line: string) => void;
+  /** Counted as they happen: commands, refusals, effects, conflicts. */
+  readonly metrics?: ServiceMetrics;
+  /** Told of every answered request: its method, route pattern, status, time and relationship (the request log). */
+  readonly observe?: (answered: AnsweredRequest) => void;
+  /** `GET /ready`: false once the service is shutting down (or not yet swept). */
+  readonly ready?: () => boolean;
   /** Takes credentials out of (and bounds) text from elsewhere before it is answered. */
   readonly redact: Redact;
   /** Host, Origin and content-type checks every request passes first. */
   readonly guard: RequestGuard;
   /** The API token's check; without one, `/v1` is open (only a dry run on loopback may run so). */
   readonly credential?: ApiCredential;
+}
+
+/** One line of the request log. */
+export interface AnsweredRequest {
+  readonly method: string;
+  /** The route's pattern (`/v1/relationships/:sender/:user/calls`), or `unmatched`. */
+  readonly route: string;
+  readonly status: number;
+  readonly ms: number;
+  /** `sender:user` as the path named them, on a relationship's route. */
+  readonly relationship?: string;
 }
 
 type Params = Readonly<Record<string, string>>;
@@ -117,6 +135,25 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
   const sessionCookie = (request: Request, value: string, maxAgeSeconds: number) =>
     `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${request.url.startsWith('https:') || request.headers.get('x-forwarded-proto') === 'https' ? '; Secure' : ''}`;
 
+  const metrics = context.metrics;
+  /** Counts what became of a command: sent, refused (by rule), refused by the platform, or its effect failed. */
+  async function counted<R extends { outcome: string; refusal?: { rule: string } }>(action: 'request' | 'call', run: () => Promise<R | Response>): Promise<R | Response> {
+    try {
+      const result = await run();
+      const outcome = result instanceof Response ? 'refused-by-platform' : result.outcome === 'refused' ? 'refused' : 'sent';
+      metrics?.commands.inc({ action, outcome });
+      if (!(result instanceof Response) && result.refusal) metrics?.refusals.inc({ action, rule: result.refusal.rule });
+      if (outcome !== 'refused') metrics?.effects.inc({ action, outcome });
+      return result;
+    } catch (error) {
+      if (error instanceof EffectFailedError) {
+        metrics?.commands.inc({ action, outcome: 'failed' });
+        metrics?.effects.inc({ action, outcome: error.reservationReleased ? 'failed' : 'unknown' });
+      }
+      throw error;
+    }
+  }
+
   const routes: Route[] = [
     { method: 'GET', pattern: [], handle: async () => asset(context.page.html, 'text/html; charset=utf-8') },
     { method: 'GET', pattern: ['assets', 'inspector.css'], handle: async () => asset(context.page.css, 'text/css; charset=utf-8') },
@@ -166,6 +203,28 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
       handle: async (request) => json(200, { required: credential !== undefined, authenticated: false }, { 'Set-Cookie': sessionCookie(request, '', 0) }),
     },
 
+    {
+      method: 'GET',
+      pattern: ['ready'],
+      handle: async () => {
+        if (context.ready && !context.ready()) return json(503, { status: 'not-ready', ...errorBody('NOT_READY', 'the service is starting or shutting down', null) }, { 'Retry-After': '1' });
+        try {
+          await context.database.ping();
+          return json(200, { status: 'ready' });
+        } catch (error) {
+          return json(503, { status: 'not-ready', ...errorBody('STORE_UNAVAILABLE', context.redact((error as Error).message), null) }, { 'Retry-After': '5' });
+        }
+      },
+    },
+    {
+      method: 'GET',
+      pattern: ['metrics'],
+      handle: async () => {
+        if (!metrics) throw new ServiceError(404, 'NOT_FOUND', 'this service keeps no metrics');
+        return new Response(await metrics.registry.metrics(), { status: 200, headers: { 'Content-Type': metrics.registry.contentType, 'Cache-Control': 'no-store' } });
+      },
+    },
+
     { method: 'GET', pattern: ['v1', 'clock'], handle: async () => json(200, { mode: clock.mode, now: isoTime(clock.now()) }) },
     {
       method: 'POST',
@@ -207,7 +266,7 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
       handle: async (request, params) => {
         const key = keyFrom(params);
         requireEmptyBody(await readObject(request));
-        const result = await platformRefusal(key, () => logged.requestPermission(key.sender, key.user));
+        const result = await counted('request', () => platformRefusal(key, () => logged.requestPermission(key.sender, key.user)));
         if (result instanceof Response) return result;
         if (result.outcome === 'refused') return refusedResponse(result.refusal);
         return json(201, { outcome: 'sent', requestId: result.requestId, via: result.via, at: isoTime(result.at), receipt: result.receipt ?? null });
@@ -219,7 +278,7 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
       handle: async (request, params) => {
         const key = keyFrom(params);
         requireEmptyBody(await readObject(request));
-        const result = await platformRefusal(key, () => logged.startCall(key.sender, key.user));
+        const result = await counted('call', () => platformRefusal(key, () => logged.startCall(key.sender, key.user)));
         if (result instanceof Response) return result;
         if (result.outcome === 'refused') return refusedResponse(result.refusal);
         return json(201, { outcome: 'started', callId: result.callId, at: isoTime(result.at), receipt: result.receipt ?? null });
@@ -274,8 +333,24 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
   ];
 
   return async (request) => {
+    const started = performance.now();
     const url = new URL(request.url);
+    let route = 'unmatched';
+    let relationship: string | undefined;
+    let response: Response;
     try {
+      response = await dispatch();
+    } catch (error) {
+      if (error instanceof StoreConflictError) metrics?.storeConflicts.inc();
+      response = errorResponse(error, context.say, context.redact);
+    }
+    const ms = performance.now() - started;
+    metrics?.requests.inc({ method: request.method, route, status: String(response.status) });
+    metrics?.requestSeconds.observe({ route }, ms / 1000);
+    context.observe?.({ method: request.method, route, status: response.status, ms, ...(relationship === undefined ? {} : { relationship }) });
+    return response;
+
+    async function dispatch(): Promise<Response> {
       context.guard.check(request);
       const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeSegment);
       const matching = routes.map((route) => ({ route, params: match(route.pattern, segments) })).filter((m) => m.params !== undefined);
@@ -286,10 +361,10 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
         const allow = [...new Set(matching.map((m) => m.route.method))].join(', ');
         throw new ServiceError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not accepted here; use ${allow}`, 'method', { Allow: allow });
       }
+      route = `/${hit.route.pattern.join('/')}`;
+      if (hit.params!.sender !== undefined) relationship = `${hit.params!.sender}:${hit.params!.user}`.slice(0, 80);
       if (needsToken(hit.route.pattern) && !authenticated(request)) throw unauthorized();
       return await hit.route.handle(request, hit.params!, url);
-    } catch (error) {
-      return errorResponse(error, context.say, context.redact);
     }
   };
 }

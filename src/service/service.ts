@@ -21,9 +21,11 @@ import { createLoggedEngine } from './loggedEngine.js';
 import { createNodeListener, rawErrorAnswer } from './nodeListener.js';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, type ServiceOptions } from './options.js';
 import { loadPage } from './page.js';
+import { errorBody, json } from './http.js';
+import { createMetrics, createRequestLogger } from './observability.js';
 import { createRedactor } from './redact.js';
 import { createRequestGuard, isLoopback } from './requestGuard.js';
-import { createRoutes } from './routes.js';
+import { createRoutes, type AnsweredRequest } from './routes.js';
 import { drawStatechart, type StatechartDrawings } from './statechart.js';
 
 export interface RunningService {
@@ -34,6 +36,7 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+const DRAIN_TIMEOUT_MS = 10_000;
 const VIRTUAL_CLOCK_SETTING = 'virtualClock';
 const API_BODY_LIMIT = 64 * 1024;
 const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -65,6 +68,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     throw new ServiceConfigError('cannot be "virtual" with Infobip: moving the clock would let real requests and calls past the rules’ windows; use it in a dry run', 'WACP_CLOCK');
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) throw new ServiceConfigError(`must be a port number 0–65535, got ${String(port)}`, 'PORT');
+  const metrics = createMetrics();
+  const requestLog = options.requestLog ? createRequestLogger(options.requestLog) : undefined;
   const guard = createRequestGuard({ allowedHosts: options.allowedHosts ?? [] });
   const webhook = options.webhookAuth;
   const webhookSecrets = webhook === undefined || 'none' in webhook ? [] : 'basic' in webhook ? [webhook.basic].flat().map((b) => b.password) : [webhook.secret].flat();
@@ -102,12 +107,25 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     /** Clock moves run one after another, each with the sweep it causes. */
     let clockQueue: Promise<unknown> = Promise.resolve();
     async function sweep(now: number): Promise<number> {
+      const took = metrics.sweepSeconds.startTimer();
       const moved = await logged.sweep(now);
+      const seconds = took();
+      // Real time: how long after the time it swept to the sweep finished; virtual time: how long it took.
+      metrics.sweepLag.set(clock.mode === 'real' ? Math.max(0, (Date.now() - now) / 1000) : seconds);
+      swept = true;
       if (moved > 0) say(`${isoTime(now)}: ${moved} relationship(s) moved on by the clock`);
       return moved;
     }
 
-    const handle = createRoutes({
+    let swept = false;
+    let draining = false;
+    let inFlight = 0;
+    let drained: (() => void) | undefined;
+
+    const routes = createRoutes({
+      metrics,
+      ready: () => swept && !draining,
+      ...(requestLog ? { observe: (answered: AnsweredRequest) => requestLog.info({ ...answered, ms: Math.round(answered.ms * 10) / 10 }, 'request') } : {}),
       policy,
       logged,
       log,
@@ -148,21 +166,41 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       },
     });
 
+    /** Every request, counted while it runs: a shutdown waits for those under way and refuses new ones. */
+    async function handle(request: Request): Promise<Response> {
+      if (draining) return json(503, errorBody('SHUTTING_DOWN', 'the service is shutting down; try another instance', null), { 'Retry-After': '1', Connection: 'close' });
+      inFlight++;
+      metrics.inFlight.inc();
+      try {
+        return await routes(request);
+      } finally {
+        inFlight--;
+        metrics.inFlight.dec();
+        if (inFlight === 0) drained?.();
+      }
+    }
+    const refusedEarly = (method: string, path: string, status: number) => {
+      say(`${method.slice(0, 20)} ${path.slice(0, 200)} → ${status} (answered before any route)`);
+      metrics.requests.inc({ method: method.slice(0, 20), route: 'unmatched', status: String(status) });
+      requestLog?.info({ method: method.slice(0, 20), route: 'unmatched', status }, 'request');
+    };
+
     const server = createServer(
       createNodeListener(handle, {
         maxBodyBytes: (path) => (path.startsWith('/webhooks/') ? WEBHOOK_BODY_LIMIT : API_BODY_LIMIT),
-        onRefused: (method, path, status) => say(`${method.slice(0, 20)} ${path.slice(0, 200)} → ${status} (answered before any route)`),
+        onRefused: refusedEarly,
       }),
     );
     // What node:http would otherwise answer with an empty body, or by dropping the connection: JSON, and a log line.
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       const [status, code] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'HEADERS_TOO_LARGE'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'REQUEST_TIMEOUT'] : [400, 'BAD_REQUEST'];
       say(`unparsable request → ${status} (${error.code ?? 'no code'})`);
+      requestLog?.info({ method: 'unparsable', route: 'unmatched', status, error: error.code }, 'request');
       if (error.code === 'ECONNRESET' || !socket.writable) socket.destroy();
       else socket.end(rawErrorAnswer(status, code, 'the request could not be read as HTTP/1.1'));
     });
     server.on('connect', (request, socket) => {
-      say(`CONNECT ${String(request.url).slice(0, 200)} → 501`);
+      refusedEarly('CONNECT', String(request.url), 501);
       socket.end(rawErrorAnswer(501, 'METHOD_NOT_IMPLEMENTED', 'CONNECT is not a method this service implements (GET, HEAD, POST, DELETE)'));
     });
     // Bounded: a slow client cannot hold a connection open forever (the change feed sends every 15 s).
@@ -197,6 +235,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       port: actualPort,
       close() {
         closing ??= (async () => {
+          // Drain: /ready says no at once, new requests get 503, and those under way finish (10 s at most).
+          draining = true;
+          if (inFlight > 0) await new Promise<void>((resolve) => {
+            drained = resolve;
+            setTimeout(resolve, DRAIN_TIMEOUT_MS).unref();
+          });
           if (timer) clearInterval(timer);
           changes.close();
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
