@@ -16,6 +16,7 @@ import { errorBody, errorResponse, json, readJson, readObject } from './http.js'
 import type { LoggedEngine } from './loggedEngine.js';
 import type { PageAssets } from './page.js';
 import type { ServiceMetrics } from './observability.js';
+import { openApiDocument } from './openapi.js';
 import type { Redact } from './redact.js';
 import type { RequestGuard } from './requestGuard.js';
 import type { StatechartDrawings } from './statechart.js';
@@ -78,7 +79,7 @@ interface Route {
 const RELATIONSHIP = ['v1', 'relationships', ':sender', ':user'];
 
 /** The service as a web-standard handler: Request → Response, every route and its errors. */
-export function createRoutes(context: ServiceContext): (request: Request) => Promise<Response> {
+export function createRoutes(context: ServiceContext): ((request: Request) => Promise<Response>) & { readonly table: readonly { method: string; pattern: readonly string[] }[] } {
   const { logged, log, clock, policy } = context;
   const engine = logged.engine;
 
@@ -216,6 +217,7 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
         }
       },
     },
+    { method: 'GET', pattern: ['openapi.json'], handle: async () => json(200, openApiDocument('v1')) },
     {
       method: 'GET',
       pattern: ['metrics'],
@@ -332,7 +334,10 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
     { method: 'POST', pattern: ['webhooks', 'infobip'], handle: async (request) => context.webhook(request) },
   ];
 
-  return async (request) => {
+  const table = routes.map((route) => ({ method: route.method, pattern: route.pattern }));
+  return Object.assign(handler, { table });
+
+  async function handler(request: Request): Promise<Response> {
     const started = performance.now();
     const url = new URL(request.url);
     let route = 'unmatched';
@@ -366,7 +371,7 @@ export function createRoutes(context: ServiceContext): (request: Request) => Pro
       if (needsToken(hit.route.pattern) && !authenticated(request)) throw unauthorized();
       return await hit.route.handle(request, hit.params!, url);
     }
-  };
+  }
 }
 
 /** A query parameter that must be a whole number in [min, max], or absent. */
