@@ -19,6 +19,7 @@ import type { ServiceMetrics } from './observability.js';
 import { openApiDocument } from './openapi.js';
 import type { Redact } from './redact.js';
 import type { RequestGuard } from './requestGuard.js';
+import { rulebookPage } from './rulebookPage.js';
 import type { StatechartDrawings } from './statechart.js';
 import { buildRelationshipTimeline, TIMELINE_PAGE_DEFAULT, TIMELINE_PAGE_MAX } from './timeline.js';
 
@@ -159,6 +160,15 @@ export function createRoutes(context: ServiceContext): ((request: Request) => Pr
     { method: 'GET', pattern: [], handle: async () => asset(context.page.html, 'text/html; charset=utf-8') },
     { method: 'GET', pattern: ['assets', 'inspector.css'], handle: async () => asset(context.page.css, 'text/css; charset=utf-8') },
     { method: 'GET', pattern: ['assets', 'inspector.js'], handle: async () => asset(context.page.js, 'text/javascript; charset=utf-8') },
+    // The rulebook the page's rule badges link to (`/docs/rules.md#r1`), as a page with those anchors.
+    {
+      method: 'GET',
+      pattern: ['docs', 'rules.md'],
+      handle: async () => {
+        if (context.page.rulebook === undefined) throw new ServiceError(404, 'NOT_FOUND', 'docs/rules.md is not part of this installation');
+        return asset(rulebookPage(context.page.rulebook), 'text/html; charset=utf-8');
+      },
+    },
 
     {
       method: 'GET',

@@ -29,9 +29,9 @@ function quoted(text: string): string {
 export function compactDot(graph: StatechartGraph): string {
   const out: string[] = [];
   out.push(`digraph ${graph.id} {`);
-  out.push(`  graph [rankdir=TB, fontname=${quoted(FONT)}, nodesep=0.35, ranksep=0.45, pad=0.1, bgcolor="transparent"];`);
+  out.push(`  graph [rankdir=TB, fontname=${quoted(FONT)}, nodesep=0.2, ranksep=0.35, pad=0.1, bgcolor="transparent"];`);
   out.push(`  node [shape=box, style="rounded,filled", fontname=${quoted(FONT)}, fontsize=22, margin="0.25,0.12", penwidth=2];`);
-  out.push(`  edge [fontname=${quoted(FONT)}, fontsize=15, color="#8c959f", fontcolor="#57606a", arrowsize=0.8, penwidth=1.3];`);
+  out.push(`  edge [fontname=${quoted(FONT)}, fontsize=18, color="#8c959f", fontcolor="#57606a", arrowsize=0.8, penwidth=1.3];`);
   out.push(`  initial [id="initial", shape=point, width=0.18, style=filled, fillcolor="#1f2328", label=""];`);
   for (const state of graph.states) {
     const { fill, stroke } = STATE_COLOURS[state];

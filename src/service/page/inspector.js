@@ -61,6 +61,38 @@ function when(iso) {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 }
 
+/** An ISO 8601 duration as a person says it: `PT24H` → `24 h`, `P7D` → `7 days` (the JSON keeps ISO 8601). */
+function humanDuration(iso) {
+  const match = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(iso ?? '');
+  if (!match) return iso;
+  const [days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0));
+  const parts = [];
+  if (days) parts.push(days === 1 ? '1 day' : `${days} days`);
+  if (hours) parts.push(`${hours} h`);
+  if (minutes) parts.push(`${minutes} min`);
+  if (seconds) parts.push(`${seconds} s`);
+  return parts.length ? parts.join(' ') : '0 s';
+}
+
+/** One line per rule id, embedded in the page by the service (src/diagram/ruleSummaries.ts). */
+const RULES = JSON.parse(document.getElementById('rule-summaries')?.textContent || '{}');
+
+/** A rule id as a link to its section of the rulebook, its one-line summary as the tooltip. */
+function ruleLink(id) {
+  const summary = RULES[id];
+  return element('a', { class: 'rule', href: `/docs/rules.md#${id.toLowerCase()}`, target: '_blank', rel: 'noopener', title: summary ? `${id}: ${summary}` : id, dataset: { rule: id } }, id);
+}
+
+/** Rule ids separated by spaces, each a link. */
+function ruleLinks(ids) {
+  return ids.flatMap((id, i) => (i === 0 ? [ruleLink(id)] : [' ', ruleLink(id)]));
+}
+
+/** `Requests in 24 h (R1)`: a label whose trailing rule ids are links. */
+function labelWithRules(text, ids) {
+  return [`${text} (`, ...ruleLinks(ids), ')'];
+}
+
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
@@ -93,11 +125,26 @@ function showResult(text, kind) {
 
 // ---------------------------------------------------------------- rendering
 
+/** The service's clock as last heard, and how far the browser's clock is from it (real time keeps ticking). */
+const clock = { mode: 'real', now: 0, offset: 0, timer: undefined };
+
+function showClock() {
+  const now = clock.mode === 'real' ? Date.now() + clock.offset : clock.now;
+  const text = when(new Date(now).toISOString());
+  $('#clock-badge').textContent = `${clock.mode} clock · ${text}`;
+  $('#clock-now').textContent = text;
+}
+
 function renderHealth(health) {
   page.health = health;
   const virtual = health.clock.mode === 'virtual';
-  $('#clock-badge').textContent = `${virtual ? 'virtual' : 'real'} clock · ${when(health.clock.now)}`;
-  $('#clock-now').textContent = when(health.clock.now);
+  clock.mode = health.clock.mode;
+  clock.now = Date.parse(health.clock.now);
+  clock.offset = clock.now - Date.now();
+  showClock();
+  // Real time: the card ticks every second from the service's time (a virtual clock moves only when moved).
+  if (!virtual && clock.timer === undefined) clock.timer = setInterval(showClock, 1000);
+  if (virtual && clock.timer !== undefined) clock.timer = void clearInterval(clock.timer);
   $('#clock-buttons').hidden = !virtual;
   $('#clock-hint').textContent = virtual
     ? 'Virtual time: it moves only when you move it. Expiries and lapses happen as it passes them.'
@@ -126,7 +173,7 @@ function decisionLine(label, decision) {
     'div',
     { class: 'decision', title: decision.reason },
     `${label}: `,
-    element('b', { class: 'no' }, `refused by ${decision.rule}`),
+    element('b', { class: 'no' }, 'refused by ', ruleLink(decision.rule)),
     decision.retryAt ? element('span', { class: 'muted' }, ` until ${when(decision.retryAt)}`) : null,
   );
 }
@@ -138,6 +185,12 @@ function highlightState(state) {
   if (node) node.classList.add('current');
   chart.classList.toggle('has-current', Boolean(node));
   chart.dataset.current = state;
+  // A narrow screen pans the drawing: bring the current state to the middle of its card.
+  if (node && chart.scrollWidth > chart.clientWidth) {
+    const box = node.getBoundingClientRect();
+    const frame = chart.getBoundingClientRect();
+    chart.scrollLeft += box.left + box.width / 2 - (frame.left + frame.width / 2);
+  }
 }
 
 function renderCounters(timeline) {
@@ -148,13 +201,17 @@ function renderCounters(timeline) {
   const meter = (used, max) => element('span', { class: `meter${used >= max ? ' full' : ''}` }, element('i', { style: `width:${Math.min(100, (100 * used) / max)}%` }));
   const row = (label, value, id) => element('tr', { 'data-counter': id }, element('td', {}, label), element('td', {}, value));
   $('#counters').replaceChildren(
-    row(`Requests in ${shortLimit.timePeriod} (R1)`, [meter(counters.requestsIn24h, shortLimit.maxAllowed), `${counters.requestsIn24h} / ${shortLimit.maxAllowed}`], 'requests-short'),
-    row(`Requests in ${longLimit.timePeriod} (R2)`, [meter(counters.requestsIn7d, longLimit.maxAllowed), `${counters.requestsIn7d} / ${longLimit.maxAllowed}`], 'requests-long'),
-    row(`Call slots in ${callLimit.timePeriod} (G2)`, [meter(callLimit.currentUsage, callLimit.maxAllowed), `${callLimit.currentUsage} / ${callLimit.maxAllowed}`], 'call-slots'),
+    row(labelWithRules(`Requests in ${humanDuration(shortLimit.timePeriod)}`, ['R1']), [meter(counters.requestsIn24h, shortLimit.maxAllowed), `${counters.requestsIn24h} / ${shortLimit.maxAllowed}`], 'requests-short'),
+    row(labelWithRules(`Requests in ${humanDuration(longLimit.timePeriod)}`, ['R2']), [meter(counters.requestsIn7d, longLimit.maxAllowed), `${counters.requestsIn7d} / ${longLimit.maxAllowed}`], 'requests-long'),
+    row(labelWithRules(`Call slots in ${humanDuration(callLimit.timePeriod)}`, ['G2']), [meter(callLimit.currentUsage, callLimit.maxAllowed), `${callLimit.currentUsage} / ${callLimit.maxAllowed}`], 'call-slots'),
     row('Calls in flight', String(counters.callsInFlight), 'in-flight'),
-    row(`Consecutive unanswered (M1 at ${timeline.policy.unansweredBeforePrompt}, M2 at ${timeline.policy.unansweredBeforeRevoke})`, String(counters.consecutiveUnanswered), 'unanswered'),
+    row(
+      ['Consecutive unanswered (', ruleLink('M1'), ` at ${timeline.policy.unansweredBeforePrompt}, `, ruleLink('M2'), ` at ${timeline.policy.unansweredBeforeRevoke})`],
+      String(counters.consecutiveUnanswered),
+      'unanswered',
+    ),
     row('Grant', view.status === 'PERMANENT' ? 'permanent' : view.status === 'TEMPORARY' ? `until ${when(view.expirationTime)}` : 'none', 'grant'),
-    row('Session window (W1)', counters.sessionWindowOpen ? 'open' : 'closed', 'session'),
+    row(labelWithRules('Session window', ['W1']), counters.sessionWindowOpen ? 'open' : 'closed', 'session'),
   );
 }
 
@@ -171,7 +228,7 @@ function renderView(timeline) {
         'ul',
         {},
         action.limits.map((limit) =>
-          element('li', {}, `${limit.currentUsage} of ${limit.maxAllowed} in ${limit.timePeriod}${limit.limitExpirationTime ? `, frees ${when(limit.limitExpirationTime)}` : ''}`),
+          element('li', {}, `${limit.currentUsage} of ${limit.maxAllowed} in ${humanDuration(limit.timePeriod)}${limit.limitExpirationTime ? `, frees ${when(limit.limitExpirationTime)}` : ''}`),
         ),
       ),
     ),
@@ -243,7 +300,7 @@ function renderTimeline(timeline) {
         ),
         element('td', {}, element('span', { class: 'source' }, row.source)),
         element('td', { class: 'states' }, stateChip(row.state)),
-        element('td', { class: 'what' }, element('b', { class: 'no' }, row.rule), ` ${row.reason}`),
+        element('td', { class: 'what' }, element('b', { class: 'no' }, ruleLink(row.rule)), ` ${row.reason}`),
       );
     const effect = detailText(row.detail);
     return element(
@@ -256,7 +313,7 @@ function renderTimeline(timeline) {
       element(
         'td',
         { class: 'what' },
-        row.rules.length ? element('span', { class: 'rules' }, row.rules.join(' ')) : null,
+        row.rules.length ? element('span', { class: 'rules' }, ruleLinks(row.rules)) : null,
         row.changed ? changes.get(row) : element('span', { class: 'muted' }, 'changed nothing'),
         effect ? element('div', { class: 'effect' }, effect) : null,
       ),
@@ -392,7 +449,7 @@ async function sendEvent(submit) {
 
 async function advanceClock(advance) {
   const { ok, data } = await api('POST', '/v1/clock', { advance });
-  if (ok) showResult(`clock +${advance}: ${when(data.now)}${data.relationshipsMoved ? `, ${data.relationshipsMoved} relationship(s) moved on` : ''}`, 'ok');
+  if (ok) showResult(`clock +${humanDuration(advance)}: ${when(data.now)}${data.relationshipsMoved ? `, ${data.relationshipsMoved} relationship(s) moved on` : ''}`, 'ok');
   else showResult(data.error?.message ?? 'the clock did not move', 'error');
   await Promise.all([refreshHealth(), refreshRelationship(), refreshList()]);
 }
@@ -450,11 +507,8 @@ async function start() {
   const query = new URLSearchParams(location.search);
   if (query.get('sender') && query.get('user')) await open(query.get('sender'), query.get('user'));
   else if (list.length) await open(list[0].sender, list[0].user);
-  else {
-    // A first visit: example numbers ready, one click on Open away.
-    $('#sender').value = $('#sender').placeholder;
-    $('#user').value = $('#user').placeholder;
-  }
+  // A first visit opens the example pair: its state, decisions and empty timeline, ready to act on.
+  else await open($('#sender').placeholder, $('#user').placeholder);
   listen();
   document.body.dataset.ready = 'true';
 }
