@@ -186,6 +186,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   /** A synchronous store (the MemoryStore) answers without a promise: no microtask is spent waiting for it. */
   function loadNow(key: RelationshipKey, id: string): Loaded | Promise<Loaded> {
     const result = store.load(key);
+    asyncStore = thenable(result);
     return thenable(result) ? result.then(materialise) : materialise(result);
   }
 
@@ -203,8 +204,10 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     return thenable(pending) ? pending.then(saved) : saved(pending);
   }
 
-  /** Commands on one relationship run one after another in this process (fewer compare-and-set races). */
+  /** Commands (and, over an async store, records) on one relationship run one after another in this process (fewer compare-and-set races). */
   const serially = createSerialQueue();
+  /** Whether the store's last load answered with a promise (until the first load: assumed). */
+  let asyncStore = true;
 
   async function record(sender: string, user: string, input: RelationshipEventInput | RelationshipEvent, options?: RecordOptions): Promise<RecordResult> {
     const key = keyOf(sender, user);
@@ -213,6 +216,13 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     const factKey = options?.factKey;
     if (factKey !== undefined && (typeof factKey !== 'string' || factKey.length === 0 || factKey.length > 256))
       throw new CallPermissionError('INVALID_FACT_KEY', 'must be a non-empty string of at most 256 characters', 'options.factKey');
+    // A synchronous store runs a record to the end in one go, so nothing can interleave and a queue
+    // would only cost; over an async store, records queue per relationship as commands do, instead of
+    // racing each other to compare-and-set.
+    return asyncStore ? serially(id, () => recordNow(key, id, parsed, factKey)) : recordNow(key, id, parsed, factKey);
+  }
+
+  async function recordNow(key: RelationshipKey, id: string, parsed: RelationshipEvent, factKey: string | undefined): Promise<RecordResult> {
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
       if (attempt > 0) await backoff(attempt);
       // Awaited only when the store answered with a promise: with a synchronous store, a record runs to the end in one go.
