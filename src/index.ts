@@ -44,6 +44,7 @@ export { deserializeSnapshot, serializeSnapshot, toSerialized, SNAPSHOT_SCHEMA_V
 export { compileTransitions, type CompiledTransition, type TransitionTable } from './pure/compiled.js';
 export * from './engine/effects.js';
 export * from './engine/engine.js';
+export type { BatchFact, BatchOutcome } from './engine/recordMany.js';
 export type { InspectedActorEvent, InspectedEventEvent, InspectedSnapshot, InspectedSnapshotEvent, RelationshipActorRef, InspectionEvent, InspectionObserver } from './inspector/inspection.js';
 export * from './stores/store.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';

@@ -21,6 +21,7 @@ import { MemoryStore } from '../stores/memory.js';
 import type { DueRelationship, RelationshipKey, RelationshipStore, SaveRequest, SaveResult, StoredRelationship } from '../stores/store.js';
 import type { CallPermissionEffects, CallReceipt, EffectReceipt } from './effects.js';
 import { createSerialQueue } from './serialQueue.js';
+import { createBatchRecorder, type BatchFact, type BatchOutcome } from './recordMany.js';
 import { createInspectionEmitter, type InspectionObserver } from '../inspector/inspection.js';
 
 export interface CallPermissionEngineOptions {
@@ -92,6 +93,12 @@ export interface CallPermissionEngine {
    * ({@link EventInFutureError}); one older than the relationship's clock is a late fact.
    */
   record(sender: string, user: string, event: RelationshipEventInput | RelationshipEvent, options?: RecordOptions): Promise<RecordResult>;
+  /**
+   * Record a batch of facts (a webhook's `results[]`): each as `record` would, in order, with its
+   * result or the error `record` would have thrown, position by position. Over PostgreSQL the batch
+   * is one read and one write (one transaction) whatever its size.
+   */
+  recordMany(facts: readonly BatchFact[]): Promise<BatchOutcome[]>;
   /** The Infobip-shaped permissions view at `at` (default: the engine's clock). */
   permissions(sender: string, user: string, at?: number): Promise<PermissionsView>;
   /** The stored snapshot, or `undefined` for a relationship never seen. */
@@ -213,13 +220,17 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     const key = keyOf(sender, user);
     const id = idOf(key);
     const parsed = bindToTrustedClock(parseEvent(input, policy), clock(), policy);
-    const factKey = options?.factKey;
-    if (factKey !== undefined && (typeof factKey !== 'string' || factKey.length === 0 || factKey.length > 256))
-      throw new CallPermissionError('INVALID_FACT_KEY', 'must be a non-empty string of at most 256 characters', 'options.factKey');
+    const factKey = checkFactKey(options?.factKey);
     // A synchronous store runs a record to the end in one go, so nothing can interleave and a queue
     // would only cost; over an async store, records queue per relationship as commands do, instead of
     // racing each other to compare-and-set.
     return asyncStore ? serially(id, () => recordNow(key, id, parsed, factKey)) : recordNow(key, id, parsed, factKey);
+  }
+
+  function checkFactKey(factKey: unknown): string | undefined {
+    if (factKey !== undefined && (typeof factKey !== 'string' || factKey.length === 0 || factKey.length > 256))
+      throw new CallPermissionError('INVALID_FACT_KEY', 'must be a non-empty string of at most 256 characters', 'options.factKey');
+    return factKey;
   }
 
   async function recordNow(key: RelationshipKey, id: string, parsed: RelationshipEvent, factKey: string | undefined): Promise<RecordResult> {
@@ -301,6 +312,20 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     policy,
     store,
     record,
+    recordMany: createBatchRecorder({
+      store,
+      policy,
+      interpreter,
+      maxRetries,
+      keyOf,
+      parse: (input) => bindToTrustedClock(parseEvent(input, policy), clock(), policy),
+      checkFactKey,
+      decode: (stored) => materialise(stored).snapshot!,
+      remember: (serialized, snapshot) => decoded.set(serialized, snapshot),
+      record,
+      ...(inspect ? { inspect } : {}),
+      backoff,
+    }),
     async requestPermission(sender, user) {
       const effects = requireEffects();
       const key = keyOf(sender, user);

@@ -7,7 +7,7 @@ import {
   type RequestPermissionResult,
   type StartCallResult,
 } from '../engine/engine.js';
-import { EffectFailedError } from '../errors.js';
+import { CallPermissionError, EffectFailedError } from '../errors.js';
 import { bindToTrustedClock } from '../pure/trustedTime.js';
 import { parseEvent } from '../events/parse.js';
 import type { RelationshipEvent, RelationshipEventInput } from '../events/types.js';
@@ -16,6 +16,7 @@ import type { Refusal } from '../pure/decide.js';
 import { nextDueAt } from '../pure/snapshot.js';
 import type { RelationshipKey } from '../stores/store.js';
 import { createSerialQueue } from '../engine/serialQueue.js';
+import type { BatchOutcome } from '../engine/recordMany.js';
 import type { EntrySource, EventLog, NewLogEntry } from './eventLog.js';
 import { processLocks, type RelationshipLocks } from './relationshipLocks.js';
 import { createRedactor, type Redact } from './redact.js';
@@ -138,6 +139,19 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
   const as = (source: EntrySource): CallPermissionEngine => ({
     ...inner,
     record: (sender, user, event, recordOptions) => record(sender, user, event, source, recordOptions?.factKey),
+    // Fact by fact through the log's queue, so that the log keeps the store's order on every relationship.
+    recordMany: async (facts) => {
+      const outcomes: BatchOutcome[] = [];
+      for (const fact of facts) {
+        try {
+          outcomes.push({ ok: true, result: await record(fact.sender, fact.user, fact.event, source, fact.factKey) });
+        } catch (error) {
+          if (!(error instanceof CallPermissionError) || error.code === 'STORE_UNAVAILABLE' || error.code === 'STORE_FAILED') throw error;
+          outcomes.push({ ok: false, error });
+        }
+      }
+      return outcomes;
+    },
   });
 
   async function record(sender: string, user: string, input: RelationshipEventInput | RelationshipEvent, source: EntrySource, factKey?: string) {

@@ -58,3 +58,40 @@ export interface RelationshipStore {
 export interface DueRelationship extends RelationshipKey {
   readonly dueAt: number;
 }
+
+/** For {@link BatchRelationshipStore.loadMany}: a relationship, and the fact keys a batch brings for it. */
+export interface LoadManyRequest {
+  readonly key: RelationshipKey;
+  readonly factKeys: readonly string[];
+}
+
+/** What `loadMany` answers per request: the stored relationship, and which of the fact keys it has recorded. */
+export interface LoadedRelationship {
+  readonly stored: StoredRelationship | undefined;
+  readonly recorded: readonly string[];
+}
+
+/** For {@link BatchRelationshipStore.saveMany}: one relationship's write after a batch of facts. */
+export interface SaveManyRequest {
+  readonly key: RelationshipKey;
+  readonly snapshot: SerializedSnapshot;
+  /** As in {@link SaveRequest}: the version read; `0` for a new relationship. */
+  readonly expectedVersion: number;
+  /** The fact keys recorded by this write with their facts' times, in the order of the facts (none recorded before). */
+  readonly facts: readonly { readonly factKey: string; readonly at: number }[];
+  /** As in {@link SaveRequest}. */
+  readonly nextDueAt?: number;
+}
+
+/**
+ * A store that can take a batch of facts (a webhook's `results[]`) in two round trips, whatever
+ * its size: `loadMany` reads every relationship and which of the batch's fact keys it has
+ * recorded; `saveMany` writes them all in one transaction, each row compare-and-set on its own
+ * version (a row that lost answers `conflict` and writes nothing, its fact keys included; the
+ * others are written). Fact keys are forgotten after the retention exactly as a sequence of
+ * `save` calls with the same facts would forget them. `engine.recordMany` uses it when present.
+ */
+export interface BatchRelationshipStore extends RelationshipStore {
+  loadMany(requests: readonly LoadManyRequest[]): Promise<LoadedRelationship[]>;
+  saveMany(requests: readonly SaveManyRequest[]): Promise<SaveResult[]>;
+}

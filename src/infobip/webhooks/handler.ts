@@ -107,19 +107,18 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     }
   }
 
+  /** A batch's facts in one go (one read and one write over PostgreSQL), reported in their order. */
   async function recordAll(facts: readonly WebhookFact[], recorded: RecordedFact[], ignored: IgnoredWebhookItem[]) {
-    for (const fact of facts) {
-      try {
-        const result = await engine.record(fact.sender, fact.user, fact.event, { factKey: fact.factKey });
-        recorded.push({ path: fact.path, type: fact.event.type, factKey: fact.factKey, outcome: result.duplicate ? 'duplicate' : 'recorded' });
-      } catch (error) {
-        // Older than the late-event tolerance: it can never be applied, so re-delivery would not help.
-        if (error instanceof CallPermissionError && error.code === 'EVENT_TOO_LATE') ignored.push({ path: fact.path, reason: 'TOO_LATE', type: fact.event.type, id: fact.factKey });
-        // Beyond the trusted clock bound: the rest of the batch is still recorded (a user's reject in it must not wait), and the answer asks for it again.
-        else if (error instanceof EventInFutureError) ignored.push(inFuture(fact.path, fact.event.type, fact.factKey, error));
-        else throw error;
-      }
-    }
+    const outcomes = await engine.recordMany(facts.map((fact) => ({ sender: fact.sender, user: fact.user, event: fact.event, factKey: fact.factKey })));
+    facts.forEach((fact, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) recorded.push({ path: fact.path, type: fact.event.type, factKey: fact.factKey, outcome: outcome.result.duplicate ? 'duplicate' : 'recorded' });
+      // Older than the late-event tolerance: it can never be applied, so re-delivery would not help.
+      else if (outcome.error.code === 'EVENT_TOO_LATE') ignored.push({ path: fact.path, reason: 'TOO_LATE', type: fact.event.type, id: fact.factKey });
+      // Beyond the trusted clock bound: the rest of the batch is still recorded (a user's reject in it must not wait), and the answer asks for it again.
+      else if (outcome.error instanceof EventInFutureError) ignored.push(inFuture(fact.path, fact.event.type, fact.factKey, outcome.error));
+      else throw outcome.error;
+    });
   }
 
   /** The row of the platform-code table for a refusal found in a webhook; keyed by the message or call it concerns. */

@@ -21,6 +21,18 @@ export interface Statements {
   readonly updateWithFact: string;
   /** `[time, limit]` → `{ sender, user_number, next_due_at }[]`, earliest first, from the due index. */
   readonly dueBefore: string;
+  /**
+   * Many relationships at once. `[relationships, factKeys]`, both JSON arrays (`[{s, u}]`,
+   * `[{s, u, k}]`) → `{ s, u, snapshot, version, recorded }` per relationship asked for, `recorded`
+   * the JSON array of its fact keys among those asked about.
+   */
+  readonly loadMany: string;
+  /**
+   * Many relationships' writes in one statement (one transaction), each compare-and-set on its
+   * own version. `[writes, facts]`, JSON arrays `[{s, u, snapshot, due, expected, prune}]` and
+   * `[{s, u, k, at}]` → `{ s, u, version }` for the rows written; a row missing lost its race.
+   */
+  readonly saveMany: string;
 }
 
 /**
@@ -65,7 +77,47 @@ SELECT (SELECT version FROM written) AS version,
        EXISTS (SELECT 1 FROM recorded) AS duplicate,
        (SELECT version FROM ${r} WHERE ${thisRelationship}) AS current_version`;
 
+  /*
+   * Why the batch write is safe: each row's UPDATE is a compare-and-set on its version (a row a
+   * concurrent writer changed is re-checked after its lock and skipped), a new row's INSERT does
+   * nothing if another writer created it; fact keys and pruning follow only the rows written. Fact
+   * keys are only ever written with a version bump, so the version the batch read vouches for the
+   * keys it read too. A fact key that is somehow there already aborts the whole statement (a unique
+   * violation), and a deadlock between two batches aborts one of them: both are lost races, and the
+   * store answers `conflict` for every row so the engine reads and applies again.
+   */
+  const saveMany = `WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(s text, u text, snapshot jsonb, due bigint, expected integer, prune bigint)
+), updated AS (
+  UPDATE ${r} AS rel SET snapshot = input.snapshot, version = rel.version + 1, next_due_at = input.due, updated_at = now()
+  FROM input WHERE rel.sender = input.s AND rel.user_number = input.u AND input.expected > 0 AND rel.version = input.expected
+  RETURNING rel.sender AS s, rel.user_number AS u, rel.version
+), inserted AS (
+  INSERT INTO ${r} (sender, user_number, snapshot, version, next_due_at)
+  SELECT s, u, snapshot, 1, due FROM input WHERE expected = 0
+  ON CONFLICT (sender, user_number) DO NOTHING
+  RETURNING sender AS s, user_number AS u, version
+), written AS (
+  SELECT * FROM updated UNION ALL SELECT * FROM inserted
+), fact AS (
+  INSERT INTO ${f} (sender, user_number, fact_key, at)
+  SELECT k.s, k.u, k.k, k.at FROM jsonb_to_recordset($2::jsonb) AS k(s text, u text, k text, at bigint) JOIN written w ON w.s = k.s AND w.u = k.u
+), pruned AS (
+  DELETE FROM ${f} AS old USING written w, input WHERE old.sender = w.s AND old.user_number = w.u AND input.s = w.s AND input.u = w.u AND old.at <= input.prune
+)
+SELECT s, u, version FROM written`;
+
   return {
+    loadMany: `WITH wanted AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS w(s text, u text)
+), keys AS (
+  SELECT * FROM jsonb_to_recordset($2::jsonb) AS k(s text, u text, k text)
+)
+SELECT wanted.s, wanted.u, rel.snapshot, rel.version,
+  (SELECT coalesce(jsonb_agg(keys.k), '[]'::jsonb) FROM keys JOIN ${f} AS fact ON fact.sender = keys.s AND fact.user_number = keys.u AND fact.fact_key = keys.k
+    WHERE keys.s = wanted.s AND keys.u = wanted.u) AS recorded
+FROM wanted LEFT JOIN ${r} AS rel ON rel.sender = wanted.s AND rel.user_number = wanted.u`,
+    saveMany,
     load: `SELECT snapshot, version FROM ${r} WHERE ${thisRelationship}`,
     insert: `${insert} VALUES ($1::text, $2::text, $3::jsonb, 1, $4::bigint) ON CONFLICT (sender, user_number) DO NOTHING RETURNING version`,
     update: `${update} WHERE ${thisRelationship} AND version = $5::integer RETURNING version`,

@@ -1,7 +1,17 @@
 import { CallPermissionError } from '../../errors.js';
 import type { SerializedSnapshot } from '../../pure/serialize.js';
 import { DAY_MS } from '../../time.js';
-import type { DueRelationship, RelationshipKey, RelationshipStore, SaveRequest, SaveResult, StoredRelationship } from '../store.js';
+import type {
+  BatchRelationshipStore,
+  DueRelationship,
+  LoadedRelationship,
+  LoadManyRequest,
+  RelationshipKey,
+  SaveManyRequest,
+  SaveRequest,
+  SaveResult,
+  StoredRelationship,
+} from '../store.js';
 import type { SqlClient } from './client.js';
 import { isLostRace, storeError } from './errors.js';
 import { DEFAULT_TABLE, migrationStatement, schemaNames, type SchemaNames } from './schema.js';
@@ -21,7 +31,7 @@ export interface PostgresStoreOptions {
 }
 
 /** The engine's {@link RelationshipStore} over PostgreSQL, plus the schema migration. */
-export interface PostgresStore extends RelationshipStore {
+export interface PostgresStore extends BatchRelationshipStore {
   /** The quoted names of the tables and index, for operators' queries and `EXPLAIN`. */
   readonly names: SchemaNames;
   /** The SQL it sends (for `EXPLAIN` and review). */
@@ -31,6 +41,8 @@ export interface PostgresStore extends RelationshipStore {
   load(key: RelationshipKey): Promise<StoredRelationship | undefined>;
   save(request: SaveRequest): Promise<SaveResult>;
   dueBefore(time: number, limit: number): Promise<DueRelationship[]>;
+  loadMany(requests: readonly LoadManyRequest[]): Promise<LoadedRelationship[]>;
+  saveMany(requests: readonly SaveManyRequest[]): Promise<SaveResult[]>;
 }
 
 interface LoadRow {
@@ -38,6 +50,18 @@ interface LoadRow {
   readonly version: number | string;
 }
 interface VersionRow {
+  readonly version: number | string;
+}
+interface LoadManyRow {
+  readonly s: string;
+  readonly u: string;
+  readonly snapshot: SerializedSnapshot | string | null;
+  readonly version: number | string | null;
+  readonly recorded: string[] | string;
+}
+interface SavedRow {
+  readonly s: string;
+  readonly u: string;
   readonly version: number | string;
 }
 interface DueRow {
@@ -59,6 +83,8 @@ export const DEFAULT_FACT_RETENTION_MS = 8 * DAY_MS;
  *   CONFLICT DO NOTHING` for a new relationship) that also records the fact key, so a lost race
  *   writes nothing and a redelivered webhook is a `duplicate` in every process.
  * - `dueBefore` reads a partial index on `next_due_at`.
+ * - `loadMany`/`saveMany` take a whole batch of facts (`engine.recordMany`) in one read and one
+ *   write statement, each row compare-and-set on its own.
  *
  * Run {@link PostgresStore.migrate} once before use.
  */
@@ -123,6 +149,51 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         if (isLostRace((error as { cause?: unknown }).cause)) return CONFLICT;
         throw error;
       }
+    },
+
+    async loadMany(requests) {
+      if (requests.length === 0) return [];
+      const wanted = requests.map(({ key }) => ({ s: key.sender, u: key.user }));
+      const keys = requests.flatMap(({ key, factKeys }) => factKeys.map((k) => ({ s: key.sender, u: key.user, k })));
+      const rows = await query<LoadManyRow>(statements.loadMany, [JSON.stringify(wanted), JSON.stringify(keys)], 'loadMany', false);
+      const byId = new Map(rows.map((row) => [`${row.s}:${row.u}`, row]));
+      return requests.map(({ key }): LoadedRelationship => {
+        const row = byId.get(`${key.sender}:${key.user}`);
+        const recorded = row ? (typeof row.recorded === 'string' ? (JSON.parse(row.recorded) as string[]) : row.recorded) : [];
+        if (!row || row.snapshot === null || row.version === null) return { stored: undefined, recorded };
+        const snapshot = typeof row.snapshot === 'string' ? (JSON.parse(row.snapshot) as SerializedSnapshot) : row.snapshot;
+        return { stored: { snapshot, version: Number(row.version) }, recorded };
+      });
+    },
+
+    async saveMany(requests) {
+      if (requests.length === 0) return [];
+      const writes: unknown[] = [];
+      const facts: { s: string; u: string; k: string; at: number }[] = [];
+      for (const request of requests) {
+        const { key, expectedVersion } = request;
+        if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0)
+          throw new CallPermissionError('INVALID_VERSION', 'must be a whole number ≥ 0', 'request.expectedVersion');
+        // Forgotten as one `save` per fact would forget them: the last fact's write prunes every key
+        // at or before its time minus the retention (its own key excepted), earlier ones included.
+        const last = request.facts[request.facts.length - 1];
+        const prune = last === undefined ? null : last.at - retentionMs;
+        for (const fact of request.facts)
+          if (prune === null || fact.at > prune || fact === last) facts.push({ s: key.sender, u: key.user, k: fact.factKey, at: fact.at });
+        writes.push({ s: key.sender, u: key.user, snapshot: request.snapshot, due: request.nextDueAt ?? null, expected: expectedVersion, prune });
+      }
+      let rows: SavedRow[];
+      try {
+        rows = await query<SavedRow>(statements.saveMany, [JSON.stringify(writes), JSON.stringify(facts)], 'saveMany', true);
+      } catch (error) {
+        if (isLostRace((error as { cause?: unknown }).cause)) return requests.map(() => CONFLICT);
+        throw error;
+      }
+      const versions = new Map(rows.map((row) => [`${row.s}:${row.u}`, Number(row.version)]));
+      return requests.map(({ key }): SaveResult => {
+        const version = versions.get(`${key.sender}:${key.user}`);
+        return version === undefined ? CONFLICT : { ok: true, version };
+      });
     },
 
     async dueBefore(time, limit) {

@@ -1,0 +1,198 @@
+import { CallPermissionError, StoreConflictError } from '../errors.js';
+import type { RelationshipEvent, RelationshipEventInput } from '../events/types.js';
+import type { Policy } from '../policy/policy.js';
+import { toSerialized, type SerializedSnapshot } from '../pure/serialize.js';
+import { applyNormalised, clampLateEvent, createRelationship, nextChangeDueAt, type Interpreter, type RelationshipSnapshot } from '../pure/snapshot.js';
+import type { BatchRelationshipStore, RelationshipKey, RelationshipStore, SaveManyRequest, StoredRelationship } from '../stores/store.js';
+import type { RecordOptions, RecordResult } from './engine.js';
+
+/** One fact of a batch: what `record(sender, user, event, { factKey })` takes. */
+export interface BatchFact {
+  readonly sender: string;
+  readonly user: string;
+  readonly event: RelationshipEventInput | RelationshipEvent;
+  /** The fact's idempotency key, as in {@link RecordOptions}. */
+  readonly factKey?: string;
+}
+
+/**
+ * What `record` would have done with the fact: its result, or the error it would have thrown (bad
+ * input, a fact too late to apply, `STORE_CONFLICT` after the retries). The other facts of the
+ * batch are not affected by one fact's error.
+ */
+export type BatchOutcome = { readonly ok: true; readonly result: RecordResult } | { readonly ok: false; readonly error: CallPermissionError };
+
+/** What the batch recorder needs from its engine. */
+export interface BatchRecorderParts {
+  readonly store: RelationshipStore;
+  readonly policy: Policy;
+  readonly interpreter: Interpreter;
+  readonly maxRetries: number;
+  keyOf(sender: string, user: string): RelationshipKey;
+  /** Parses a fact as `record` does (validation, the trusted clock bound). */
+  parse(input: RelationshipEventInput | RelationshipEvent): RelationshipEvent;
+  /** Throws `INVALID_FACT_KEY` for a key `record` would refuse. */
+  checkFactKey(factKey: unknown): string | undefined;
+  /** The decoded snapshot of a stored relationship (cached by the engine). */
+  decode(stored: StoredRelationship): RelationshipSnapshot;
+  /** Tells the engine's cache that `serialized` was written for `snapshot`. */
+  remember(serialized: SerializedSnapshot, snapshot: RelationshipSnapshot): void;
+  record(sender: string, user: string, event: RelationshipEvent, options?: RecordOptions): Promise<RecordResult>;
+  inspect?: (key: RelationshipKey, event: RelationshipEvent, snapshot: RelationshipSnapshot) => void;
+  backoff(attempt: number): Promise<void> | undefined;
+}
+
+interface ValidFact {
+  readonly index: number;
+  readonly key: RelationshipKey;
+  readonly event: RelationshipEvent;
+  readonly factKey: string | undefined;
+}
+
+interface Group {
+  readonly key: RelationshipKey;
+  readonly facts: ValidFact[];
+}
+
+/** The store's batch methods, when it has both. */
+function batchStore(store: RelationshipStore): BatchRelationshipStore | undefined {
+  const s = store as Partial<BatchRelationshipStore>;
+  return typeof s.loadMany === 'function' && typeof s.saveMany === 'function' ? (store as BatchRelationshipStore) : undefined;
+}
+
+/** The store could not be used at all: the whole batch fails (as `record` would throw), nothing per fact. */
+function isFatal(error: unknown): boolean {
+  return !(error instanceof CallPermissionError) || error.code === 'STORE_UNAVAILABLE' || error.code === 'STORE_FAILED';
+}
+
+/**
+ * `engine.recordMany`: the facts of a batch applied as `record` applies them one by one, in their
+ * order (per relationship; relationships are independent), with the same result per fact.
+ *
+ * Over a store with `loadMany`/`saveMany` (PostgreSQL) the whole batch costs two round trips: one
+ * read of every relationship it touches with the fact keys already recorded, then every
+ * relationship's facts applied in memory, then one write of every changed relationship in one
+ * transaction, each compare-and-set on its own version. Relationships whose write lost a race are
+ * read and applied again (with backoff); the others are done. Over any other store (the synchronous
+ * MemoryStore, where a round trip costs nothing) the facts are recorded one by one.
+ */
+export function createBatchRecorder(parts: BatchRecorderParts): (facts: readonly BatchFact[]) => Promise<BatchOutcome[]> {
+  const { policy, interpreter, maxRetries } = parts;
+
+  return async function recordMany(facts) {
+    if (!Array.isArray(facts)) throw new CallPermissionError('INVALID_BATCH', 'must be an array of { sender, user, event, factKey? }', 'facts');
+    const outcomes: BatchOutcome[] = new Array(facts.length);
+    const valid: ValidFact[] = [];
+    facts.forEach((fact, index) => {
+      try {
+        if (fact === null || typeof fact !== 'object') throw new CallPermissionError('INVALID_BATCH', 'must be { sender, user, event, factKey? }', `facts[${index}]`);
+        const key = parts.keyOf(fact.sender, fact.user);
+        const event = parts.parse(fact.event);
+        valid.push({ index, key, event, factKey: parts.checkFactKey(fact.factKey) });
+      } catch (error) {
+        if (!(error instanceof CallPermissionError)) throw error;
+        outcomes[index] = { ok: false, error };
+      }
+    });
+
+    const store = batchStore(parts.store);
+    if (!store) {
+      for (const { index, key, event, factKey } of valid) {
+        try {
+          outcomes[index] = { ok: true, result: await parts.record(key.sender, key.user, event, factKey === undefined ? undefined : { factKey }) };
+        } catch (error) {
+          if (isFatal(error)) throw error;
+          outcomes[index] = { ok: false, error: error as CallPermissionError };
+        }
+      }
+      return outcomes;
+    }
+
+    const groups = new Map<string, Group>();
+    for (const fact of valid) {
+      const id = `${fact.key.sender}:${fact.key.user}`;
+      let group = groups.get(id);
+      if (!group) groups.set(id, (group = { key: fact.key, facts: [] }));
+      group.facts.push(fact);
+    }
+    let pending = [...groups.values()];
+    for (let attempt = 0; attempt <= maxRetries && pending.length > 0; attempt++) {
+      if (attempt > 0) await parts.backoff(attempt);
+      const loaded = await store.loadMany(pending.map(({ key, facts }) => ({ key, factKeys: [...new Set(facts.flatMap((f) => (f.factKey === undefined ? [] : [f.factKey])))] })));
+      const planned = pending.map((group, g) => plan(group, loaded[g]!.stored, loaded[g]!.recorded));
+      const writes = planned.filter((p) => p.write !== undefined);
+      const saved = writes.length ? await store.saveMany(writes.map((p) => p.write!)) : [];
+      const lost = new Set<Planned>();
+      writes.forEach((p, w) => {
+        if (!saved[w]?.ok) lost.add(p);
+      });
+      pending = [];
+      planned.forEach((p) => {
+        if (lost.has(p)) return void pending.push(p.group);
+        if (p.write && p.final) parts.remember(p.write.snapshot, p.final);
+        for (const { index, outcome } of p.outcomes) outcomes[index] = outcome;
+        if (parts.inspect) for (const [event, snapshot] of p.inspected) parts.inspect(p.group.key, event, snapshot);
+      });
+    }
+    for (const group of pending)
+      for (const { index } of group.facts)
+        outcomes[index] = { ok: false, error: new StoreConflictError(`gave up recording a batch for ${group.key.sender}:${group.key.user} after ${maxRetries + 1} compare-and-set conflicts`) };
+    return outcomes;
+  };
+
+  interface Planned {
+    readonly group: Group;
+    readonly outcomes: { index: number; outcome: BatchOutcome }[];
+    readonly inspected: [RelationshipEvent, RelationshipSnapshot][];
+    readonly write: SaveManyRequest | undefined;
+    readonly final: RelationshipSnapshot | undefined;
+  }
+
+  /** One relationship's facts applied in order, as `record` would apply them one at a time. */
+  function plan(group: Group, stored: StoredRelationship | undefined, alreadyRecorded: readonly string[]): Planned {
+    let current = stored ? parts.decode(stored) : undefined;
+    const recorded = new Set(alreadyRecorded);
+    const outcomes: { index: number; outcome: BatchOutcome }[] = [];
+    const inspected: [RelationshipEvent, RelationshipSnapshot][] = [];
+    const written: { factKey: string; at: number }[] = [];
+    let dirty = false;
+    for (const { index, event: parsed, factKey } of group.facts) {
+      const base = current ?? createRelationship({ at: parsed.at, policy });
+      // As `record`: a fact too late to apply is refused before its key is looked at.
+      let event: RelationshipEvent;
+      try {
+        event = clampLateEvent(base, parsed);
+      } catch (error) {
+        if (!(error instanceof CallPermissionError)) throw error;
+        outcomes.push({ index, outcome: { ok: false, error } });
+        continue;
+      }
+      if (factKey !== undefined && recorded.has(factKey)) {
+        outcomes.push({ index, outcome: { ok: true, result: { previousState: base.value, state: base.value, changed: false, duplicate: true, snapshot: base } } });
+        continue;
+      }
+      const next = applyNormalised(base, event, interpreter);
+      const changed = next !== base;
+      inspected.push([event, next]);
+      outcomes.push({ index, outcome: { ok: true, result: { previousState: base.value, state: next.value, changed, duplicate: false, snapshot: next } } });
+      // As `record`: an unkeyed fact that changes nothing on a stored relationship writes nothing.
+      if (!changed && factKey === undefined && current) continue;
+      dirty = true;
+      current = next;
+      if (factKey !== undefined) {
+        recorded.add(factKey);
+        written.push({ factKey, at: event.at });
+      }
+    }
+    if (!dirty || !current) return { group, outcomes, inspected, write: undefined, final: undefined };
+    const due = nextChangeDueAt(current);
+    const write: SaveManyRequest = {
+      key: group.key,
+      snapshot: toSerialized(current),
+      expectedVersion: stored?.version ?? 0,
+      facts: written,
+      ...(due === undefined ? {} : { nextDueAt: due }),
+    };
+    return { group, outcomes, inspected, write, final: current };
+  }
+}
