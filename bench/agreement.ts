@@ -6,6 +6,11 @@
  * JSON at three moments: at the fact, a minute later, and just before the next fact (so expiries
  * and lapses that the clock alone causes are seen too), and each view's `canPerformAction` must be
  * what `canRequestPermission`/`canStartCall` decide.
+ *
+ * The engine is checked as it is timed: webhook facts carry their idempotency keys (redeliveries
+ * are duplicates), against the baseline + Map with the same keys, fact by fact (state and
+ * duplicate), and at the end every stored snapshot against the pure replay without the redelivered
+ * facts. `baseline` is injectable so that a test can prove that a wrong baseline is caught.
  */
 import {
   applyEvent,
@@ -19,8 +24,9 @@ import {
   type Policy,
   type RelationshipSnapshot,
 } from '../src/index.js';
-import { createBaseline, type BaselineRelationship } from './baseline.js';
-import type { Workload } from './workload.js';
+import { createBaseline, type Baseline, type BaselineRelationship } from './baseline.js';
+import { createBaselineService } from './baseline-service.js';
+import { factKeyOf, type Workload } from './workload.js';
 
 export interface Agreement {
   readonly facts: number;
@@ -31,14 +37,14 @@ export interface Agreement {
 
 const MAX_REPORTED = 10;
 
-export async function checkAgreement(workload: Workload, policy: Policy): Promise<Agreement> {
-  const baseline = createBaseline(policy);
+export async function checkAgreement(workload: Workload, policy: Policy, baseline: Baseline = createBaseline(policy)): Promise<Agreement> {
   const mismatches: string[] = [];
   const mismatch = (text: string) => {
     if (mismatches.length < MAX_REPORTED) mismatches.push(text);
   };
   let facts = 0;
   let viewProbes = 0;
+  /** Each relationship's end: the pure replay without redelivered facts (what the engine keeps), and the baseline's. */
   const finals: { compiled: RelationshipSnapshot; baseline: BaselineRelationship }[] = [];
 
   workload.timelines.forEach((timeline, index) => {
@@ -46,7 +52,16 @@ export async function checkAgreement(workload: Workload, policy: Policy): Promis
     let viaXState = createRelationship({ at: first, policy });
     let compiled = viaXState;
     let reduced = baseline.create(first);
+    let deduplicated = viaXState;
+    let deduplicatedReduced = reduced;
+    const seen = new Set<string>();
     timeline.events.forEach((event, i) => {
+      const key = factKeyOf(event);
+      if (key === undefined || !seen.has(key)) {
+        deduplicated = applyEvent(deduplicated, event, { interpreter: 'compiled' });
+        deduplicatedReduced = baseline.apply(deduplicatedReduced, event);
+      }
+      if (key !== undefined) seen.add(key);
       facts++;
       viaXState = applyEvent(viaXState, event, { interpreter: 'xstate' });
       compiled = applyEvent(compiled, event, { interpreter: 'compiled' });
@@ -67,24 +82,28 @@ export async function checkAgreement(workload: Workload, policy: Policy): Promis
         if (engineView !== baselineView) mismatch(`${where} view at ${new Date(at).toISOString()}:\n  engine   ${engineView}\n  baseline ${baselineView}`);
       }
     });
-    finals.push({ compiled, baseline: reduced });
+    finals.push({ compiled: deduplicated, baseline: deduplicatedReduced });
   });
 
-  // The engine sees every relationship's facts interleaved, as webhooks arrive.
+  // The engine sees every relationship's facts interleaved, as webhooks arrive, with their keys.
   const engine = createCallPermissionEngine({ store: new MemoryStore(), policy });
-  const reducedByTimeline = workload.timelines.map((t) => baseline.create(t.events[0]!.at));
+  const service = createBaselineService(baseline);
   let engineFacts = 0;
   for (const { timeline, event } of workload.stream) {
     const { sender, user } = workload.timelines[timeline]!;
-    const result = await engine.record(sender, user, event);
-    const reduced = (reducedByTimeline[timeline] = baseline.apply(reducedByTimeline[timeline]!, event));
+    const factKey = factKeyOf(event);
+    const result = await engine.record(sender, user, event, factKey === undefined ? undefined : { factKey });
+    const reduced = service.record(sender, user, event, factKey);
     engineFacts++;
-    if (result.state !== reduced.state) mismatch(`engine.record, relationship ${timeline} (${event.type}): engine=${result.state} baseline=${reduced.state}`);
+    if (result.state !== reduced.state || result.duplicate !== reduced.duplicate)
+      mismatch(`engine.record, relationship ${timeline} (${event.type}${factKey ? ` ${factKey}` : ''}): engine=${result.state}${result.duplicate ? ' duplicate' : ''} baseline=${reduced.state}${reduced.duplicate ? ' duplicate' : ''}`);
   }
   for (const [index, { sender, user }] of workload.timelines.entries()) {
     const stored = await engine.snapshot(sender, user);
-    const { compiled, baseline: reduced } = finals[index]!;
+    const { compiled } = finals[index]!;
+    const reduced = service.relationship(sender, user)!;
     if (!stored || serializeSnapshot(stored) !== serializeSnapshot(compiled)) mismatch(`engine snapshot of relationship ${index} differs from the pure replay`);
+    if (reduced.state !== finals[index]!.baseline.state) mismatch(`baseline + Map of relationship ${index} differs from the baseline's own replay`);
     const at = compiled.context.now + 3_600_000;
     viewProbes++;
     const engineView = JSON.stringify(await engine.permissions(sender, user, at));

@@ -1,6 +1,6 @@
 /**
  * The hand-written baseline behind a store, shaped like `engine.record`: relationships in a `Map`
- * by `sender:user`, an optional fact key remembered for de-duplication (7 days, as the
+ * by `sender:user`, an optional fact key remembered for de-duplication (8 days, as the
  * MemoryStore does), and a small result object. The async version is the same code behind an
  * `async` function, so it pays what any promise-returning store API pays and nothing more.
  */
@@ -21,7 +21,8 @@ interface Entry {
   readonly oldestFactAt: number;
 }
 
-const FACT_RETENTION_MS = 7 * 86_400_000;
+/** As the MemoryStore's default: longer than the 7 days a late fact is accepted. */
+const FACT_RETENTION_MS = 8 * 86_400_000;
 
 export function createBaselineService(baseline: Baseline) {
   const entries = new Map<string, Entry>();

@@ -9,7 +9,8 @@
  * - sentinels instead of nulls: "never" is -Infinity, a permanent grant ends at +Infinity, so
  *   every window test is one comparison;
  * - immutable updates with one copy per event, arrays copied only when they change;
- * - the view counts every limit in one pass each and formats times only when they are shown.
+ * - the view counts every limit in one pass each and formats times only when they are shown, with
+ *   integer arithmetic (as the engine's view does) rather than a `Date` round trip.
  * It trusts its input (typed, normalised events), as an internal reducer would.
  */
 import type { RelationshipEvent } from '../src/events/types.js';
@@ -56,7 +57,13 @@ export interface Baseline {
   permissions(relationship: BaselineRelationship, at: number): PermissionsView;
 }
 
-export function createBaseline(policy: Policy): Baseline {
+/** Deliberate mistakes, for proving that the bench's agreement check catches them (never used in a timed run). */
+export interface BaselineMutation {
+  /** Count a call against G2 this many ms past its window: the slot frees up late. */
+  readonly callSlotFreesLateMs?: number;
+}
+
+export function createBaseline(policy: Policy, mutation: BaselineMutation = {}): Baseline {
   const {
     requestShortWindowMs: shortWindow,
     requestLongWindowMs: longWindow,
@@ -74,6 +81,8 @@ export function createBaseline(policy: Policy): Baseline {
   const shortPeriod = duration(shortWindow);
   const longPeriod = duration(longWindow);
   const callPeriod = duration(callWindow);
+  /** How long a call holds its slot (the window, unless a mutation says otherwise). */
+  const slotHeld = callWindow + (mutation.callSlotFreesLateMs ?? 0);
 
   const isGrant = (state: RelationshipState) => state === 'granted' || state === 'prompted';
   const isOpen = (r: BaselineRelationship, request: Use, at: number) => request.at > r.answeredAt && at < request.at + answerable;
@@ -93,8 +102,8 @@ export function createBaseline(policy: Policy): Baseline {
   };
   const slotsInUse = (r: BaselineRelationship, at: number) => {
     let used = 0;
-    for (const t of r.connectedCalls) if (at < t + callWindow) used++;
-    for (const call of r.callsInFlight) if (at < call.at + callWindow) used++;
+    for (const t of r.connectedCalls) if (at < t + slotHeld) used++;
+    for (const call of r.callsInFlight) if (at < call.at + slotHeld) used++;
     return used;
   };
 
@@ -103,8 +112,8 @@ export function createBaseline(policy: Policy): Baseline {
     const keep = (q: Use) => (q.at > r.limitsResetAt && at < q.at + longWindow) || isOpen(r, q, at);
     return r.requests.every(keep) ? r.requests : r.requests.filter(keep);
   };
-  const prunedCalls = (calls: readonly Use[], at: number) => (calls.every((c) => at < c.at + callWindow) ? calls : calls.filter((c) => at < c.at + callWindow));
-  const prunedTimes = (times: readonly number[], at: number) => (times.every((t) => at < t + callWindow) ? times : times.filter((t) => at < t + callWindow));
+  const prunedCalls = (calls: readonly Use[], at: number) => (calls.every((c) => at < c.at + slotHeld) ? calls : calls.filter((c) => at < c.at + slotHeld));
+  const prunedTimes = (times: readonly number[], at: number) => (times.every((t) => at < t + slotHeld) ? times : times.filter((t) => at < t + slotHeld));
 
   /** A copy moved to `at`, for the event's handler to change before it is returned. */
   const draft = (r: BaselineRelationship, at: number): Draft => ({
@@ -313,13 +322,13 @@ export function createBaseline(policy: Policy): Baseline {
     let calls = 0;
     let oldestCall = PERMANENT;
     for (const t of r.connectedCalls) {
-      if (at < t + callWindow) {
+      if (at < t + slotHeld) {
         calls++;
         if (t < oldestCall) oldestCall = t;
       }
     }
     for (const { at: t } of r.callsInFlight) {
-      if (at < t + callWindow) {
+      if (at < t + slotHeld) {
         calls++;
         if (t < oldestCall) oldestCall = t;
       }
@@ -332,11 +341,11 @@ export function createBaseline(policy: Policy): Baseline {
         canPerformAction: !(grant && r.grantEndsAt === PERMANENT) && short < maxShort && long < maxLong,
         limits: [limit(shortPeriod, maxShort, short, oldestShort + shortWindow), limit(longPeriod, maxLong, long, oldestLong + longWindow)],
       },
-      { name: 'START_CALL', canPerformAction: live && calls < maxCalls, limits: [limit(callPeriod, maxCalls, calls, oldestCall + callWindow)] },
+      { name: 'START_CALL', canPerformAction: live && calls < maxCalls, limits: [limit(callPeriod, maxCalls, calls, oldestCall + slotHeld)] },
     ] as const;
     if (!live) return { status: 'NO_PERMISSION', actions };
     if (r.grantEndsAt === PERMANENT) return { status: 'PERMANENT', actions };
-    return { status: 'TEMPORARY', expirationTime: new Date(r.grantEndsAt).toISOString(), actions };
+    return { status: 'TEMPORARY', expirationTime: isoTime(r.grantEndsAt), actions };
   }
 
   return {
@@ -362,7 +371,34 @@ export function createBaseline(policy: Policy): Baseline {
 function limit(timePeriod: string, maxAllowed: number, currentUsage: number, freesAt: number): PermissionLimit {
   return currentUsage < maxAllowed
     ? { timePeriod, maxAllowed, currentUsage }
-    : { timePeriod, maxAllowed, currentUsage, limitExpirationTime: new Date(freesAt).toISOString() };
+    : { timePeriod, maxAllowed, currentUsage, limitExpirationTime: isoTime(freesAt) };
+}
+
+const MONTH_STARTS = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+/** Days from 1970-01-01 to the first of January of `year` (477 leap days fall before 1970). */
+const daysBeforeYear = (year: number) => 365 * (year - 1970) + Math.floor((year - 1) / 4) - Math.floor((year - 1) / 100) + Math.floor((year - 1) / 400) - 477;
+const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * `new Date(ms).toISOString()` with integer arithmetic for the years 1970–9999 (as the engine's
+ * view formats, so neither pays for a `Date` the other does not); `Date` outside them.
+ */
+function isoTime(ms: number): string {
+  if (!(ms >= 0 && ms < 253_402_300_800_000) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const days = Math.floor(ms / 86_400_000);
+  let year = 1970 + Math.floor(days / 365.2425);
+  while (daysBeforeYear(year) > days) year--;
+  while (daysBeforeYear(year + 1) <= days) year++;
+  const dayOfYear = days - daysBeforeYear(year);
+  const leap = isLeap(year) ? 1 : 0;
+  let month = 11;
+  while (MONTH_STARTS[month]! + (month >= 2 ? leap : 0) > dayOfYear) month--;
+  const day = dayOfYear - MONTH_STARTS[month]! - (month >= 2 ? leap : 0) + 1;
+  const inDay = ms - days * 86_400_000;
+  const millis = inDay % 1000;
+  const seconds = Math.floor(inDay / 1000);
+  return `${year}-${two(month + 1)}-${two(day)}T${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}.${millis < 10 ? `00${millis}` : millis < 100 ? `0${millis}` : millis}Z`;
 }
 
 /** A window as Infobip writes it: whole days beyond a day (`P7D`), else hours (`PT24H`). */

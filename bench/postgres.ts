@@ -32,7 +32,8 @@ import {
 } from '../src/index.js';
 import { createPostgresStore, DEFAULT_FACT_RETENTION_MS, type PostgresStore, type SqlClient } from '../src/stores/postgres/index.js';
 import { sink } from './measure.js';
-import { createWorkload, type Workload } from './workload.js';
+import { createWorkload, factKeyOf, type Workload } from './workload.js';
+import { serializeSnapshot, type BatchFact, type BatchOutcome } from '../src/index.js';
 
 export interface PostgresBenchRow {
   readonly name: string;
@@ -55,11 +56,6 @@ export interface PostgresBenchOptions {
 const policy = POLICY_PRESETS.infobip;
 const RETENTION_MS = DEFAULT_FACT_RETENTION_MS;
 
-/** Webhook facts carry an idempotency key; the engine's own commands and clock ticks do not (as in bench/run.ts). */
-function factKeyOf(event: RelationshipEvent): string | undefined {
-  const e = event as RelationshipEvent & { callId?: string; requestId?: string };
-  return ['REQUEST_SENT', 'REQUEST_FAILED', 'CALL_STARTED', 'CALL_ID_ASSIGNED', 'CLOCK'].includes(e.type) ? undefined : `${e.type}:${e.callId ?? e.requestId ?? e.at}`;
-}
 
 /** One fact of the stream: who, what, its key, and the write the engine makes for it (none when nothing changed). */
 interface Step {
@@ -74,7 +70,14 @@ interface Step {
 async function capture(workload: Workload): Promise<Step[]> {
   const memory = new MemoryStore({ factRetentionMs: RETENTION_MS });
   let write: SaveRequest | undefined;
-  const noting: RelationshipStore = { load: (key) => memory.load(key), save: (request) => ((write = request), memory.save(request)) };
+  const noting: RelationshipStore = {
+    load: (key) => memory.load(key),
+    save: (request) => {
+      const result = memory.save(request);
+      if (result.ok) write = request; // a redelivery's attempt (a duplicate) writes nothing
+      return result;
+    },
+  };
   const engine = createCallPermissionEngine({ store: noting, policy });
   const steps: Step[] = [];
   for (const { timeline, event } of workload.stream) {
@@ -198,6 +201,143 @@ async function measureBackend(label: string, client: SqlClient, steps: readonly 
   }
 }
 
+/** Every relationship's snapshot and fact keys in a store's tables (versions aside: a batch writes a relationship once). */
+async function contents(client: SqlClient, store: PostgresStore): Promise<string> {
+  const rows = (await client.query(`SELECT sender, user_number, snapshot::text AS snapshot, next_due_at::text AS due FROM ${store.names.relationships} ORDER BY 1, 2`)).rows;
+  const facts = (await client.query(`SELECT sender, user_number, fact_key, at::text AS at FROM ${store.names.facts} ORDER BY 1, 2, 3`)).rows;
+  return JSON.stringify({ rows, facts });
+}
+
+async function freshStore(client: SqlClient, table: string): Promise<PostgresStore> {
+  const store = createPostgresStore({ client, table, factRetentionMs: RETENTION_MS });
+  await client.query(`DROP TABLE IF EXISTS ${store.names.relationships}, ${store.names.facts}`);
+  await store.migrate();
+  return store;
+}
+
+async function dropStore(client: SqlClient, store: PostgresStore): Promise<void> {
+  await client.query(`DROP TABLE IF EXISTS ${store.names.relationships}, ${store.names.facts}`);
+}
+
+/**
+ * engine.record from 1, 4 and 16 clients at once (a pool of that many connections, an engine
+ * instance per client, each client its own relationships: cold, no contention), the same facts
+ * each time. Checked: every relationship's stored snapshot equals the memory store's after the
+ * same facts.
+ */
+async function measureClients(label: string, url: string, workload: Workload, facts: number, tag: string): Promise<PostgresBenchRow[]> {
+  const stream = workload.stream.slice(0, facts);
+  // What the stored snapshots must be: the same facts through an engine over the memory store.
+  const expected = createCallPermissionEngine({ store: new MemoryStore({ factRetentionMs: RETENTION_MS }), policy });
+  for (const { timeline, event } of stream) {
+    const { sender, user } = workload.timelines[timeline]!;
+    const factKey = factKeyOf(event);
+    await expected.record(sender, user, event, factKey === undefined ? undefined : { factKey });
+  }
+  const rows: PostgresBenchRow[] = [];
+  let single = NaN;
+  for (const clients of [1, 4, 16]) {
+    const pool = new pg.Pool({ connectionString: url, max: clients });
+    const store = await freshStore(pool, `bench_${tag}_clients${clients}`);
+    try {
+      const began = performance.now();
+      await Promise.all(
+        Array.from({ length: clients }, async (_, c) => {
+          const engine = createCallPermissionEngine({ store, policy });
+          for (const { timeline, event } of stream) {
+            if (timeline % clients !== c) continue;
+            const { sender, user } = workload.timelines[timeline]!;
+            const factKey = factKeyOf(event);
+            await engine.record(sender, user, event, factKey === undefined ? undefined : { factKey });
+          }
+        }),
+      );
+      const rate = (stream.length * 1000) / (performance.now() - began);
+      if (clients === 1) single = rate;
+      const check = createCallPermissionEngine({ store, policy });
+      for (const { sender, user } of new Set(stream.map(({ timeline }) => workload.timelines[timeline]!))) {
+        const [mine, theirs] = [await check.snapshot(sender, user), await expected.snapshot(sender, user)];
+        if (!mine || !theirs || serializeSnapshot(mine) !== serializeSnapshot(theirs)) throw new Error(`${clients} clients: ${sender}:${user} differs from the memory store's replay`);
+      }
+      rows.push({
+        name: `engine.record over ${label}, ${clients} client${clients > 1 ? 's' : ''}`,
+        opsPerSec: rate,
+        baselineOpsPerSec: single,
+        ratio: single / rate,
+        note: `${stream.length} facts (fact keys, redeliveries) on ${new Set(stream.map((s) => s.timeline)).size} relationships, each client its own; baseline: 1 client; every stored snapshot checked against the memory store's`,
+      });
+    } finally {
+      await dropStore(pool, store);
+      await pool.end();
+    }
+  }
+  return rows;
+}
+
+/**
+ * engine.recordMany with 1,000-fact batches (a webhook's results[]) against engine.record one by
+ * one, on the same facts, each on its own tables. Checked: the same outcome per fact, and the same
+ * stored snapshots and fact keys.
+ */
+async function measureBatches(label: string, client: SqlClient, workload: Workload, batches: number, tag: string): Promise<PostgresBenchRow> {
+  const facts: BatchFact[] = workload.stream.slice(0, batches * 1000).map(({ timeline, event }) => {
+    const { sender, user } = workload.timelines[timeline]!;
+    const factKey = factKeyOf(event);
+    return factKey === undefined ? { sender, user, event } : { sender, user, event, factKey };
+  });
+  const batchStore = await freshStore(client, `bench_${tag}_batch`);
+  const singleStore = await freshStore(client, `bench_${tag}_single`);
+  try {
+    const batchEngine = createCallPermissionEngine({ store: batchStore, policy });
+    const singleEngine = createCallPermissionEngine({ store: singleStore, policy });
+    const batched: BatchOutcome[] = [];
+    const single: BatchOutcome[] = [];
+    let batchMs = 0;
+    let singleMs = 0;
+    for (let b = 0; b * 1000 < facts.length; b++) {
+      const batch = facts.slice(b * 1000, (b + 1) * 1000);
+      let began = performance.now();
+      batched.push(...(await batchEngine.recordMany(batch)));
+      batchMs += performance.now() - began;
+      began = performance.now();
+      for (const fact of batch) {
+        try {
+          single.push({ ok: true, result: await singleEngine.record(fact.sender, fact.user, fact.event, fact.factKey === undefined ? undefined : { factKey: fact.factKey }) });
+        } catch (error) {
+          single.push({ ok: false, error: error as never });
+        }
+      }
+      singleMs += performance.now() - began;
+    }
+    const outcome = (o: BatchOutcome) => (o.ok ? `${o.result.state}${o.result.duplicate ? ' duplicate' : ''}` : o.error.code);
+    const differs = batched.findIndex((o, i) => outcome(o) !== outcome(single[i]!));
+    if (differs >= 0) throw new Error(`recordMany and record disagree on fact ${differs}: ${outcome(batched[differs]!)} vs ${outcome(single[differs]!)}`);
+    if ((await contents(client, batchStore)) !== (await contents(client, singleStore))) throw new Error('recordMany and record one by one left different rows or fact keys');
+    const batchRate = (facts.length * 1000) / batchMs;
+    const singleRate = (facts.length * 1000) / singleMs;
+    return {
+      name: `engine.recordMany over ${label}, 1,000-fact batches`,
+      opsPerSec: batchRate,
+      baselineOpsPerSec: singleRate,
+      ratio: batchMs / singleMs,
+      note: `${facts.length} facts in ${batched.length / 1000} batches; baseline: engine.record one by one on the same facts (recordMany ${(singleMs / batchMs).toFixed(1)}× the facts/s); outcomes per fact, rows and fact keys checked equal`,
+    };
+  } finally {
+    await dropStore(client, batchStore);
+    await dropStore(client, singleStore);
+  }
+}
+
+/** How a server is set up, for its rows' labels: durable only with fsync and synchronous_commit on. */
+async function describeServer(client: SqlClient): Promise<string> {
+  const { rows } = await client.query(
+    `SELECT current_setting('server_version') AS v, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sc, current_setting('full_page_writes') AS fpw`,
+  );
+  const r = rows[0] as { v: string; fsync: string; sc: string; fpw: string };
+  const durable = r.fsync === 'on' && r.sc !== 'off' && r.fpw === 'on';
+  return `PostgreSQL ${r.v.split(' ')[0]} (loopback, ${durable ? 'DURABLE' : 'NOT durable'}: fsync ${r.fsync}, synchronous_commit ${r.sc}, full_page_writes ${r.fpw})`;
+}
+
 /** `global.gc` when node runs with --expose-gc; otherwise switched on through V8's flags at run time. */
 function collector(): { gc: () => void; how: string } {
   const exposed = (globalThis as { gc?: () => void }).gc;
@@ -252,23 +392,28 @@ export async function benchPostgres(options: PostgresBenchOptions = {}): Promise
   const lite = await PGlite.create();
   try {
     rows.push(...(await measureBackend('PGlite (in-process)', lite, steps, window, 'lite')));
+    rows.push(await measureBatches('PGlite (in-process)', lite, createWorkload(policy, quick ? 40 : 400), 1, 'lite'));
   } finally {
     await lite.close();
   }
 
-  const url = options.databaseUrl ?? process.env.DATABASE_URL;
-  if (url) {
+  const urls = [options.databaseUrl ?? process.env.DATABASE_URL, process.env.BENCH_DURABLE_DATABASE_URL].filter((u): u is string => !!u);
+  if (!urls.length)
+    rows.push({ name: 'engine.record over a PostgreSQL server', opsPerSec: NaN, baselineOpsPerSec: NaN, ratio: NaN, note: 'not measured: DATABASE_URL is not set (.ci/postgres.sh run -- …)' });
+  const workload = createWorkload(policy, quick ? 40 : 400);
+  for (const [n, url] of urls.entries()) {
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     try {
-      const { rows: version } = await pool.query(`SELECT current_setting('server_version') AS v, current_setting('fsync') AS fsync`);
-      const server = `a PostgreSQL ${String(version[0].v).split(' ')[0]} server via pg (loopback, fsync ${version[0].fsync})`;
-      rows.push(...(await measureBackend(server, pool, steps, window, 'server')));
+      const server = await describeServer(pool);
+      rows.push(...(await measureBackend(server, pool, steps, window, `server${n}`)));
+      rows.push(...(await measureClients(server, url, workload, quick ? 300 : 4000, `server${n}`)));
+      rows.push(await measureBatches(server, pool, workload, quick ? 1 : 4, `server${n}`));
     } finally {
       await pool.end();
     }
-  } else {
-    rows.push({ name: 'engine.record over a PostgreSQL server', opsPerSec: NaN, baselineOpsPerSec: NaN, ratio: NaN, note: 'not measured: DATABASE_URL is not set (.ci/postgres.sh run -- …)' });
   }
+  if (!process.env.BENCH_DURABLE_DATABASE_URL)
+    rows.push({ name: 'PostgreSQL, durable settings', opsPerSec: NaN, baselineOpsPerSec: NaN, ratio: NaN, note: 'not measured: set BENCH_DURABLE_DATABASE_URL to a server with fsync and synchronous_commit on' });
 
   const relationships = quick ? 10_000 : 100_000;
   const heap = await measureMemoryStore(relationships);

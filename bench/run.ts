@@ -3,6 +3,8 @@
  * in one process. First it checks that both mean the same thing on that workload; then it times
  * them (interleaved samples, medians) and prints a markdown table with the ratio measured in the
  * same run, the snapshot sizes, and the goals. `--quick` (CI) runs a small workload in seconds.
+ * `--scale` instead runs `engine.record` against the baseline + Map with 1k, 10k, 100k and 1M
+ * relationships live at once (bench/scale.ts; heavy: minutes and a few GB at 1M).
  */
 import { cpus, loadavg } from 'node:os';
 import {
@@ -20,16 +22,22 @@ import { createBaseline, type BaselineRelationship } from './baseline.js';
 import { createBaselineService } from './baseline-service.js';
 import { measurePair, sink, type MeasureOptions, type Pair, type Pass } from './measure.js';
 import { boundedWorstCase, resetWorstCase, workloadSizes } from './snapshot-size.js';
-import { createWorkload } from './workload.js';
+import { createWorkload, factKeyOf } from './workload.js';
 import { benchPostgres, formatPostgresRows } from './postgres.js';
+import { scaleRow } from './scale.js';
 
 const quick = process.argv.includes('--quick');
+const scale = process.argv.includes('--scale');
 const policy = POLICY_PRESETS.infobip;
 const options: MeasureOptions = quick ? { samples: 3, minSampleMs: 40, warmupMs: 40 } : { samples: 5, minSampleMs: 400, warmupMs: 300 };
 const GOALS = { viewsPerSecond: 1_000_000, recordSlowdown: 5, snapshotBytes: 300 };
 
 const started = performance.now();
 const workload = createWorkload(policy, quick ? 120 : 2000);
+if (scale) {
+  await runScale();
+  process.exit(0);
+}
 const baseline = createBaseline(policy);
 console.log(`# whatsapp-call-permissions bench${quick ? ' (--quick)' : ''}\n`);
 console.log(
@@ -45,8 +53,9 @@ if (agreement.mismatches.length) {
 }
 console.log(
   `Agreement check: OK. ${agreement.facts} facts through xstate transition(), the compiled interpreter and the baseline reducer ` +
-    `(same state after every fact, identical xstate/compiled snapshots), ${agreement.engineFacts} through engine.record in arrival order, ` +
-    `${agreement.viewProbes} permissions views compared as JSON: all equal.\n`,
+    `(same state after every fact, identical xstate/compiled snapshots), ${agreement.engineFacts} through engine.record in arrival order with ` +
+    `their fact keys against the baseline + Map with the same keys (state and duplicate, fact by fact; redeliveries included), ` +
+    `${agreement.viewProbes} permissions views compared as JSON (facts on window edges included): all equal.\n`,
 );
 
 // 2. Throughput.
@@ -85,11 +94,8 @@ for (const interpreter of ['xstate', 'compiled'] as const) {
 }
 
 const keys = workload.stream.map(({ timeline }) => workload.timelines[timeline]!);
-/** Webhook facts carry an idempotency key; the engine's own commands and clock ticks do not. */
-const factKeys = workload.stream.map(({ event }) => {
-  const e = event as RelationshipEvent & { callId?: string; requestId?: string };
-  return ['REQUEST_SENT', 'REQUEST_FAILED', 'CALL_STARTED', 'CALL_ID_ASSIGNED', 'CLOCK'].includes(e.type) ? undefined : `${e.type}:${e.callId ?? e.requestId ?? e.at}`;
-});
+/** Webhook facts carry an idempotency key (a redelivery is a duplicate); the engine's own commands and clock ticks do not. */
+const factKeys = workload.stream.map(({ event }) => factKeyOf(event));
 const enginePass = (withFactKeys: boolean): Pass => async () => {
   const engine = createCallPermissionEngine({ store: new MemoryStore(), policy });
   for (let i = 0; i < workload.stream.length; i++) {
@@ -118,9 +124,9 @@ const servicePass = (mode: 'async' | 'sync', withFactKeys: boolean): Pass =>
         }
         return workload.stream.length;
       };
-await compare('engine.record, MemoryStore', 'facts/s', 'engine.record', enginePass(false), 'baseline + Map, async fn', servicePass('async', false));
-await compare('engine.record, MemoryStore', 'facts/s', 'engine.record', enginePass(false), 'baseline + Map, sync fn', servicePass('sync', false));
-await compare('engine.record with fact keys', 'facts/s', 'engine.record({factKey})', enginePass(true), 'baseline + Map + keys, async', servicePass('async', true));
+// Timed as the agreement check ran them: webhook facts with their keys on both sides.
+await compare('engine.record, MemoryStore', 'facts/s', 'engine.record({factKey})', enginePass(true), 'baseline + Map + keys, async fn', servicePass('async', true));
+await compare('engine.record, MemoryStore', 'facts/s', 'engine.record({factKey})', enginePass(true), 'baseline + Map + keys, sync fn', servicePass('sync', true));
 
 // Views: the state after every fact, asked a minute later (what a host does before acting).
 const snapshots: { snapshot: RelationshipSnapshot; at: number }[] = [];
@@ -174,7 +180,7 @@ console.log(`| worst case, infobip, a request after every connected call (G3) fo
 console.log(`\nLargest bounded worst case: \`${bounded.json}\`\n`);
 
 const view = rows.find((r) => r.name === 'getPermissions')!.pair.contender;
-const record = rows.find((r) => r.baselineName === 'baseline + Map, async fn')!.pair;
+const record = rows.find((r) => r.baselineName === 'baseline + Map + keys, async fn')!.pair;
 const slowdown = record.baseline / record.contender;
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
 console.log('Goals:\n');
@@ -191,6 +197,28 @@ console.log('\nStores (engine.record over the store ÷ the same writes without t
 console.log(formatPostgresRows(await benchPostgres({ quick })));
 if (quick) console.log('\n(--quick: small workload and short samples; the numbers are for catching rot, not for quoting)');
 console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s; sink ${sink.value % 10})`);
+
+/** `--scale`: one row per size, each with its own agreement check over every relationship. */
+async function runScale() {
+  const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000, 1_000_000];
+  const scaleOptions = quick ? { samples: 3, minSampleMs: 100, warmupMs: 50 } : { samples: 5, minSampleMs: 400, warmupMs: 300 };
+  const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`);
+  console.log(
+    `engine.record (MemoryStore, fact keys) ÷ the baseline + Map with keys (async fn), ${scaleOptions.samples} interleaved samples of ≥ ${scaleOptions.minSampleMs} ms (medians); ` +
+      `relationships live the ${workload.timelines.length} timelines above as templates, visited in a scrambled order, one fact each per wave (bench/scale.ts):\n`,
+  );
+  console.log('| relationships | engine facts/s | baseline facts/s | engine ÷ baseline | engine ÷ its 10k speed | heap after | load average | agreement |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  let at10k: number | undefined;
+  for (const size of sizes) {
+    const load = loadavg()[0]!.toFixed(1);
+    const row = await scaleRow(workload, policy, size, scaleOptions);
+    if (size === 10_000) at10k = row.engine;
+    const own = at10k === undefined ? '—' : (row.engine / at10k).toFixed(2);
+    console.log(`| ${size.toLocaleString('en')} | ${fmt(row.engine)} | ${fmt(row.baseline)} | ${(row.engine / row.baseline).toFixed(3)} | ${own} | ${row.heapMB.toFixed(0)} MB | ${load} | ${row.agreement} |`);
+  }
+  console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s; sink ${sink.value % 10})`);
+}
 
 function describeMix(events: readonly RelationshipEvent[]): string {
   const counts = new Map<string, number>();

@@ -83,7 +83,10 @@ function simulate(rng: Random, policy: Policy, eventsWanted: number): Relationsh
     rel = baseline.apply(rel, event);
   };
   while (events.length < eventsWanted) {
-    t += gap(rng);
+    // Now and then the next thing happens exactly on a window's edge (or a millisecond either side):
+    // the moment a call slot or a request frees up, a grant ends, a request lapses.
+    const edge = rng.chance(0.12) ? nextEdge(rng, rel, t, policy) : undefined;
+    t = edge ?? t + gap(rng);
     const view = baseline.permissions(rel, t);
     const granted = view.status !== 'NO_PERMISSION';
     const canCall = view.actions[1].canPerformAction;
@@ -164,14 +167,33 @@ function simulate(rng: Random, policy: Policy, eventsWanted: number): Relationsh
   return events;
 }
 
+/** A window edge after `t` in this relationship's state, ±1 ms, or `undefined` when there is none. */
+function nextEdge(rng: Random, rel: BaselineRelationship, t: number, policy: Policy): number | undefined {
+  const edges: number[] = [];
+  for (const at of rel.connectedCalls) edges.push(at + policy.callWindowMs);
+  for (const call of rel.callsInFlight) edges.push(call.at + policy.callWindowMs);
+  for (const request of rel.requests) edges.push(request.at + policy.requestShortWindowMs, request.at + policy.requestLongWindowMs, request.at + policy.requestAnswerableMs);
+  if (Number.isFinite(rel.grantEndsAt)) edges.push(rel.grantEndsAt);
+  const ahead = edges.filter((edge) => edge > t + 1);
+  if (!ahead.length) return undefined;
+  return ahead[rng.between(0, ahead.length)]! + rng.pick([[-1, 1], [0, 3], [1, 1]] as const);
+}
+
 /** Some webhooks arrive late (up to 6 h, within the late-fact tolerance): reorder by arrival. */
 function arrivalOrder(rng: Random, events: readonly RelationshipEvent[]): RelationshipEvent[] {
   const arrivals = events.map((event, i) => ({ event, i, arrives: event.at + (rng.chance(0.04) ? rng.between(MINUTE, 6 * HOUR) : 0) }));
+  // Infobip delivers again what it is not sure arrived: the same fact, with the same key, later.
+  events.forEach((event, i) => {
+    if (factKeyOf(event) !== undefined && rng.chance(0.03)) arrivals.push({ event, i: events.length + i, arrives: event.at + rng.between(MINUTE, 6 * HOUR) });
+  });
   arrivals.sort((a, b) => a.arrives - b.arrives || a.i - b.i);
   return arrivals.map((a) => a.event);
 }
 
-/** `relationships` timelines of 20–100 facts each (about 60 on average), the same for a given seed. */
+/**
+ * `relationships` timelines of 20–100 facts each (about 60 on average), the same for a given seed;
+ * about 3 % of webhook facts are delivered twice (see {@link factKeyOf}).
+ */
 export function createWorkload(policy: Policy, relationships: number, seed = 20260401): Workload {
   const rng = random(seed);
   const timelines: Timeline[] = [];
@@ -193,4 +215,18 @@ export function createWorkload(policy: Policy, relationships: number, seed = 202
     stream: stream.map(({ timeline, event }) => ({ timeline, event })),
     eventCount: stream.length,
   };
+}
+
+/** The engine's own commands and clock ticks carry no idempotency key. */
+const UNKEYED = new Set(['REQUEST_SENT', 'REQUEST_FAILED', 'CALL_STARTED', 'CALL_ID_ASSIGNED', 'CLOCK']);
+
+/**
+ * A webhook fact's idempotency key, as a host would build it from the platform's ids (a redelivery
+ * has the same key); `cycle` > 0 names a later life of the same timeline (bench/scale.ts).
+ */
+export function factKeyOf(event: RelationshipEvent, cycle = 0): string | undefined {
+  if (UNKEYED.has(event.type)) return undefined;
+  const e = event as RelationshipEvent & { callId?: string; requestId?: string };
+  const key = `${e.type}:${e.callId ?? e.requestId ?? e.at}`;
+  return cycle === 0 ? key : `${key}#${cycle}`;
 }
