@@ -7,6 +7,7 @@ import type {
   LoadedRelationship,
   LoadManyRequest,
   RelationshipKey,
+  RelationshipStore,
   SaveManyRequest,
   SaveRequest,
   SaveResult,
@@ -31,7 +32,7 @@ export interface PostgresStoreOptions {
 }
 
 /** The engine's {@link RelationshipStore} over PostgreSQL, plus the schema migration. */
-export interface PostgresStore extends BatchRelationshipStore {
+export interface PostgresStore extends RelationshipStore, BatchRelationshipStore {
   /** The quoted names of the tables and index, for operators' queries and `EXPLAIN`. */
   readonly names: SchemaNames;
   /** The SQL it sends (for `EXPLAIN` and review). */
