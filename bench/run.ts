@@ -34,16 +34,17 @@ const GOALS = { viewsPerSecond: 1_000_000, recordSlowdown: 5, snapshotBytes: 300
 
 const started = performance.now();
 const workload = createWorkload(policy, quick ? 120 : 2000);
-if (scale) {
-  await runScale();
-  process.exit(0);
-}
 const baseline = createBaseline(policy);
 console.log(`# whatsapp-call-permissions bench${quick ? ' (--quick)' : ''}\n`);
 console.log(
   `Node ${process.version} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'} (load average ${loadavg()[0]!.toFixed(1)} at start); policy ${policy.name}; workload: ${workload.timelines.length} relationships, ${workload.eventCount} facts ` +
     `(${describeMix(workload.timelines.flatMap((t) => t.events))}).\n`,
 );
+
+if (scale) {
+  await runScale();
+  process.exit(0);
+}
 
 // 1. Agreement, before anything is timed.
 const agreement = await checkAgreement(workload, policy);
