@@ -225,7 +225,7 @@ async function dropStore(client: SqlClient, store: PostgresStore): Promise<void>
  * each time. Checked: every relationship's stored snapshot equals the memory store's after the
  * same facts.
  */
-async function measureClients(label: string, url: string, workload: Workload, facts: number, tag: string): Promise<PostgresBenchRow[]> {
+export async function measureClients(label: string, url: string, workload: Workload, facts: number, tag: string): Promise<PostgresBenchRow[]> {
   const stream = workload.stream.slice(0, facts);
   // What the stored snapshots must be: the same facts through an engine over the memory store.
   const expected = createCallPermissionEngine({ store: new MemoryStore({ factRetentionMs: RETENTION_MS }), policy });
@@ -279,7 +279,7 @@ async function measureClients(label: string, url: string, workload: Workload, fa
  * one, on the same facts, each on its own tables. Checked: the same outcome per fact, and the same
  * stored snapshots and fact keys.
  */
-async function measureBatches(label: string, client: SqlClient, workload: Workload, batches: number, tag: string): Promise<PostgresBenchRow> {
+export async function measureBatches(label: string, client: SqlClient, workload: Workload, batches: number, tag: string): Promise<PostgresBenchRow> {
   const facts: BatchFact[] = workload.stream.slice(0, batches * 1000).map(({ timeline, event }) => {
     const { sender, user } = workload.timelines[timeline]!;
     const factKey = factKeyOf(event);
@@ -329,7 +329,7 @@ async function measureBatches(label: string, client: SqlClient, workload: Worklo
 }
 
 /** How a server is set up, for its rows' labels: durable only with fsync and synchronous_commit on. */
-async function describeServer(client: SqlClient): Promise<string> {
+export async function describeServer(client: SqlClient): Promise<string> {
   const { rows } = await client.query(
     `SELECT current_setting('server_version') AS v, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sc, current_setting('full_page_writes') AS fpw`,
   );
