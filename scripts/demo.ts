@@ -1,5 +1,5 @@
 /**
- * `npm start`: one relationship through a scripted week, every decision printed with its rule.
+ * `npm run demo`: one relationship through a scripted week, every decision printed with its rule.
  * Time is virtual (the engine's injected clock), the effects are a dry run that records what
  * would be sent to Infobip.
  */
