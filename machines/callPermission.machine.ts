@@ -20,7 +20,7 @@ function asXStateActions<U extends Record<string, Update>>(updates: U) {
 }
 
 /**
- * The statechart of one sender↔user relationship (RULES.md). Every guard and action is named and
+ * The statechart of one sender↔user relationship ([docs/rules.md](../docs/rules.md)). Every guard and action is named and
  * cites its rule; their implementations live in `src/relationship/` and are bound to `policy`.
  * There are no timers: time arrives as `at` on every event, and `CLOCK` lets a host move it on.
  *

@@ -1,7 +1,7 @@
 /**
  * Diagrams of the call-permission statechart, generated from the machine itself: Mermaid
  * (`stateDiagram-v2`), Graphviz DOT, a standalone SVG, and the machine's JSON for Stately's editor.
- * Every edge carries its guard and the RULES.md ids of its guard and actions.
+ * Every edge carries its guard and the rule ids ([docs/rules.md](../../docs/rules.md)) of its guard and actions.
  *
  * @packageDocumentation
  */

@@ -1,5 +1,5 @@
 /**
- * One line per rule of RULES.md, for the diagram's legend and the inspector's text. The numbers
+ * One line per rule of [docs/rules.md](../../docs/rules.md), for the diagram's legend and the inspector's text. The numbers
  * are the `infobip` preset's; every one of them is a policy setting.
  */
 export const RULE_SUMMARIES: Readonly<Record<string, string>> = Object.freeze({

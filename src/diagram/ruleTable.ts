@@ -2,7 +2,7 @@ import type { RelationshipEventType } from '../events/types.js';
 import type { GuardName } from '../relationship/guards.js';
 import type { UpdateName } from '../relationship/updates.js';
 
-/** A rule id of RULES.md: R1–R5, G1–G5, M1–M4, U1–U2, W1. */
+/** A rule id of [docs/rules.md](../../docs/rules.md): R1–R5, G1–G5, M1–M4, U1–U2, W1. */
 export type RuleId = `${'R' | 'G' | 'M' | 'U' | 'W'}${number}`;
 
 /**
@@ -60,14 +60,14 @@ export const EVENT_RULES: Readonly<Partial<Record<RelationshipEventType, readonl
 
 const ORDER = ['R', 'G', 'M', 'U', 'W'];
 
-/** Sorts rule ids the way RULES.md lists them: R, G, M, U, W, then by number. */
+/** Sorts rule ids the way [docs/rules.md](../../docs/rules.md) lists them: R, G, M, U, W, then by number. */
 export function sortRuleIds(ids: Iterable<string>): string[] {
   const rank = (id: string) => ORDER.indexOf(id[0]!) * 1000 + Number(id.slice(1));
   return [...new Set(ids)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 /**
- * The rule ids of one transition: those of its event, its guard and its actions, in RULES.md order.
+ * The rule ids of one transition: those of its event, its guard and its actions, in [docs/rules.md](../../docs/rules.md) order.
  * A guard or action the tables do not know throws: a diagram must never silently drop a rule.
  */
 export function rulesOfTransition(event: string, guard: string | undefined, actions: readonly string[]): string[] {

@@ -50,7 +50,7 @@ export interface InfobipConfig {
   readonly customData?: (command: StartCallCommand) => Readonly<Record<string, string>> | undefined;
   /**
    * The field of `POST /calls/1/calls`'s answer that holds Infobip's call id (the id later call
-   * events name). Not confirmed by RULES.md; default `id`, then `callId`.
+   * events name). Not confirmed by Infobip's public clients; default `id`, then `callId`.
    */
   readonly callIdFields?: readonly string[];
   /**

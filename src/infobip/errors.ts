@@ -41,7 +41,7 @@ export interface InfobipErrorDetails {
    * unknown, and the effects then keep the engine's reservation.
    */
   readonly definitelyNotAccepted: boolean;
-  /** Meta's error code (RULES.md table) found in the error, if any. */
+  /** Meta's error code ([docs/rules.md, "Platform error codes"](../../docs/rules.md#platform-error-codes)) found in the error, if any. */
   readonly platformCode?: number;
   /** The rules that code maps to. */
   readonly rules?: readonly RuleId[];

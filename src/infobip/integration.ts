@@ -32,7 +32,7 @@ export interface InfobipIntegrationOptions {
 }
 
 /**
- * Infobip refused a send or call with a code of RULES.md's table: the local state had allowed it.
+ * Infobip refused a send or call with a code of [docs/rules.md, "Platform error codes"](../../docs/rules.md#platform-error-codes): the local state had allowed it.
  * The reservation was released (a 4xx: Infobip did not act), the relationship was reconciled with
  * Infobip's view, and this says so.
  */

@@ -1,4 +1,4 @@
-/** A rule id of RULES.md that a platform refusal can cite. */
+/** A rule id of [docs/rules.md](../../docs/rules.md) that a platform refusal can cite. */
 export type RuleId = 'G2' | 'G4' | 'R1' | 'R2' | 'R5' | 'S1' | 'S2' | 'S3';
 
 /**
@@ -28,7 +28,7 @@ export interface PlatformCodeRow {
 const row = (r: PlatformCodeRow): PlatformCodeRow => Object.freeze({ ...r, rules: Object.freeze([...r.rules]) });
 
 /**
- * THE table of platform codes (RULES.md "Platform error codes"; Meta's codes passed through by
+ * THE table of platform codes ([docs/rules.md, "Platform error codes"](../../docs/rules.md#platform-error-codes); Meta's codes passed through by
  * Infobip). docs/platform.md renders it (a test keeps them equal). A refusal with one of these means
  * the local state was wrong: the engine corrects it as the row says, then reconciles with Infobip's
  * view when it can. Sender-wide codes are `report` until the sender statechart owns them.
@@ -98,7 +98,7 @@ export interface PlatformCodeCarrier {
 
 /**
  * Finds a platform code of {@link PLATFORM_ERROR_RULES}. Infobip's public schema does not say where
- * it puts Meta's code in an error (RULES.md, last bullet), so the default looks for the six digits in
+ * it puts Meta's code in an error ([docs/rules.md, "Infobip's API"](../../docs/rules.md#infobips-api)), so the default looks for the six digits in
  * every field; a host that learns the exact field passes `platformCodeOf` instead.
  */
 export function findPlatformCode(carrier: PlatformCodeCarrier): number | undefined {

@@ -57,7 +57,7 @@ export interface TimelineEntry {
   readonly stateAfter: RelationshipState;
   /** The transitions taken, in order (`state · EVENT #n [guard] → target`): a due `CLOCK` first. */
   readonly transitions: readonly string[];
-  /** RULES.md ids of those transitions' guards and actions, plus the rule of a refusal (R3 when a command picked the channel). */
+  /** rule ids ([docs/rules.md](../../docs/rules.md)) of those transitions' guards and actions, plus the rule of a refusal (R3 when a command picked the channel). */
   readonly rules: readonly string[];
   /** Whether the relationship changed (an ignored or refused step changes nothing). */
   readonly changed: boolean;

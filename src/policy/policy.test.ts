@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { definePolicy, InvalidPolicyError, POLICY_PRESETS } from '../index.js';
 
 describe('definePolicy', () => {
-  it('gives the presets of RULES.md, infobip by default', () => {
+  it('gives the presets of docs/rules.md, infobip by default', () => {
     expect(definePolicy()).toBe(POLICY_PRESETS.infobip);
     expect(POLICY_PRESETS.infobip).toMatchObject({ requestsPerShortWindow: 1, requestsPerLongWindow: 2, connectedCallsPerWindow: 5, unansweredBeforePrompt: 2, unansweredBeforeRevoke: 4 });
     expect(POLICY_PRESETS.meta).toMatchObject({ connectedCallsPerWindow: 100, acceptWithoutExpiry: 'temporary' });

@@ -1,11 +1,11 @@
 import { InvalidPolicyError } from '../errors.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
 
-/** What a reply that accepts without an expiry time means (RULES.md "permanent permission"). */
+/** What a reply that accepts without an expiry time means ([docs/rules.md, G1](../../docs/rules.md#g1)). */
 export type AcceptWithoutExpiry = 'permanent' | 'temporary';
 
 /**
- * Every number the rules use, in one object (RULES.md: "nothing else in the code may hold it").
+ * Every number the rules use, in one object ([docs/rules.md](../../docs/rules.md): nothing else in the code may hold it).
  * Times are milliseconds. Build one with {@link definePolicy}; the presets are
  * {@link POLICY_PRESETS}.
  */
@@ -108,7 +108,7 @@ const metaSandbox: Policy = Object.freeze({
   unansweredBeforeRevoke: 10,
 });
 
-/** The presets of RULES.md "Policy presets". `infobip` (the seed document) is the default. */
+/** The presets of [docs/rules.md, "Policy presets"](../../docs/rules.md#policy-presets). `infobip` (the seed document) is the default. */
 export const POLICY_PRESETS: Readonly<Record<PolicyPresetName, Policy>> = Object.freeze({
   infobip,
   meta,

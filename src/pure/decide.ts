@@ -4,7 +4,7 @@ import { isoTime } from '../time.js';
 import { callSlotReleaseTimes, countedRequestTimes, grantLive, nextFreeSlot, permanentGrant, sessionWindowOpen, stateAt } from '../relationship/windows.js';
 import type { RelationshipSnapshot } from './snapshot.js';
 
-/** The rule behind a refusal (RULES.md ids). */
+/** The rule behind a refusal (ids of [docs/rules.md](../../docs/rules.md)). */
 export type RefusalRule = 'R1' | 'R2' | 'R5' | 'G2' | 'G4';
 
 /** A command the rules refuse: which rule, in words, and the earliest time it would be allowed. */

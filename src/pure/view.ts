@@ -27,7 +27,7 @@ export type PermissionStatus = 'NO_PERMISSION' | 'TEMPORARY' | 'PERMANENT';
 
 /**
  * "What may I do now?" in the shape of Infobip's
- * `GET /whatsapp/1/senders/{sender}/calls/{userNumber}/permissions` response (RULES.md "The view"),
+ * `GET /whatsapp/1/senders/{sender}/calls/{userNumber}/permissions` response ([docs/rules.md, "The permissions view"](../../docs/rules.md#the-permissions-view)),
  * so a host can use the local answer and the remote one interchangeably.
  */
 export interface PermissionsView {

@@ -1,4 +1,4 @@
-/** The five top-level states of a relationship (RULES.md "States"). */
+/** The five top-level states of a relationship ([docs/rules.md, "States"](../../docs/rules.md#states)). */
 export type RelationshipState = 'noPermission' | 'requested' | 'granted' | 'prompted' | 'revoked';
 
 export const RELATIONSHIP_STATES: readonly RelationshipState[] = Object.freeze(['noPermission', 'requested', 'granted', 'prompted', 'revoked']);

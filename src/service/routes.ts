@@ -103,7 +103,7 @@ export function createRoutes(context: ServiceContext): ((request: Request) => Pr
   }
 
   /**
-   * Infobip refused a command the local state allowed, with one of RULES.md's codes: the local state
+   * Infobip refused a command the local state allowed, with one of the codes of [docs/rules.md, "Platform error codes"](../../docs/rules.md#platform-error-codes): the local state
    * was wrong. The engine has released the reservation; fold Infobip's view in and say so (409).
    */
   async function platformRefusal<T>(key: RelationshipKey, command: () => Promise<T>): Promise<T | Response> {

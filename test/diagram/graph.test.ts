@@ -9,7 +9,7 @@ const machine = relationshipLogic(definePolicy()).machine;
 const graph = statechartGraph(machine);
 
 describe('the statechart graph read from toDirectedGraph(machine)', () => {
-  it('has the five states of RULES.md, starting in noPermission', () => {
+  it('has the five states of docs/rules.md, starting in noPermission', () => {
     expect(graph.states).toEqual(RELATIONSHIP_STATES);
     expect(graph.initial).toBe('noPermission');
   });

@@ -32,7 +32,7 @@ describe('the rule table beside the diagram code (src/diagram/ruleTable.ts)', ()
     for (const event of Object.keys(EVENT_RULES)) expect(EVENT_TYPES).toContain(event);
   });
 
-  it('uses rule ids that RULES.md defines, each with a one-line summary for the legend', () => {
+  it('uses rule ids that docs/rules.md defines, each with a one-line summary for the legend', () => {
     const ids = [...Object.values(GUARD_RULES), ...Object.values(ACTION_RULES), ...Object.values(EVENT_RULES)].flat();
     for (const id of ids) expect(RULE_SUMMARIES, id).toHaveProperty(id);
     for (const id of Object.keys(RULE_SUMMARIES)) expect(id).toMatch(/^(R[1-5]|G[1-5]|M[1-4]|U[12]|W1)$/);

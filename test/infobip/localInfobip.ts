@@ -4,7 +4,7 @@ import type { PermissionsView } from '../../src/index.js';
 
 /**
  * A local Infobip: a real HTTP server on 127.0.0.1 (random port) that implements the endpoints the
- * integration uses with Infobip's response shapes (RULES.md "Infobip API facts"), checks the
+ * integration uses with Infobip's response shapes (docs/rules.md, "Infobip's API"), checks the
  * `Authorization: App <key>` header and every request body, can be scripted to fail, and delivers
  * webhooks (inbound messages, call events) to an application's URL.
  */
@@ -337,7 +337,7 @@ function defaultErrorBody(status: number): unknown {
   return { requestError: { serviceException: { messageId: 'BAD_REQUEST', text: 'Bad request' } } };
 }
 
-/** The violations Infobip would list for a body (only what RULES.md documents is allowed). */
+/** The violations Infobip would list for a body (only what docs/rules.md, "Infobip's API", documents is allowed). */
 function validate(route: Route, body: unknown, callsConfigurationId: string): { property: string; violation: string }[] {
   const v: { property: string; violation: string }[] = [];
   const obj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);

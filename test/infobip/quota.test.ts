@@ -106,7 +106,7 @@ describe('Infobip effects: quota after a failure', () => {
 });
 
 /**
- * A platform refusal with a code of RULES.md's table means the local state was wrong: the
+ * A platform refusal with a code of docs/rules.md, "Platform error codes" means the local state was wrong: the
  * integration reconciles with Infobip's view (remote wins) and reports the disagreement.
  */
 describe('Infobip platform refusals are folded in and reported', () => {

@@ -1,6 +1,6 @@
 /**
  * Regressions: each property is the smallest story on which the engine once disagreed with the
- * reference model (RULES.md + docs/semantics.md sided with the reference). They keep those bugs fixed.
+ * reference model (docs/rules.md + docs/semantics.md sided with the reference). They keep those bugs fixed.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * An independent reference model of one relationship, written from RULES.md and
+ * An independent reference model of one relationship, written from docs/rules.md and
  * docs/semantics.md only: no XState, no code shared with the engine's rules. It exists so that
  * property tests can compare two implementations written separately; where they disagree, one of
  * them misreads the rulebook.
@@ -201,7 +201,7 @@ export class ReferenceRelationship {
     return { allowed: false, rule: 'G2', retryAt };
   }
 
-  /** RULES.md "The view": the shape of Infobip's permissions endpoint, at `at`. */
+  /** docs/rules.md, "The permissions view": the shape of Infobip's permissions endpoint, at `at`. */
   view(at: number): ReferenceView {
     const p = this.policy;
     const live = this.grantLiveAt(at);

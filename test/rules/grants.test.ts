@@ -7,7 +7,7 @@ const connect = (id: string) => [
   { type: 'CALL_CONNECTED' as const, callId: id },
 ];
 
-describe('After permission is granted (RULES.md G1–G5)', () => {
+describe('After permission is granted (docs/rules.md G1–G5)', () => {
   it('G1: a temporary grant lasts 7 days from acceptance — live 1 ms before, gone at the exact end, with no webhook', () => {
     const s = story().at(0, { type: 'PERMISSION_ACCEPTED', permanent: false });
     expect(getPermissions(s.now, T0 + 7 * DAY - 1)).toMatchObject({ status: 'TEMPORARY', expirationTime: new Date(T0 + 7 * DAY).toISOString() });

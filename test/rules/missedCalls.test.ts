@@ -7,7 +7,7 @@ const miss = (id: string, reason: 'no_answer' | 'busy' | 'rejected' | 'cancelled
   { type: 'CALL_UNANSWERED' as const, callId: id, reason },
 ];
 
-describe('Missed calls (RULES.md M1–M4)', () => {
+describe('Missed calls (docs/rules.md M1–M4)', () => {
   it('M1: two consecutive unanswered (or rejected) calls move the grant to prompted', () => {
     const s = story().at(0, { type: 'PERMISSION_ACCEPTED', permanent: true });
     s.at(HOUR, ...miss('c1', 'busy'));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canRequestPermission, getPermissions } from '../../src/index.js';
 import { DAY, HOUR, story, T0 } from '../support/timeline.js';
 
-describe('Request limits (RULES.md R1–R5)', () => {
+describe('Request limits (docs/rules.md R1–R5)', () => {
   it('R1: one permission request in any rolling 24 h — the next is refused until exactly 24 h later', () => {
     const s = story().at(0, { type: 'REQUEST_SENT', requestId: 'r1', via: 'template' });
     expect(canRequestPermission(s.now, T0 + DAY - 1)).toMatchObject({ allowed: false, rule: 'R1', retryAt: T0 + DAY });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canRequestPermission, canStartCall, RELATIONSHIP_STATES } from '../../src/index.js';
 import { DAY, HOUR, story, T0 } from '../support/timeline.js';
 
-describe('User control (RULES.md U1–U2)', () => {
+describe('User control (docs/rules.md U1–U2)', () => {
   it('U1: the user may revoke at any time — every state goes to revoked — and a new accept grants again', () => {
     const reach = {
       noPermission: story(),
@@ -35,7 +35,7 @@ describe('User control (RULES.md U1–U2)', () => {
   });
 });
 
-describe('The customer-service window (RULES.md W1)', () => {
+describe('The customer-service window (docs/rules.md W1)', () => {
   it('W1: a user message, a call from the user (answered or not) and an answered business call each open the 24 h window', () => {
     expect(canRequestPermission(story().now, T0)).toMatchObject({ via: 'template' });
     const message = story().at(0, { type: 'USER_MESSAGE' });

@@ -1,5 +1,5 @@
 /**
- * Infobip's webhook bodies as RULES.md "Infobip API facts" describes them, for the service's
+ * Infobip's webhook bodies as docs/rules.md, "Infobip's API" describes them, for the service's
  * `POST /webhooks/infobip`. Times are Infobip's format (`…+0000`).
  */
 const infobipTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');

@@ -20,7 +20,7 @@ const USAGE = `Usage: wacp diagram [--format mermaid|dot|svg|json]
        wacp diagram --check [--out-dir DIR]
 
 Prints the call-permission statechart, generated from the machine itself (xstate/graph), with the
-guard and the RULES.md rule ids on every edge.
+guard and the rule ids (docs/rules.md) on every edge.
 
 Options:
   --format F     mermaid (default: a stateDiagram-v2), dot (Graphviz), svg (standalone, rendered by

@@ -4,15 +4,15 @@ import { findPlatformCode, rulesForPlatformCode, type PlatformCodeCarrier, type 
 import { boolean, count, id, object, oneOf, optionalObject, optionalString, phone, ShapeError, string, time, typeName, type Json } from '../shape.js';
 import type { IgnoredWebhookItem, WebhookFact } from './types.js';
 
-/** A field that may link a reply to the request it answers (RULES.md: not confirmed which). */
+/** A field that may link a reply to the request it answers ([docs/rules.md, "Corrections"](../../../docs/rules.md#corrections): `pairedMessageId` and `callbackData` are confirmed, `message.context.id` exists). */
 export type ReplyLinkField = 'pairedMessageId' | 'message.context.id' | 'callbackData';
 
 export interface InboundMessageOptions {
   /** Tried in order; the first present one is the reply's `requestId`. Default `pairedMessageId`, then `message.context.id`. */
   readonly replyLinkFields?: readonly ReplyLinkField[];
   /**
-   * Whether a reply's permanent flag (`isPermanent` / Meta's `is_permanent`) is read. RULES.md: not
-   * confirmed that Infobip passes it. Default true; without it an accept with no expiry is decided
+   * Whether a reply's permanent flag (`isPermanent` / Meta's `is_permanent`) is read.
+   * [docs/rules.md, "Corrections"](../../../docs/rules.md#corrections): Infobip's reply has no such flag (Meta's has). Default true; without it an accept with no expiry is decided
    * by the policy's `acceptWithoutExpiry`.
    */
   readonly honourPermanentFlag?: boolean;

@@ -47,7 +47,7 @@ export interface IgnoredWebhookItem {
 }
 
 /**
- * Meta's refusal code (RULES.md table) found in a webhook: a delivery report of one of our sends,
+ * Meta's refusal code ([docs/rules.md, "Platform error codes"](../../../docs/rules.md#platform-error-codes)) found in a webhook: a delivery report of one of our sends,
  * or a failed call. The local state had allowed what the platform refused.
  */
 export interface PlatformRefusal {
