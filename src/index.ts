@@ -8,6 +8,8 @@
  *
  * @packageDocumentation
  */
+// The statechart's guard and action implementations, the compiled transition table and the engine's
+// event plumbing stay inside the package (their types describe the machine's named guards and actions).
 export { callPermissionMachine, createCallPermissionMachine, type CallPermissionMachine } from '../machines/callPermission.machine.js';
 export * from './errors.js';
 export * from './events/types.js';
@@ -15,17 +17,13 @@ export { parseEvent, parseTime } from './events/parse.js';
 export { normalisePhoneNumber } from './phone.js';
 export * from './policy/policy.js';
 export { RELATIONSHIP_STATES, type RelationshipContext, type RelationshipState, type Stamped } from './relationship/context.js';
-export { relationshipGuards, type Guard, type GuardName, type RelationshipGuards } from './relationship/guards.js';
-export { relationshipUpdates, type Draft, type Update, type UpdateName, type RelationshipUpdates } from './relationship/updates.js';
-export { relationshipLogic, type RelationshipLogic } from './relationship/logic.js';
+export type { Guard, GuardName, RelationshipGuards } from './relationship/guards.js';
+export type { Draft, Update, UpdateName, RelationshipUpdates } from './relationship/updates.js';
 export {
   applyEvent,
-  applyNormalised,
-  clampLateEvent,
   createRelationship,
   nextDueAt,
   nextChangeDueAt,
-  normaliseEvent,
   resolvePolicy,
   type ApplyOptions,
   type Interpreter,
@@ -41,7 +39,6 @@ export {
   type PermissionsView,
 } from './pure/view.js';
 export { deserializeSnapshot, serializeSnapshot, toSerialized, SNAPSHOT_SCHEMA_VERSION, type SerializedSnapshot } from './pure/serialize.js';
-export { compileTransitions, type CompiledTransition, type TransitionTable } from './pure/compiled.js';
 export * from './engine/effects.js';
 export * from './engine/engine.js';
 export type { BatchFact, BatchOutcome } from './engine/recordMany.js';

@@ -50,7 +50,8 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_DATA_DIR = './.wacp-data';
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** Environment variables (or flags merged into them by {@link mergeServeArgs}), by name. */
+export type ServiceEnv = Readonly<Record<string, string | undefined>>;
 
 /** `--flag value` / `--flag=value` pairs the service understands, and where each lands. */
 const FLAGS = {
@@ -93,7 +94,7 @@ Webhook authentication (required with Infobip or a non-loopback --host; optional
 `;
 
 /** Command-line flags over the environment: flags win. `--help` is the caller's to handle. */
-export function mergeServeArgs(argv: readonly string[], env: Env): Env {
+export function mergeServeArgs(argv: readonly string[], env: ServiceEnv): ServiceEnv {
   const merged: Record<string, string | undefined> = { ...env };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -114,7 +115,7 @@ export function mergeServeArgs(argv: readonly string[], env: Env): Env {
 }
 
 /** The service's options from environment variables (see {@link SERVE_USAGE}); a bad value names its variable. */
-export function serviceOptionsFromEnv(env: Env, log?: (line: string) => void): ServiceOptions {
+export function serviceOptionsFromEnv(env: ServiceEnv, log?: (line: string) => void): ServiceOptions {
   const options: { -readonly [K in keyof ServiceOptions]: ServiceOptions[K] } = {};
   const set = (name: string) => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);
   if (log) {
