@@ -49,7 +49,7 @@ for (const m of readme.replace(/```[\s\S]*?```/g, '').matchAll(/`([^`\n]+)`/g)) 
   if (type) named.add(type[1]!);
 }
 
-// A file name in a comment that TypeDoc turned into a web address (`RULES.md` → http://RULES.md).
+// A file name in a comment that TypeDoc turned into a web address (`NAME.md` → http://NAME.md).
 const fileLinks: string[] = [];
 const walk = (dir: string) => {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
