@@ -83,3 +83,20 @@ export class EffectFailedError extends CallPermissionError {
     this.reservationReleased = reservationReleased;
   }
 }
+
+/**
+ * A part of the package needs an optional peer dependency that is not installed (PGlite, `pg`,
+ * Graphviz). The message names the part and the exact command to run; `install` is that command.
+ */
+export class MissingPeerDependencyError extends CallPermissionError {
+  /** The package to install, e.g. `@electric-sql/pglite`. */
+  readonly packageName: string;
+  /** The command that installs it: `npm install <packageName>`. */
+  readonly install: string;
+  constructor(packageName: string, purpose: string, options?: { cause?: unknown }) {
+    const install = `npm install ${packageName}`;
+    super('MISSING_PEER_DEPENDENCY', `${purpose} needs the optional peer dependency ${packageName}, which is not installed. Run: ${install}`, undefined, options);
+    this.packageName = packageName;
+    this.install = install;
+  }
+}

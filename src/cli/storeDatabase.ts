@@ -1,6 +1,7 @@
 /// <reference types="node" />
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { importOptionalPeer } from '../optionalPeer.js';
 import type { SqlClient } from '../stores/postgres/client.js';
 import { lockHolder, openLockedPglite } from '../service/lockedPglite.js';
 import { CliError } from './errors.js';
@@ -38,12 +39,7 @@ export async function openPostgresStore(databaseUrl: string): Promise<StoreDatab
   } catch {
     throw new CliError('--database-url / DATABASE_URL is not a connection URL such as postgres://user@127.0.0.1:5432/db');
   }
-  let pg: (typeof import('pg'))['default'];
-  try {
-    pg = (await import('pg')).default;
-  } catch {
-    throw new CliError('reading PostgreSQL needs the package pg: npm install pg');
-  }
+  const { default: pg } = await importOptionalPeer('pg', 'Reading a PostgreSQL server (--database-url)', () => import('pg'));
   const client = new pg.Client({ connectionString: databaseUrl });
   try {
     await client.connect();

@@ -1,6 +1,7 @@
 /// <reference types="node" />
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { importOptionalPeer } from '../optionalPeer.js';
 import type { SqlClient } from '../stores/postgres/client.js';
 import { ServiceConfigError } from './errors.js';
 import { openLockedPglite } from './lockedPglite.js';
@@ -34,7 +35,7 @@ async function openPostgres(databaseUrl: string): Promise<ServiceDatabase> {
   } catch {
     throw new ServiceConfigError('is not a connection URL such as postgres://user@127.0.0.1:5432/db', 'DATABASE_URL');
   }
-  const { default: pg } = await import('pg');
+  const { default: pg } = await importOptionalPeer('pg', 'A PostgreSQL server (DATABASE_URL)', () => import('pg'));
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);

@@ -2,6 +2,7 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
+import { importOptionalPeer } from '../optionalPeer.js';
 
 /** Beside PGlite's files: the lock that keeps a second process (a service, `wacp inspect`) out. */
 export const LOCK_FILE = 'wacp-service.lock';
@@ -15,7 +16,7 @@ export async function openLockedPglite(dataDir: string, inUse: (pid: number) => 
   const lockPath = join(dataDir, LOCK_FILE);
   await takeLock(lockPath, inUse);
   try {
-    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGlite } = await importOptionalPeer('@electric-sql/pglite', 'The embedded database (PGlite, used without DATABASE_URL)', () => import('@electric-sql/pglite'));
     const db = await PGlite.create({ dataDir });
     return {
       db,

@@ -26,6 +26,7 @@ import { createMetrics, createRequestLogger } from './observability.js';
 import { createRedactor } from './redact.js';
 import { createRequestGuard, isLoopback } from './requestGuard.js';
 import { createRoutes, type AnsweredRequest } from './routes.js';
+import { listenError } from './listenError.js';
 import { drawStatechart, type StatechartDrawings } from './statechart.js';
 
 export interface RunningService {
@@ -207,9 +208,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     server.requestTimeout = 30_000;
     server.headersTimeout = 10_000;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (error: unknown) => reject(listenError(error, port, host));
+      server.once('error', failed);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve();
       });
     });

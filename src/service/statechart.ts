@@ -1,10 +1,12 @@
 import { createCallPermissionMachine } from '../../machines/callPermission.machine.js';
+import { MissingPeerDependencyError } from '../errors.js';
 import { toDot } from '../diagram/dot.js';
 import { STATE_COLOURS } from '../diagram/palette.js';
 import { statechartGraph, type StatechartGraph } from '../diagram/statechartGraph.js';
 import { renderSvg } from '../diagram/svg.js';
 import type { Policy } from '../policy/policy.js';
 import type { RelationshipState } from '../relationship/context.js';
+import { compactSvgWithoutGraphviz, missingGraphvizSvg } from './statechartWithoutGraphviz.js';
 
 /** The two drawings the service serves, both read from the machine (src/diagram), never drawn by hand. */
 export interface StatechartDrawings {
@@ -57,11 +59,20 @@ export function compactDot(graph: StatechartGraph): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Renders both drawings for the policy's machine (Graphviz in WebAssembly: a few hundred ms, once). */
+/**
+ * Renders both drawings for the policy's machine (Graphviz in WebAssembly: a few hundred ms, once).
+ * Without Graphviz (an optional peer) the compact chart is drawn without a layout engine and the
+ * full one says what to install: the page never shows an error in their place.
+ */
 export async function drawStatechart(policy: Policy): Promise<StatechartDrawings> {
   const graph = statechartGraph(createCallPermissionMachine(policy));
-  const [compact, full] = await Promise.all([renderSvg(compactDot(graph)), renderSvg(toDot(graph))]);
-  return { compact: withoutProlog(compact), full };
+  try {
+    const [compact, full] = await Promise.all([renderSvg(compactDot(graph)), renderSvg(toDot(graph))]);
+    return { compact: withoutProlog(compact), full };
+  } catch (error) {
+    if (!(error instanceof MissingPeerDependencyError)) throw error;
+    return { compact: compactSvgWithoutGraphviz(graph), full: missingGraphvizSvg() };
+  }
 }
 
 /** The XML prolog and doctype, which an SVG inlined into HTML must not carry. */

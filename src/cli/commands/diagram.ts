@@ -8,9 +8,10 @@ import { statechartJson } from '../../diagram/machineJson.js';
 import { toMermaid } from '../../diagram/mermaid.js';
 import { statechartGraph } from '../../diagram/statechartGraph.js';
 import { renderSvg } from '../../diagram/svg.js';
+import { MissingPeerDependencyError } from '../../errors.js';
 import { parseCommandLine, positionals } from '../args.js';
 import type { CliCommand } from '../command.js';
-import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.js';
+import { CliError, EXIT_FAILED, EXIT_OK, UsageError } from '../errors.js';
 
 const FORMATS = ['mermaid', 'dot', 'svg', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -39,7 +40,12 @@ async function render(format: Format): Promise<string> {
     case 'dot':
       return toDot(graph);
     case 'svg':
-      return renderSvg(toDot(graph));
+      try {
+        return await renderSvg(toDot(graph));
+      } catch (error) {
+        if (!(error instanceof MissingPeerDependencyError)) throw error;
+        throw new CliError(`--format svg draws with Graphviz, the optional peer ${error.packageName}, which is not installed. Run: ${error.install} (or use --format mermaid, dot or json, which need nothing more)`);
+      }
     case 'json':
       return statechartJson(callPermissionMachine);
   }

@@ -1,3 +1,5 @@
+import { MissingPeerDependencyError } from '../../errors.js';
+import { importOptionalPeer } from '../../optionalPeer.js';
 import type { CliCommand } from '../command.js';
 import { EXIT_OK, EXIT_USAGE } from '../errors.js';
 import { loadSiblingModule } from '../siblingModule.js';
@@ -8,6 +10,17 @@ interface ServiceModule {
   readonly SERVE_USAGE?: string;
   mergeServeArgs?(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Readonly<Record<string, string | undefined>>;
   serviceOptionsFromEnv?(env: Readonly<Record<string, string | undefined>>, log?: (line: string) => void): Record<string, unknown>;
+}
+
+/** Whether Graphviz, the optional peer that draws the statechart, is missing (the service still runs without it). */
+async function graphvizMissing(): Promise<MissingPeerDependencyError | undefined> {
+  try {
+    await importOptionalPeer('@hpcc-js/wasm-graphviz', 'The statechart drawing', () => import('@hpcc-js/wasm-graphviz'));
+    return undefined;
+  } catch (error) {
+    if (error instanceof MissingPeerDependencyError) return error;
+    return undefined; // installed but broken: the drawing itself reports it
+  }
 }
 
 const FALLBACK_USAGE = `Usage: wacp serve [flags]
@@ -53,6 +66,8 @@ export const serveCommand: CliCommand = {
       io.stderr.write(`wacp serve: ${error.message}\n(wacp serve --help lists the flags and variables)\n`);
       return EXIT_USAGE;
     }
+    const graphviz = await graphvizMissing();
+    if (graphviz) io.stdout.write(`Note: ${graphviz.packageName} (optional) is not installed, so the inspector draws a plain statechart. For the Graphviz drawing: ${graphviz.install}\n`);
     const running = await service.startService(options);
     io.stdout.write(`Inspector: ${running.url}/   (Ctrl-C stops)\n`);
     return new Promise<number>((resolve, reject) => {
