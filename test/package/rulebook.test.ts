@@ -30,7 +30,10 @@ const anchors = new Set([...rules.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m
 function shown(value: Policy[keyof Policy], key: string): string {
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (Array.isArray(value)) return value.join(', ');
-  if (typeof value === 'number' && key.endsWith('Ms')) return value % DAY_MS === 0 && value >= 2 * DAY_MS ? `${value / DAY_MS} days` : `${value / HOUR_MS} h`;
+  if (typeof value === 'number' && key.endsWith('Ms')) {
+    if (value % DAY_MS === 0 && value >= 2 * DAY_MS) return `${value / DAY_MS} days`;
+    return value % HOUR_MS === 0 ? `${value / HOUR_MS} h` : `${value / 60_000} min`;
+  }
   return String(value);
 }
 
