@@ -147,7 +147,7 @@ timeout 60 node --input-type=module -e '
   expect(page.status === 200 && page.type.startsWith("text/html"), "GET / serves the inspector page", page.status);
   const chart = await get("/v1/statechart/compact.svg");
   expect(chart.status === 200 && chart.body.includes("id=\"state-granted\"") && chart.body.includes("npm install @hpcc-js/wasm-graphviz"), "the compact statechart is drawn without Graphviz", chart.status);
-  const request = await get("/v1/relationships/441134960000/447700900123/permission-requests", { method: "POST" });
+  const request = await get("/v1/relationships/441134960000/447700900123/permission-requests", { method: "POST", headers: { "content-type": "application/json" } });
   expect(request.status === 201 && JSON.parse(request.body).outcome === "sent", "a permission request is sent (dry run)", request);
   const view = await get("/v1/relationships/441134960000/447700900123/permissions");
   expect(view.status === 200 && JSON.parse(view.body).status === "NO_PERMISSION", "the permissions view answers", view);
