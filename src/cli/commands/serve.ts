@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { MissingPeerDependencyError } from '../../errors.js';
-import { importOptionalPeer } from '../../optionalPeer.js';
 import type { CliCommand } from '../command.js';
 import { EXIT_OK, EXIT_USAGE } from '../errors.js';
 import { loadSiblingModule } from '../siblingModule.js';
@@ -12,14 +12,18 @@ interface ServiceModule {
   serviceOptionsFromEnv?(env: Readonly<Record<string, string | undefined>>, log?: (line: string) => void): Record<string, unknown>;
 }
 
-/** Whether Graphviz, the optional peer that draws the statechart, is missing (the service still runs without it). */
-async function graphvizMissing(): Promise<MissingPeerDependencyError | undefined> {
+/**
+ * Whether Graphviz, the optional peer that draws the statechart, is missing (the service still runs
+ * without it). Only resolved, not loaded: its WebAssembly is large, and the service loads it when drawing.
+ */
+function graphvizMissing(entryUrl: string): MissingPeerDependencyError | undefined {
+  const name = '@hpcc-js/wasm-graphviz';
   try {
-    await importOptionalPeer('@hpcc-js/wasm-graphviz', 'The statechart drawing', () => import('@hpcc-js/wasm-graphviz'));
+    createRequire(entryUrl).resolve(name);
     return undefined;
   } catch (error) {
-    if (error instanceof MissingPeerDependencyError) return error;
-    return undefined; // installed but broken: the drawing itself reports it
+    // ERR_PACKAGE_PATH_NOT_EXPORTED and the like: it is there (ESM only); only MODULE_NOT_FOUND means absent.
+    return (error as { code?: unknown }).code === 'MODULE_NOT_FOUND' ? new MissingPeerDependencyError(name, 'The statechart drawing') : undefined;
   }
 }
 
@@ -66,7 +70,7 @@ export const serveCommand: CliCommand = {
       io.stderr.write(`wacp serve: ${error.message}\n(wacp serve --help lists the flags and variables)\n`);
       return EXIT_USAGE;
     }
-    const graphviz = await graphvizMissing();
+    const graphviz = graphvizMissing(io.entryUrl);
     if (graphviz) io.stdout.write(`Note: ${graphviz.packageName} (optional) is not installed, so the inspector draws a plain statechart. For the Graphviz drawing: ${graphviz.install}\n`);
     const running = await service.startService(options);
     io.stdout.write(`Inspector: ${running.url}/   (Ctrl-C stops)\n`);
