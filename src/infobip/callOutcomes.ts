@@ -28,7 +28,7 @@ export interface CallOutcomeRow {
 }
 
 /**
- * The default table, argued from Meta's SIP table (RULES.md corrections): 486 (busy/rejected) and
+ * The default table, argued from Meta's SIP table ([docs/rules.md, "Corrections"](../../docs/rules.md#corrections)): 486 (busy/rejected) and
  * 480 (not reachable or did not answer) "impact" call permissions, 487 (the business cancelled)
  * is not said to. Rows are tried in order; a row with a `hangupSource` wins over the same name
  * without one. An `answerTime` in the log always means `connected`, whatever the name.
