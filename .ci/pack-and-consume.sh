@@ -40,13 +40,15 @@ if grep -q '^package/docs/api/' <<<"$listing"; then fail "the tarball carries th
 if grep -q '\.test\.ts$' <<<"$listing"; then fail "the tarball carries tests"; fi
 echo "$(wc -l <<<"$listing") files, $(du -k "$tarball" | cut -f1) KiB: $(basename "$tarball")"
 
-step "install into a consumer project ($work/consumer) with xstate, no optional peer"
+# The service entry imports pino and prom-client (optional peers) when it loads, so a user of
+# /service or wacp serve installs them; the other optional peers stay absent to test their messages.
+step "install into a consumer project ($work/consumer) with xstate, pino and prom-client"
 mkdir "$work/consumer"
 cd "$work/consumer"
 cat >package.json <<'JSON'
 { "name": "wacp-consumer", "private": true, "type": "module" }
 JSON
-npm_install "$tarball" "xstate@$(pinned xstate)" "typescript@$(pinned typescript)" "@types/node@$(pinned @types/node)"
+npm_install "$tarball" "xstate@$(pinned xstate)" "pino@$(pinned pino)" "prom-client@$(pinned prom-client)" "typescript@$(pinned typescript)" "@types/node@$(pinned @types/node)"
 for peer in @electric-sql/pglite pg @hpcc-js/wasm-graphviz; do
   [ ! -e "node_modules/$peer" ] || fail "optional peer $peer was installed without being asked for"
 done
