@@ -48,7 +48,7 @@ function relativeLinks(file: string): { target: string; image: boolean }[] {
     const href = match[2]!;
     if (/^[a-z]+:/i.test(href) || href.startsWith('#')) continue;
     const path = href.split('#')[0]!;
-    links.push({ target: normalize(join(dirname(file), decodeURIComponent(path))).replace(/\\/g, '/').replace(/\/$/, ''), image: match[1] === '!' });
+    links.push({ target: normalize(join(dirname(file), decodeURIComponent(path))).replace(/\\/g, '/').replace(/\/$/, ''), image: match[1] === '!' || /\.(png|jpe?g|gif|webp)$/i.test(path) });
   }
   return links;
 }
