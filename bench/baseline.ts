@@ -29,7 +29,7 @@ export interface BaselineRelationship {
   /** The time of the last event applied. */
   readonly now: number;
   readonly requests: readonly Use[];
-  /** G3: requests at or before this no longer count (-Infinity: never reset). */
+  /** G3: requests before this no longer count; one at the very millisecond does (-Infinity: never reset). */
   readonly limitsResetAt: number;
   /** R4: the user's last reply (-Infinity: never). */
   readonly answeredAt: number;
@@ -42,11 +42,24 @@ export interface BaselineRelationship {
   readonly lastUserContactAt: number;
   /** U2: the user had revoked before the current request (where a lapse returns to). */
   readonly revokedBefore: boolean;
+  /** The latest decision on the permission (reply, revoke, platform view, callback grant): a late accept at or before it is superseded. */
+  readonly decidedAt: number;
 }
 
 type Draft = { -readonly [K in keyof BaselineRelationship]: BaselineRelationship[K] };
 
 const NEVER = -Infinity;
+/** Late facts that count as of their own time (docs/semantics.md "Late facts"); other late events are moved to the clock. */
+const OWN_TIME: ReadonlySet<RelationshipEvent['type']> = new Set([
+  'USER_MESSAGE',
+  'PERMISSION_ACCEPTED',
+  'PERMISSION_REJECTED',
+  'PERMISSION_REVOKED',
+  'CALL_CONNECTED',
+  'CALL_UNANSWERED',
+  'USER_CALL_RECEIVED',
+  'USER_CALL_CONNECTED',
+]);
 const PERMANENT = Infinity;
 
 export interface Baseline {
@@ -94,7 +107,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
     let short = 0;
     let long = 0;
     for (const { at: sentAt } of r.requests) {
-      if (sentAt <= r.limitsResetAt) continue;
+      if (sentAt < r.limitsResetAt) continue;
       if (at < sentAt + shortWindow) short++;
       if (at < sentAt + longWindow) long++;
     }
@@ -109,7 +122,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
 
   /** What no rule can count any more is dropped, so a relationship stays small. */
   const prunedRequests = (r: BaselineRelationship, at: number) => {
-    const keep = (q: Use) => (q.at > r.limitsResetAt && at < q.at + longWindow) || isOpen(r, q, at);
+    const keep = (q: Use) => (q.at >= r.limitsResetAt && at < q.at + longWindow) || isOpen(r, q, at);
     return r.requests.every(keep) ? r.requests : r.requests.filter(keep);
   };
   const prunedCalls = (calls: readonly Use[], at: number) => (calls.every((c) => at < c.at + slotHeld) ? calls : calls.filter((c) => at < c.at + slotHeld));
@@ -128,6 +141,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
     grantEndsAt: r.grantEndsAt,
     lastUserContactAt: r.lastUserContactAt,
     revokedBefore: r.revokedBefore,
+    decidedAt: r.decidedAt,
   });
   const unchanged = (r: BaselineRelationship, d: Draft) =>
     d.now === r.now && d.requests === r.requests && d.connectedCalls === r.connectedCalls && d.callsInFlight === r.callsInFlight;
@@ -159,58 +173,69 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
     (isGrant(r.state) && at >= r.grantEndsAt) || (r.state === 'requested' && !anyOpen(r, at));
 
   function apply(relationship: BaselineRelationship, event: RelationshipEvent): BaselineRelationship {
+    // `at`: when it counts (a late fact about time keeps its own); `later`: where the clock goes (never back).
     let at = event.at;
-    if (at < relationship.now) {
+    const late = at < relationship.now;
+    if (late) {
       if (relationship.now - at > tolerance) throw new RangeError(`${event.type} is ${relationship.now - at} ms late; the tolerance is ${tolerance} ms`);
-      at = relationship.now;
+      if (!OWN_TIME.has(event.type)) at = relationship.now;
     }
-    if (event.type === 'CLOCK') return tick(relationship, at);
-    const r = clockChangesState(relationship, at) ? tick(relationship, at) : relationship;
+    const later = Math.max(at, relationship.now);
+    if (event.type === 'CLOCK') return tick(relationship, later);
+    const r = clockChangesState(relationship, later) ? tick(relationship, later) : relationship;
     const { state } = r;
+    const superseded = late && at <= r.decidedAt;
     switch (event.type) {
       case 'USER_MESSAGE': {
-        const d = draft(r, at);
-        d.lastUserContactAt = at;
+        const d = draft(r, later);
+        d.lastUserContactAt = Math.max(r.lastUserContactAt, at);
         return d;
       }
       case 'USER_CALL_RECEIVED': {
-        const d = draft(r, at);
-        d.lastUserContactAt = at;
-        if (callbackPermission && !isGrant(state)) {
+        const d = draft(r, later);
+        d.lastUserContactAt = Math.max(r.lastUserContactAt, at);
+        if (callbackPermission && !isGrant(state) && !superseded) {
           d.state = 'granted';
           d.grantEndsAt = at + temporaryGrant;
           d.unanswered = 0;
           d.revokedBefore = false;
+          d.decidedAt = Math.max(r.decidedAt, at);
         }
         return d;
       }
       case 'USER_CALL_CONNECTED': {
-        const d = draft(r, at);
-        d.limitsResetAt = at;
-        d.unanswered = 0;
-        d.lastUserContactAt = at;
-        if (state === 'prompted') d.state = 'granted';
+        const d = draft(r, later);
+        d.limitsResetAt = Math.max(r.limitsResetAt, at);
+        if (!late) {
+          d.unanswered = 0; // M3 (a late connect resets no misses)
+          if (state === 'prompted') d.state = 'granted';
+        }
+        d.lastUserContactAt = Math.max(r.lastUserContactAt, at);
         return d;
       }
       case 'PERMISSION_ACCEPTED': {
-        const d = draft(r, at);
+        const d = draft(r, later);
+        if (superseded) return unchanged(r, d) ? r : d; // a later decision stands
         d.state = 'granted';
         d.grantEndsAt = event.expiresAt ?? PERMANENT;
         d.unanswered = 0;
         d.revokedBefore = false;
-        if (event.source === 'user') d.answeredAt = at;
+        d.decidedAt = Math.max(r.decidedAt, at);
+        if (event.source === 'user') d.answeredAt = Math.max(r.answeredAt, at);
         return d;
       }
       case 'PERMISSION_REJECTED': {
-        const d = draft(r, at);
+        const d = draft(r, later);
         if (state === 'requested') {
           d.state = 'noPermission';
-          d.answeredAt = at;
+          d.answeredAt = Math.max(r.answeredAt, at);
           d.revokedBefore = false;
+          d.decidedAt = Math.max(r.decidedAt, at);
           return d;
         }
-        if (event.source === 'user') d.answeredAt = at;
+        if (event.source === 'user') d.answeredAt = Math.max(r.answeredAt, at);
         else if (!isGrant(state)) return unchanged(r, d) ? r : d;
+        d.decidedAt = Math.max(r.decidedAt, at);
         if (isGrant(state)) {
           endGrant(d, 'revoked');
           d.revokedBefore = true;
@@ -219,7 +244,8 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
       }
       case 'PERMISSION_SYNCED': {
         const live = event.status !== 'NO_PERMISSION' && (event.expiresAt === null || at < event.expiresAt);
-        const d = draft(r, at);
+        const d = draft(r, later);
+        d.decidedAt = Math.max(r.decidedAt, at);
         if (live && isGrant(state)) d.grantEndsAt = event.expiresAt ?? PERMANENT;
         else if (live) {
           d.state = 'granted';
@@ -229,19 +255,20 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
         } else if (isGrant(state)) {
           endGrant(d, 'noPermission');
           d.unanswered = 0;
-        } else if (unchanged(r, d)) return r;
+        }
         return d;
       }
       case 'PERMISSION_REVOKED': {
-        const d = draft(r, at);
+        const d = draft(r, later);
         endGrant(d, 'revoked');
         d.revokedBefore = true;
+        d.decidedAt = Math.max(r.decidedAt, at);
         return d;
       }
       case 'REQUEST_SENT': {
         if (isGrant(state) && r.grantEndsAt === PERMANENT) return r; // R5
         if (!requestsLeft(r, at)) return r; // R1, R2
-        const d = draft(r, at);
+        const d = draft(r, later);
         d.requests = [...d.requests, { id: event.requestId, at }];
         if (state === 'noPermission' || state === 'revoked') d.state = 'requested';
         return d;
@@ -253,7 +280,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
           if (failed >= 0 && isOpen(r, r.requests[failed]!, at) && !r.requests.some((q, i) => i !== failed && isOpen(r, q, at)))
             lapsesTo = r.revokedBefore ? 'revoked' : 'noPermission';
         }
-        const d = draft(r, at);
+        const d = draft(r, later);
         d.requests = without(d.requests, event.requestId);
         if (lapsesTo) d.state = lapsesTo;
         return d;
@@ -261,12 +288,12 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
       case 'CALL_STARTED': {
         if (!isGrant(state) || at >= r.grantEndsAt) return r; // G4, G1
         if (r.callsInFlight.some((c) => c.id === event.callId && at < c.at + callWindow) || slotsInUse(r, at) >= maxCalls) return r; // G2
-        const d = draft(r, at);
+        const d = draft(r, later);
         d.callsInFlight = [...d.callsInFlight, { id: event.callId, at }];
         return d;
       }
       case 'CALL_ID_ASSIGNED': {
-        const d = draft(r, at);
+        const d = draft(r, later);
         const i = d.callsInFlight.findIndex((c) => c.id === event.callId);
         if (i < 0) return unchanged(r, d) ? r : d;
         const calls = [...d.callsInFlight];
@@ -275,28 +302,31 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
         return d;
       }
       case 'CALL_CONNECTED': {
-        const d = draft(r, at);
+        const d = draft(r, later);
         d.callsInFlight = without(d.callsInFlight, event.callId);
         d.connectedCalls = [...d.connectedCalls, at];
-        d.limitsResetAt = at;
-        d.unanswered = 0;
-        d.lastUserContactAt = at;
-        if (state === 'prompted') d.state = 'granted';
+        d.limitsResetAt = Math.max(r.limitsResetAt, at);
+        if (!late) {
+          d.unanswered = 0; // M3 (a late connect resets no misses)
+          if (state === 'prompted') d.state = 'granted';
+        }
+        d.lastUserContactAt = Math.max(r.lastUserContactAt, at);
         return d;
       }
       case 'CALL_UNANSWERED': {
-        const d = draft(r, at);
+        const d = draft(r, later);
         d.callsInFlight = without(d.callsInFlight, event.callId);
         if (!isGrant(state)) return unchanged(r, d) ? r : d; // nothing to count against
         d.unanswered = r.unanswered + 1;
         if (d.unanswered >= revokeAfter) {
           endGrant(d, 'revoked'); // M2
           d.revokedBefore = true;
+          d.decidedAt = Math.max(r.decidedAt, at);
         } else if (d.unanswered >= promptAfter) d.state = 'prompted'; // M1
         return d;
       }
       case 'CALL_FAILED': {
-        const d = draft(r, at);
+        const d = draft(r, later);
         d.callsInFlight = without(d.callsInFlight, event.callId); // M4: no count, no reset
         return unchanged(r, d) ? r : d;
       }
@@ -309,7 +339,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
     let oldestShort = PERMANENT;
     let oldestLong = PERMANENT;
     for (const { at: sentAt } of r.requests) {
-      if (sentAt <= r.limitsResetAt) continue;
+      if (sentAt < r.limitsResetAt) continue;
       if (at < sentAt + shortWindow) {
         short++;
         if (sentAt < oldestShort) oldestShort = sentAt;
@@ -362,6 +392,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
       grantEndsAt: NEVER,
       lastUserContactAt: NEVER,
       revokedBefore: false,
+      decidedAt: NEVER,
     }),
     apply,
     permissions,

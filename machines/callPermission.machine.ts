@@ -48,14 +48,17 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
         { actions: 'openSessionWindow' }, // W1
       ],
       USER_CALL_CONNECTED: { actions: 'recordUserCallConnected' }, // G3, W1
-      PERMISSION_ACCEPTED: { target: '.granted', actions: 'grantPermission' }, // G1, G5, U1
+      PERMISSION_ACCEPTED: [
+        { guard: 'acceptSuperseded', actions: 'advanceClock' }, // G1, U1: delivered late, after a later decision
+        { target: '.granted', actions: 'grantPermission' }, // G1, G5, U1
+      ],
       PERMISSION_REJECTED: { actions: 'recordAnswer' }, // R4; M2: an automatic reject after the revoke counts nothing
       PERMISSION_REVOKED: { target: '.revoked', actions: 'revokePermission' }, // U1
       // Reconciliation: the platform's view wins. A grant it reports is adopted; "no permission" is
       // news only where there is a grant (handled in granted and prompted).
       PERMISSION_SYNCED: [
         { guard: 'syncedGrant', target: '.granted', actions: 'grantPermission' }, // G1
-        { actions: 'advanceClock' },
+        { actions: 'recordPlatformView' },
       ],
       REQUEST_FAILED: { actions: 'releaseRequest' },
       CALL_ID_ASSIGNED: { actions: 'assignCallId' },
@@ -112,8 +115,9 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
             { guard: 'missReachesRevoke', target: 'revoked', actions: 'revokeAfterMisses' }, // M2
             { actions: 'countMiss' },
           ],
-          CALL_CONNECTED: { target: 'granted', actions: 'recordCallConnected' }, // M3
-          USER_CALL_CONNECTED: { target: 'granted', actions: 'recordUserCallConnected' }, // G3, M3
+          // M3; delivered late, misses may have come after it: it stays prompted (the side that never lets out more)
+          CALL_CONNECTED: [{ guard: 'factInOrder', target: 'granted', actions: 'recordCallConnected' }, { actions: 'recordCallConnected' }],
+          USER_CALL_CONNECTED: [{ guard: 'factInOrder', target: 'granted', actions: 'recordUserCallConnected' }, { actions: 'recordUserCallConnected' }], // G3, M3
           PERMISSION_REJECTED: { target: 'revoked', actions: 'revokePermission' }, // U1
           PERMISSION_SYNCED: [
             { guard: 'syncedGrant', actions: 'adoptGrantExpiry' }, // G1

@@ -24,6 +24,8 @@ export const GUARD_RULES: Readonly<Record<GuardName, readonly RuleId[]>> = Objec
   missReachesPrompt: ['M1'],
   userCallGrantsPermission: ['G5'],
   syncedGrant: ['G1'],
+  acceptSuperseded: ['G1', 'U1'],
+  factInOrder: ['M3'],
 });
 
 /** The rules each named action of the statechart carries out (the same sources and checks as {@link GUARD_RULES}). */
@@ -40,6 +42,7 @@ export const ACTION_RULES: Readonly<Record<UpdateName, readonly RuleId[]>> = Obj
   revokePermission: ['U1'],
   expireGrant: ['G1'],
   adoptGrantExpiry: ['G1'],
+  recordPlatformView: ['G1'],
   reserveCall: ['G2'],
   // Bookkeeping: the platform's call id replaces ours; no rule is decided.
   assignCallId: [],

@@ -138,10 +138,12 @@ export function createTimelineRecorder(options: TimelineOptions = {}): TimelineR
     };
     let current = before;
     if (event.type !== 'CLOCK') {
+      // As applyNormalised: a late fact meets the state as it is at the relationship's clock.
+      const at = Math.max(event.at, current.context.now);
       const due = nextDueAt(current);
-      if (due !== undefined && due <= event.at) {
-        take(current, { type: 'CLOCK', at: event.at });
-        current = applyNormalised(current, { type: 'CLOCK', at: event.at }, 'compiled');
+      if (due !== undefined && due <= at) {
+        take(current, { type: 'CLOCK', at });
+        current = applyNormalised(current, { type: 'CLOCK', at }, 'compiled');
       }
     }
     take(current, event);
@@ -153,9 +155,9 @@ export function createTimelineRecorder(options: TimelineOptions = {}): TimelineR
     after: RelationshipSnapshot,
     event: RelationshipEvent,
     transitions: readonly { id: string; rules: string[] }[],
-    extra: { command?: TimelineCommand; receivedAt?: number; refusal?: Refusal; rules?: string[] },
+    extra: { command?: TimelineCommand; receivedAt?: number; appliedAt?: number; refusal?: Refusal; rules?: string[] },
   ): TimelineEntry {
-    const at = event.at;
+    const at = extra.appliedAt ?? event.at;
     const rules = sortRuleIds([...transitions.flatMap((t) => t.rules), ...(extra.refusal ? [extra.refusal.rule] : []), ...(extra.rules ?? [])]);
     return {
       index: index++,
@@ -186,7 +188,9 @@ export function createTimelineRecorder(options: TimelineOptions = {}): TimelineR
       if (!decision.allowed) refusal = decision;
     }
     snapshot = after;
-    return entry(before, after, event, transitions, { ...(event.at !== parsed.at ? { receivedAt: parsed.at } : {}), ...(refusal ? { refusal } : {}) });
+    // A late fact is applied at the relationship's clock (it may keep its own time where the rules count it, docs/semantics.md "Late facts").
+    const appliedAt = Math.max(event.at, before.context.now);
+    return entry(before, after, event, transitions, { appliedAt, ...(appliedAt !== parsed.at ? { receivedAt: parsed.at } : {}), ...(refusal ? { refusal } : {}) });
   }
 
   /** As the engine's `reserve`: bring the relationship to `at`, decide, and on yes apply the reservation. */

@@ -24,6 +24,7 @@ export const SNAPSHOT_SCHEMA_VERSION = 1;
  * | `ex` | grant expiry (G1; absent while granted = permanent) |
  * | `uc` | last user contact (W1) |
  * | `rv` | revoked at (U1) |
+ * | `dc` | the latest decision on the permission at (G1/U1; a late accept dated at or before it is superseded) |
  */
 export interface SerializedSnapshot {
   v: 1;
@@ -38,6 +39,7 @@ export interface SerializedSnapshot {
   ex?: number;
   uc?: number;
   rv?: number;
+  dc?: number;
 }
 
 /** The plain JSON form of a snapshot (see {@link SerializedSnapshot}). */
@@ -53,6 +55,7 @@ export function toSerialized(snapshot: RelationshipSnapshot): SerializedSnapshot
   if (c.grantExpiresAt !== null) out.ex = c.grantExpiresAt;
   if (c.lastUserContactAt !== null) out.uc = c.lastUserContactAt;
   if (c.revokedAt !== null) out.rv = c.revokedAt;
+  if (c.decidedAt !== null) out.dc = c.decidedAt;
   return out;
 }
 
@@ -61,7 +64,7 @@ export function serializeSnapshot(snapshot: RelationshipSnapshot): string {
   return JSON.stringify(toSerialized(snapshot));
 }
 
-const KEYS = new Set(['v', 's', 't', 'rq', 'rs', 'an', 'cc', 'fl', 'mi', 'ex', 'uc', 'rv']);
+const KEYS = new Set(['v', 's', 't', 'rq', 'rs', 'an', 'cc', 'fl', 'mi', 'ex', 'uc', 'rv', 'dc']);
 
 /**
  * Reads a stored snapshot (a JSON string or the parsed object) back, under `policy`.
@@ -97,6 +100,7 @@ export function deserializeSnapshot(stored: string | unknown, policy?: Policy | 
     grantExpiresAt: o.ex === undefined ? null : time(o.ex, 'snapshot.ex'),
     lastUserContactAt: optionalTime(o.uc, 'snapshot.uc', now),
     revokedAt: optionalTime(o.rv, 'snapshot.rv', now),
+    decidedAt: optionalTime(o.dc, 'snapshot.dc', now),
   };
   if (context.grantExpiresAt !== null && value !== 'granted' && value !== 'prompted')
     throw new SnapshotError(`a grant expiry only exists in granted or prompted, not in ${value}`, 'snapshot.ex');

@@ -51,9 +51,10 @@ export function createRelationship(options: { at: TimeInput; policy?: Policy | P
  * Time: if the event comes after a moment at which the state changes by the clock alone
  * (a grant expiring, a request lapsing), that `CLOCK` is applied first, so the event meets the
  * state as it is at its time. An event earlier than the relationship's clock is a late fact:
- * within `policy.lateEventToleranceMs` it is applied at the relationship's current time (the
- * clock never runs backwards); beyond it, an `EVENT_TOO_LATE` error. Invalid events throw an
- * `InvalidEventError` naming the field; the snapshot is never modified.
+ * within `policy.lateEventToleranceMs` it is applied, the clock never running backwards, and it
+ * counts as of its own time where the rules are about time (see {@link clampLateEvent}); beyond
+ * it, an `EVENT_TOO_LATE` error. Invalid events throw an `InvalidEventError` naming the field; the
+ * snapshot is never modified.
  */
 export function applyEvent(snapshot: RelationshipSnapshot, input: RelationshipEventInput | RelationshipEvent, options?: ApplyOptions): RelationshipSnapshot {
   const event = normaliseEvent(snapshot, input);
@@ -65,7 +66,28 @@ export function normaliseEvent(snapshot: RelationshipSnapshot, input: unknown): 
   return clampLateEvent(snapshot, parseEvent(input, snapshot.policy));
 }
 
-/** A parsed event earlier than the relationship's clock: moved to the clock if within tolerance, else `EVENT_TOO_LATE`. */
+/**
+ * Facts that keep their own time when they arrive late (docs/semantics.md "Late facts"): what they
+ * record counts as of when it happened (a connect's G2 slot and G3 reset, a reply, a revoke, a
+ * miss, a contact). Any other late event (a reservation, a release, a re-keying, a clock tick, the
+ * platform's view) is moved to the relationship's clock.
+ */
+const KEEP_OWN_TIME: ReadonlySet<RelationshipEvent['type']> = new Set([
+  'USER_MESSAGE',
+  'PERMISSION_ACCEPTED',
+  'PERMISSION_REJECTED',
+  'PERMISSION_REVOKED',
+  'CALL_CONNECTED',
+  'CALL_UNANSWERED',
+  'USER_CALL_RECEIVED',
+  'USER_CALL_CONNECTED',
+]);
+
+/**
+ * A parsed event earlier than the relationship's clock (a late fact): beyond
+ * `policy.lateEventToleranceMs`, `EVENT_TOO_LATE`; within it, a fact whose time the rules are about
+ * keeps its time, any other event is moved to the relationship's clock.
+ */
 export function clampLateEvent(snapshot: RelationshipSnapshot, event: RelationshipEvent): RelationshipEvent {
   const now = snapshot.context.now;
   if (event.at >= now) return event;
@@ -75,7 +97,7 @@ export function clampLateEvent(snapshot: RelationshipSnapshot, event: Relationsh
       'event.at',
       'EVENT_TOO_LATE',
     );
-  return { ...event, at: now };
+  return KEEP_OWN_TIME.has(event.type) ? event : { ...event, at: now };
 }
 
 /** Applies an already normalised event (see {@link normaliseEvent}). */
@@ -83,8 +105,10 @@ export function applyNormalised(snapshot: RelationshipSnapshot, event: Relations
   const step = interpreter === 'compiled' ? stepWithTable : stepWithXState;
   let current = snapshot;
   if (event.type !== 'CLOCK') {
+    // A late fact meets the state as it is now (the clock never runs back): the clock-first step is at the later time.
+    const at = event.at > current.context.now ? event.at : current.context.now;
     const due = nextStateChangeAt(current.value, current.context, current.policy);
-    if (due !== undefined && due <= event.at) current = step(current, { type: 'CLOCK', at: event.at });
+    if (due !== undefined && due <= at) current = step(current, { type: 'CLOCK', at });
   }
   return step(current, event);
 }

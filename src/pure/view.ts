@@ -102,7 +102,7 @@ export function getPermissions(snapshot: RelationshipSnapshot, atInput: TimeInpu
   const { value, context, policy } = snapshot;
   const { requestShortWindowMs: shortWindow, requestLongWindowMs: longWindow, callWindowMs: callWindow } = policy;
 
-  // R1/R2: requests sent after the last reset (G3) that are still inside each window.
+  // R1/R2: requests sent at or after the last reset (G3) that are still inside each window.
   let shortUsage = 0;
   let longUsage = 0;
   let oldestShort = Infinity;
@@ -110,7 +110,7 @@ export function getPermissions(snapshot: RelationshipSnapshot, atInput: TimeInpu
   const { requests, limitsResetAt } = context;
   for (let i = 0; i < requests.length; i++) {
     const sentAt = requests[i]![1];
-    if (limitsResetAt !== null && sentAt <= limitsResetAt) continue;
+    if (limitsResetAt !== null && sentAt < limitsResetAt) continue;
     if (at < sentAt + shortWindow) {
       shortUsage++;
       if (sentAt < oldestShort) oldestShort = sentAt;

@@ -33,6 +33,12 @@ export interface RelationshipContext {
   readonly lastUserContactAt: number | null;
   /** U1/U2: when the user revoked (or M2 revoked); cleared by a new grant or a decline. */
   readonly revokedAt: number | null;
+  /**
+   * The time of the latest fact that decided the permission: a user's reply, a revoke (U1, M2),
+   * the platform's view (reconciliation), a callback grant (G5). An accept delivered late and dated
+   * at or before it is superseded: it grants nothing (docs/semantics.md "Late facts").
+   */
+  readonly decidedAt: number | null;
 }
 
 export function initialContext(at: number): RelationshipContext {
@@ -47,5 +53,6 @@ export function initialContext(at: number): RelationshipContext {
     grantExpiresAt: null,
     lastUserContactAt: null,
     revokedAt: null,
+    decidedAt: null,
   };
 }

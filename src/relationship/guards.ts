@@ -26,6 +26,8 @@ export function relationshipGuards(policy: Policy) {
     if (failed < 0 || !isOpenRequest(ctx, policy, ctx.requests[failed]!, event.at)) return true;
     return ctx.requests.some((r, i) => i !== failed && isOpenRequest(ctx, policy, r, event.at));
   };
+  /** A late fact (dated before the relationship's clock) at or before the latest decision on the permission. */
+  const decidedLater = (ctx: RelationshipContext, event: RelationshipEvent) => event.at < ctx.now && ctx.decidedAt !== null && event.at <= ctx.decidedAt;
   return {
     /** R1 + R2 (U2): fewer requests than both windows allow since the last reset. */
     requestAllowed: (ctx: RelationshipContext, event: RelationshipEvent) => requestsLeft(ctx, event.at),
@@ -59,8 +61,15 @@ export function relationshipGuards(policy: Policy) {
       const synced = event as PermissionSyncedEvent;
       return synced.status !== 'NO_PERMISSION' && (synced.expiresAt === null || event.at < synced.expiresAt);
     },
-    /** G5: the business enabled callback permission, so a user's call grants one. */
-    userCallGrantsPermission: () => policy.userCallGrantsPermission,
+    /** G5: the business enabled callback permission, so a user's call grants one (unless a later decision supersedes it). */
+    userCallGrantsPermission: (ctx: RelationshipContext, event: RelationshipEvent) => policy.userCallGrantsPermission && !decidedLater(ctx, event),
+    /**
+     * G1/U1: an accept delivered late and dated at or before the latest decision (a reply, a revoke,
+     * the platform's view): that decision stands, the accept grants nothing.
+     */
+    acceptSuperseded: (ctx: RelationshipContext, event: RelationshipEvent) => decidedLater(ctx, event),
+    /** M3: the fact is not late (nothing was applied after its time), so it may reset what later facts could have counted. */
+    factInOrder: (ctx: RelationshipContext, event: RelationshipEvent) => event.at >= ctx.now,
   } satisfies Record<string, Guard>;
 }
 

@@ -30,7 +30,7 @@ export function relationshipUpdates(policy: Policy) {
   // Pruning runs on every event: each list is scanned without allocating, and copied only when
   // something actually leaves it (the common case keeps every entry).
   const keepRequest = (ctx: RelationshipContext, r: Stamped, at: number) =>
-    at < r[1] + requestHorizon && (((ctx.limitsResetAt === null || r[1] > ctx.limitsResetAt) && at < r[1] + longWindow) || isOpenRequest(ctx, policy, r, at));
+    at < r[1] + requestHorizon && (((ctx.limitsResetAt === null || r[1] >= ctx.limitsResetAt) && at < r[1] + longWindow) || isOpenRequest(ctx, policy, r, at));
   const keptRequests = (ctx: RelationshipContext, at: number): readonly Stamped[] => {
     const all = ctx.requests;
     let i = 0;
@@ -57,10 +57,13 @@ export function relationshipUpdates(policy: Policy) {
     return kept;
   };
   /**
-   * A new context moved to `at` with what no window can count any more dropped, for the update
-   * to fill in before it returns it (nobody else has seen it yet). Fields in `initialContext` order.
+   * A new context with its clock moved to `at` (never back: a late fact keeps the clock where it is)
+   * and what no window can count any more dropped, for the update to fill in before it returns it
+   * (nobody else has seen it yet). Fields in `initialContext` order.
    */
-  const draft = (ctx: RelationshipContext, at: number): Draft => ({
+  const draft = (ctx: RelationshipContext, eventAt: number): Draft => {
+    const at = eventAt > ctx.now ? eventAt : ctx.now;
+    return {
     now: at,
     requests: keptRequests(ctx, at),
     limitsResetAt: ctx.limitsResetAt,
@@ -71,11 +74,13 @@ export function relationshipUpdates(policy: Policy) {
     grantExpiresAt: ctx.grantExpiresAt,
     lastUserContactAt: ctx.lastUserContactAt,
     revokedAt: ctx.revokedAt,
-  });
-  /** The clock moves to `at`; uses that no window can count any more are dropped. The same context when nothing changes. */
+    decidedAt: ctx.decidedAt,
+    };
+  };
+  /** The clock moves to `at` (never back); uses that no window can count any more are dropped. The same context when nothing changes. */
   const advance = (ctx: RelationshipContext, at: number): RelationshipContext => {
     const next = draft(ctx, at);
-    return at === ctx.now && next.requests === ctx.requests && next.connectedCalls === ctx.connectedCalls && next.callsInFlight === ctx.callsInFlight ? ctx : next;
+    return next.now === ctx.now && next.requests === ctx.requests && next.connectedCalls === ctx.connectedCalls && next.callsInFlight === ctx.callsInFlight ? ctx : next;
   };
   /** Without the latest entry under `id`: a release answers the most recent use of that id. */
   const withoutId = (entries: readonly Stamped[], id: string) => {
@@ -83,6 +88,8 @@ export function relationshipUpdates(policy: Policy) {
     return i < 0 ? entries : [...entries.slice(0, i), ...entries.slice(i + 1)];
   };
   const callId = (event: RelationshipEvent) => (event as CallConnectedEvent).callId;
+  /** The later of a remembered time and a fact's: a late fact never moves a "last …" time back. */
+  const latest = (kept: number | null, at: number) => (kept === null || at > kept ? at : kept);
   /** M1/M2: one more consecutive miss; the call's slot is given back (it never connected). */
   const countMiss = (c: RelationshipContext, e: RelationshipEvent): Draft => {
     const next = draft(c, e.at);
@@ -97,7 +104,7 @@ export function relationshipUpdates(policy: Policy) {
     /** W1: the user made contact; the 24 h window (re)opens. */
     openSessionWindow: (c, e) => {
       const next = draft(c, e.at);
-      next.lastUserContactAt = e.at;
+      next.lastUserContactAt = latest(c.lastUserContactAt, e.at);
       return next;
     },
     /** R1/R2: a request is counted (and reserved) from the moment it is sent. */
@@ -122,13 +129,21 @@ export function relationshipUpdates(policy: Policy) {
       next.grantExpiresAt = accept.expiresAt;
       next.unanswered = 0;
       next.revokedAt = null;
-      if (accept.source === 'user') next.answeredAt = e.at;
+      next.decidedAt = latest(c.decidedAt, e.at);
+      if (accept.source === 'user') next.answeredAt = latest(c.answeredAt, e.at);
       return next;
     },
     /** G1 (reconciliation): the grant stands, and ends when the platform says it does. */
     adoptGrantExpiry: (c, e) => {
       const next = draft(c, e.at);
       next.grantExpiresAt = (e as PermissionSyncedEvent).expiresAt;
+      next.decidedAt = latest(c.decidedAt, e.at);
+      return next;
+    },
+    /** Reconciliation that changes no state (no permission where there is none): it still decided, as of its time. */
+    recordPlatformView: (c, e) => {
+      const next = draft(c, e.at);
+      next.decidedAt = latest(c.decidedAt, e.at);
       return next;
     },
     /** G5: callback permission: the user's call grants a temporary permission. */
@@ -137,28 +152,32 @@ export function relationshipUpdates(policy: Policy) {
       next.grantExpiresAt = e.at + policy.temporaryGrantMs;
       next.unanswered = 0;
       next.revokedAt = null;
+      next.decidedAt = latest(c.decidedAt, e.at);
       return next;
     },
     /** R4: the user declined; their requests are answered. */
     declineRequest: (c, e) => {
       const next = draft(c, e.at);
-      next.answeredAt = e.at;
+      next.answeredAt = latest(c.answeredAt, e.at);
       next.revokedAt = null;
+      next.decidedAt = latest(c.decidedAt, e.at);
       return next;
     },
     /** R4: a reply that changes nothing else still answers open requests. */
     recordAnswer: (c, e) => {
       if ((e as PermissionRejectedEvent).source !== 'user') return advance(c, e.at);
       const next = draft(c, e.at);
-      next.answeredAt = e.at;
+      next.answeredAt = latest(c.answeredAt, e.at);
+      next.decidedAt = latest(c.decidedAt, e.at);
       return next;
     },
     /** U1: the user revoked (or rejected a live grant). */
     revokePermission: (c, e) => {
       const next = draft(c, e.at);
       next.grantExpiresAt = null;
-      next.revokedAt = e.at;
-      if (e.type === 'PERMISSION_REJECTED' && e.source === 'user') next.answeredAt = e.at;
+      next.revokedAt = latest(c.revokedAt, e.at);
+      next.decidedAt = latest(c.decidedAt, e.at);
+      if (e.type === 'PERMISSION_REJECTED' && e.source === 'user') next.answeredAt = latest(c.answeredAt, e.at);
       return next;
     },
     /** G1: the temporary grant ran out. */
@@ -166,6 +185,8 @@ export function relationshipUpdates(policy: Policy) {
       const next = draft(c, e.at);
       next.grantExpiresAt = null;
       next.unanswered = 0;
+      // The platform's "no permission" decided (an expiry by the clock did not).
+      if (e.type === 'PERMISSION_SYNCED') next.decidedAt = latest(c.decidedAt, e.at);
       return next;
     },
     /** G2: a call slot is held from the moment the call is placed. */
@@ -195,25 +216,30 @@ export function relationshipUpdates(policy: Policy) {
     revokeAfterMisses: (c, e) => {
       const next = countMiss(c, e);
       next.grantExpiresAt = null;
-      next.revokedAt = e.at;
+      next.revokedAt = latest(c.revokedAt, e.at);
+      next.decidedAt = latest(c.decidedAt, e.at);
       return next;
     },
-    /** G2 + G3 + M3 + W1: a business call connected: it counts, request limits reset, misses reset, window opens. */
+    /**
+     * G2 + G3 + M3 + W1: a business call connected: it counts from its time, request limits reset as of
+     * its time (a request sent after it still counts), misses reset, window opens. Delivered late, it
+     * leaves the misses alone: some may have come after it (the side that never lets out more).
+     */
     recordCallConnected: (c, e) => {
       const next = draft(c, e.at);
       next.callsInFlight = withoutId(next.callsInFlight, callId(e));
       next.connectedCalls = [...next.connectedCalls, e.at];
-      next.limitsResetAt = e.at;
-      next.unanswered = 0;
-      next.lastUserContactAt = e.at;
+      next.limitsResetAt = latest(c.limitsResetAt, e.at);
+      if (e.at >= c.now) next.unanswered = 0;
+      next.lastUserContactAt = latest(c.lastUserContactAt, e.at);
       return next;
     },
-    /** G3 + M3 + W1: a call from the user connected: request limits and misses reset, window opens. */
+    /** G3 + M3 + W1: a call from the user connected: request limits and misses reset, window opens (late: as above). */
     recordUserCallConnected: (c, e) => {
       const next = draft(c, e.at);
-      next.limitsResetAt = e.at;
-      next.unanswered = 0;
-      next.lastUserContactAt = e.at;
+      next.limitsResetAt = latest(c.limitsResetAt, e.at);
+      if (e.at >= c.now) next.unanswered = 0;
+      next.lastUserContactAt = latest(c.lastUserContactAt, e.at);
       return next;
     },
   } satisfies Record<string, Update>;

@@ -6,11 +6,14 @@ import type { RelationshipContext, RelationshipState, Stamped } from './context.
  * its slot at exactly `t + window`. A grant is live while `at < expiresAt`.
  */
 
-/** R1/R2: request times that count toward a window of `windowMs` at `at` (sent after the last reset). */
+/**
+ * R1/R2: request times that count toward a window of `windowMs` at `at`: sent at or after the last
+ * reset (G3; a request at the very millisecond of the reset is counted, the side that never lets out more).
+ */
 export function countedRequestTimes(ctx: RelationshipContext, windowMs: number, at: number): number[] {
   const times: number[] = [];
   for (const [, sentAt] of ctx.requests) {
-    if ((ctx.limitsResetAt === null || sentAt > ctx.limitsResetAt) && at < sentAt + windowMs) times.push(sentAt);
+    if ((ctx.limitsResetAt === null || sentAt >= ctx.limitsResetAt) && at < sentAt + windowMs) times.push(sentAt);
   }
   return times;
 }
@@ -21,7 +24,7 @@ export function countRequests(ctx: RelationshipContext, windowMs: number, at: nu
   let count = 0;
   for (let i = 0; i < requests.length; i++) {
     const sentAt = requests[i]![1];
-    if ((limitsResetAt === null || sentAt > limitsResetAt) && at < sentAt + windowMs) count++;
+    if ((limitsResetAt === null || sentAt >= limitsResetAt) && at < sentAt + windowMs) count++;
   }
   return count;
 }
@@ -119,7 +122,7 @@ export function nextChangeAt(state: RelationshipState, ctx: RelationshipContext,
   const { requests, limitsResetAt, connectedCalls, callsInFlight, lastUserContactAt } = ctx;
   for (let i = 0; i < requests.length; i++) {
     const sentAt = requests[i]![1];
-    if (limitsResetAt !== null && sentAt <= limitsResetAt) continue;
+    if (limitsResetAt !== null && sentAt < limitsResetAt) continue;
     t = sentAt + policy.requestShortWindowMs;
     if (t > now && (next === undefined || t < next)) next = t;
     t = sentAt + policy.requestLongWindowMs;

@@ -78,6 +78,12 @@ export function candidateEvents(value: RelationshipState, context: RelationshipC
     { label: 'USER_CALL_RECEIVED', event: { type: 'USER_CALL_RECEIVED', at, callId: `u${at}` } },
     { label: 'USER_CALL_CONNECTED', event: { type: 'USER_CALL_CONNECTED', at, callId: `u${at}` } },
   ];
+  // Late facts (docs/semantics.md "Late facts"): a connect delivered after a later event, an accept after a later decision.
+  const late = context.now - SECOND;
+  out.push({ label: 'CALL_CONNECTED late', event: { type: 'CALL_CONNECTED', at: late, callId: call } });
+  out.push({ label: 'USER_CALL_CONNECTED late', event: { type: 'USER_CALL_CONNECTED', at: late, callId: `u${late}` } });
+  if (context.decidedAt !== null)
+    out.push({ label: 'PERMISSION_ACCEPTED late', event: { type: 'PERMISSION_ACCEPTED', at: Math.min(context.decidedAt, late), expiresAt: null, source: 'user' } });
   if (latestRequest) out.push({ label: 'REQUEST_FAILED', event: { type: 'REQUEST_FAILED', at, requestId: latestRequest } });
   if (latestCall) out.push({ label: 'CALL_ID_ASSIGNED', event: { type: 'CALL_ID_ASSIGNED', at, callId: latestCall, platformCallId: `p${at}` } });
   return out;
@@ -101,6 +107,7 @@ export function abstractState(value: RelationshipState, context: RelationshipCon
     context.grantExpiresAt === null ? 'none-or-permanent' : 'temporary',
     sessionWindowOpen(context, policy, at),
     context.revokedAt !== null,
+    context.decidedAt !== null,
   ]);
 }
 
@@ -110,7 +117,7 @@ export function walk(policy: Policy, start: number, events: readonly Candidate[]
   let snapshot: RelationshipSnapshot = createRelationship({ at: start, policy });
   return events.map(({ label, event }) => {
     const transitions: TransitionId[] = [];
-    const due = event.type === 'CLOCK' ? undefined : dueClock(snapshot, event.at);
+    const due = event.type === 'CLOCK' ? undefined : dueClock(snapshot, Math.max(event.at, snapshot.context.now));
     if (due) {
       const t = takenTransition(machine, snapshot.value, snapshot.context, due);
       if (t) transitions.push(t);

@@ -179,3 +179,75 @@ describe('commands are decided at the engine’s own clock', () => {
   });
 
 });
+
+describe('late facts keep their true time where the rules are about time', () => {
+  it('reproduction 3 (G3, R1): a CALL_CONNECTED dated T delivered after a request sent at T+500 ms does not erase that request', async () => {
+    const { engine, clock } = setUp();
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, expiresAt: T0 + 7 * DAY });
+    const call = await engine.startCall(SENDER, USER);
+    if (call.outcome !== 'started') throw new Error('expected a call');
+    clock.set(T0 + 500);
+    expect((await engine.requestPermission(SENDER, USER)).outcome).toBe('sent');
+    await engine.record(SENDER, USER, { type: 'CALL_CONNECTED', at: T0, callId: call.callId });
+    const snapshot = (await engine.snapshot(SENDER, USER))!;
+    expect(snapshot.context.limitsResetAt, 'the reset keeps its own time').toBe(T0);
+    expect(snapshot.context.connectedCalls).toEqual([T0]);
+    clock.set(T0 + 501);
+    expect(await engine.requestPermission(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'R1' } });
+  });
+
+  it('R1 G3: the tie: a request sent at the very millisecond of the reset is counted, in either order', async () => {
+    for (const connectFirst of [true, false]) {
+      const { engine } = setUp();
+      await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, expiresAt: T0 + 7 * DAY });
+      const call = await engine.startCall(SENDER, USER);
+      if (call.outcome !== 'started') throw new Error('expected a call');
+      if (connectFirst) await engine.record(SENDER, USER, { type: 'CALL_CONNECTED', at: T0, callId: call.callId });
+      expect((await engine.requestPermission(SENDER, USER)).outcome).toBe('sent');
+      if (!connectFirst) await engine.record(SENDER, USER, { type: 'CALL_CONNECTED', at: T0, callId: call.callId });
+      expect(await engine.requestPermission(SENDER, USER), `connect first: ${connectFirst}`).toMatchObject({ outcome: 'refused', refusal: { rule: 'R1' } });
+    }
+  });
+
+  it('U1: an accept delivered late, dated before the user’s reject, grants nothing; one dated after it does', async () => {
+    const { engine, clock } = setUp();
+    clock.set(T0 + HOUR);
+    await engine.record(SENDER, USER, { type: 'PERMISSION_REJECTED', at: T0 + 10 * MINUTE, source: 'user' });
+    const stale = await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0 + 5 * MINUTE, permanent: true });
+    expect(stale.state).toBe('noPermission');
+    expect(await startCalls(engine, 1)).toEqual(['refused G4']);
+    await engine.record(SENDER, USER, { type: 'USER_MESSAGE', at: T0 + 30 * MINUTE });
+    const fresh = await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0 + 20 * MINUTE, permanent: true });
+    expect(fresh.state).toBe('granted');
+  });
+
+  it('U1: a revoke delivered late ends the grant for every later decision; the accept before it cannot bring it back', async () => {
+    const { engine, clock } = setUp();
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+    clock.set(T0 + HOUR);
+    await engine.record(SENDER, USER, { type: 'USER_MESSAGE', at: T0 + HOUR });
+    const revoked = await engine.record(SENDER, USER, { type: 'PERMISSION_REVOKED', at: T0 + 10 * MINUTE });
+    expect(revoked.snapshot.context.revokedAt).toBe(T0 + 10 * MINUTE);
+    expect(revoked.state).toBe('revoked');
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0 + 5 * MINUTE, permanent: true });
+    expect(await startCalls(engine, 1)).toEqual(['refused G4']);
+  });
+
+  it('M3: a connect delivered late resets no misses (some may have come after it) and leaves prompted as it is', async () => {
+    const { engine, clock } = setUp();
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const call = await engine.startCall(SENDER, USER);
+      if (call.outcome === 'started') ids.push(call.callId);
+    }
+    clock.set(T0 + 10 * MINUTE);
+    await engine.record(SENDER, USER, { type: 'CALL_UNANSWERED', at: T0 + 2 * MINUTE, callId: ids[1]!, reason: 'no_answer' });
+    const prompted = await engine.record(SENDER, USER, { type: 'CALL_UNANSWERED', at: T0 + 3 * MINUTE, callId: ids[2]!, reason: 'busy' });
+    expect(prompted.state).toBe('prompted');
+    const late = await engine.record(SENDER, USER, { type: 'CALL_CONNECTED', at: T0 + MINUTE, callId: ids[0]! });
+    expect(late.state).toBe('prompted');
+    expect(late.snapshot.context.unanswered).toBe(2);
+    expect(late.snapshot.context.connectedCalls).toEqual([T0 + MINUTE]);
+  });
+});

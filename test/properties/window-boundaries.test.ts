@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { RelationshipEventInput } from '../../src/events/types.js';
 import { canRequestPermission, canStartCall } from '../../src/pure/decide.js';
 import { applyEvent, createRelationship, type RelationshipSnapshot } from '../../src/pure/snapshot.js';
 import { getPermissions } from '../../src/pure/view.js';
@@ -85,18 +86,24 @@ describe('R1 R2: request windows', () => {
     );
   });
 
-  it('R2 G3: a connected call clears the counters; a request at the very millisecond of the reset is not counted', () => {
+  it('R1 R2 G3: a connected call clears the counters before it; a request at the very millisecond of the reset is counted, whichever arrives first', () => {
     check(
-      fc.property(anyPolicy, startTime, fc.integer({ min: 0, max: DAY }), fc.boolean(), (policy, start, later, userCall) => {
+      fc.property(anyPolicy, startTime, fc.integer({ min: 1, max: DAY }), fc.boolean(), fc.boolean(), (policy, start, later, userCall, requestFirst) => {
         let s = createRelationship({ at: start, policy });
         for (let i = 0; i < policy.requestsPerShortWindow; i++) s = applyEvent(s, { type: 'REQUEST_SENT', at: start, requestId: `r${i}`, via: 'template' });
         expect(canRequestPermission(s, start).allowed).toBe(false);
         const resetAt = start + later;
-        s = applyEvent(s, userCall ? { type: 'USER_CALL_CONNECTED', at: resetAt, callId: 'u1' } : { type: 'CALL_CONNECTED', at: resetAt, callId: 'c-unknown' });
-        expect(canRequestPermission(s, resetAt).allowed).toBe(true);
-        s = applyEvent(s, { type: 'REQUEST_SENT', at: resetAt, requestId: 'r-at-reset', via: 'interactive' });
-        expect(getPermissions(s, resetAt).actions[0].limits.map((l) => l.currentUsage)).toEqual([0, 0]);
-        s = applyEvent(s, { type: 'REQUEST_SENT', at: resetAt + 1, requestId: 'r-after-reset', via: 'interactive' });
+        const reset: RelationshipEventInput = userCall ? { type: 'USER_CALL_CONNECTED', at: resetAt, callId: 'u1' } : { type: 'CALL_CONNECTED', at: resetAt, callId: 'c-unknown' };
+        if (requestFirst && policy.requestsPerLongWindow > policy.requestsPerShortWindow && later >= policy.requestShortWindowMs) {
+          s = applyEvent(s, { type: 'REQUEST_SENT', at: resetAt, requestId: 'r-at-reset', via: 'template' });
+          s = applyEvent(s, reset);
+        } else {
+          s = applyEvent(s, reset);
+          expect(canRequestPermission(s, resetAt).allowed).toBe(true);
+          s = applyEvent(s, { type: 'REQUEST_SENT', at: resetAt, requestId: 'r-at-reset', via: 'interactive' });
+        }
+        // Only the request at the reset counts: those before it were cleared (G3), the tie is counted (R1/R2).
+        expect(getPermissions(s, resetAt).actions[0].limits.map((l) => l.currentUsage)).toEqual([1, 1]);
         expect(getPermissions(s, resetAt + 1).actions[0].limits.map((l) => l.currentUsage)).toEqual([1, 1]);
       }),
     );

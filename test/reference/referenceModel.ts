@@ -20,6 +20,13 @@
  *   (a decline, whatever its source); "sent after the last reply" is strict, by time;
  * - `requested` returns to the state it was entered from (`revoked` or `noPermission`);
  * - when R1 and R2 free at the same moment, R2 is cited.
+ *
+ * Late facts (docs/semantics.md "Late facts"): a fact dated before the clock, within the tolerance,
+ * keeps its own time if it is a contact, a reply, a revoke, a connected call, a miss or a user's
+ * call; any other late event is moved to the clock. The clock never runs back. Where a late fact
+ * cannot be placed exactly, the model takes the side the semantics names: a late connect resets
+ * no misses (and leaves `prompted` as it is); a late accept dated at or before the latest decision
+ * on the permission grants nothing; a late no always ends the grant.
  */
 import type { RelationshipEventInput, RequestChannel } from '../../src/events/types.js';
 import type { Policy } from '../../src/policy/policy.js';
@@ -63,6 +70,18 @@ export interface ReferenceCall {
  */
 export type ReferenceOutcome = 'applied' | 'ignored' | 'tooLate';
 
+/** Late facts that count as of their own time; other late events are moved to the clock. */
+const KEEPS_OWN_TIME: readonly string[] = [
+  'USER_MESSAGE',
+  'PERMISSION_ACCEPTED',
+  'PERMISSION_REJECTED',
+  'PERMISSION_REVOKED',
+  'CALL_CONNECTED',
+  'CALL_UNANSWERED',
+  'USER_CALL_RECEIVED',
+  'USER_CALL_CONNECTED',
+];
+
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -100,6 +119,8 @@ export class ReferenceRelationship {
   unanswered = 0;
   /** W1: the user's last contact. */
   lastContactAt: number | undefined;
+  /** The latest decision on the permission: a user's reply, a decline, a revoke (user, M2), the platform's view, a callback grant. */
+  lastDecisionAt: number | undefined;
 
   constructor(policy: Policy, at: number) {
     this.policy = policy;
@@ -143,11 +164,11 @@ export class ReferenceRelationship {
 
   // ---- windows --------------------------------------------------------------------------------
 
-  /** R1/R2: times of requests counted at `at` in a window of `windowMs` (only those after the last reset). */
+  /** R1/R2: times of requests counted at `at` in a window of `windowMs` (only those at or after the last reset: a tie counts). */
   private countedRequestTimes(at: number, windowMs: number): number[] {
     return this.requests
       .map((r) => r.sentAt)
-      .filter((t) => (this.lastResetAt === undefined || t > this.lastResetAt) && t <= at && at < t + windowMs)
+      .filter((t) => (this.lastResetAt === undefined || t >= this.lastResetAt) && t <= at && at < t + windowMs)
       .sort((a, b) => a - b);
   }
 
@@ -237,23 +258,33 @@ export class ReferenceRelationship {
   apply(event: RelationshipEventInput): ReferenceOutcome {
     const ownAt = event.at as number;
     if (ownAt < this.now && this.now - ownAt > this.policy.lateEventToleranceMs) return 'tooLate';
-    const at = Math.max(ownAt, this.now);
-    const clockChangedSomething = this.advance(at);
+    const before = this.now;
+    const late = ownAt < before;
+    const keepsOwnTime = KEEPS_OWN_TIME.includes(event.type);
+    // `at`: when it happened, as far as the rules count it; `later`: where the clock goes (never back).
+    const at = late && !keepsOwnTime ? before : ownAt;
+    const later = Math.max(ownAt, before);
+    /** Whether a later decision on the permission stands against this late fact. */
+    const superseded = late && this.lastDecisionAt !== undefined && at <= this.lastDecisionAt;
+    const decided = () => {
+      this.lastDecisionAt = this.lastDecisionAt === undefined ? at : Math.max(this.lastDecisionAt, at);
+    };
+    const clockChangedSomething = this.advance(later);
     // A command the rules refuse is not applied: the clock stays at the last event applied.
     // A call id in flight (still holding its slot) names the same call: a repeated start adds nothing.
     const refused =
       (event.type === 'REQUEST_SENT' && !this.canRequest(at).allowed) ||
       (event.type === 'CALL_STARTED' && (!this.canCall(at).allowed || this.holdsSlot(event.callId, at)));
     if (refused) return clockChangedSomething ? 'applied' : 'ignored';
-    this.now = at;
+    this.now = later;
     const p = this.policy;
     // G2: a call whose outcome never arrived stops being "in flight" once its slot has lapsed.
-    this.inFlight = this.inFlight.filter((c) => at < c.startedAt + p.callWindowMs);
+    this.inFlight = this.inFlight.filter((c) => later < c.startedAt + p.callWindowMs);
     switch (event.type) {
       case 'CLOCK':
         break;
       case 'USER_MESSAGE':
-        this.lastContactAt = at;
+        this.contact(at);
         break;
       case 'REQUEST_SENT':
         this.requests.push({ id: event.requestId, sentAt: at });
@@ -269,6 +300,7 @@ export class ReferenceRelationship {
         break;
       }
       case 'PERMISSION_ACCEPTED': {
+        if (superseded) break; // a later decision stands
         const expiry = event.expiresAt;
         let expiresAt: number | null;
         if (expiry !== undefined && expiry !== null) expiresAt = expiry as number;
@@ -276,20 +308,23 @@ export class ReferenceRelationship {
         else if (event.permanent === false || p.acceptWithoutExpiry === 'temporary') expiresAt = ownAt + p.temporaryGrantMs;
         else expiresAt = null;
         this.grant(expiresAt);
+        decided();
         // R4: only the user's own reply answers requests (a profile or platform grant is not a reply).
-        if (event.source === undefined || event.source === 'user') this.lastReplyAt = at;
+        if (event.source === undefined || event.source === 'user') this.reply(at);
         break;
       }
       case 'PERMISSION_REJECTED': {
         // R4: a user's reply answers every earlier request; a reject in `requested` is a decline of it.
         const isReply = (event.source ?? 'user') === 'user' || this.state === 'requested';
+        if (isReply || this.state === 'granted' || this.state === 'prompted') decided();
         if (this.state === 'requested') this.state = 'noPermission';
         else if (this.state === 'granted' || this.state === 'prompted') this.revoke();
-        if (isReply) this.lastReplyAt = at;
+        if (isReply) this.reply(at);
         break;
       }
       case 'PERMISSION_REVOKED':
         this.revoke();
+        decided();
         break;
       case 'PERMISSION_SYNCED': {
         // Reconciliation: the platform's view wins. A grant it reports (still live at this time) is
@@ -297,6 +332,7 @@ export class ReferenceRelationship {
         const expiresAt = event.expiresAt === undefined || event.expiresAt === null ? null : (event.expiresAt as number);
         const live = event.status !== 'NO_PERMISSION' && (expiresAt === null || at < expiresAt);
         const granted = this.state === 'granted' || this.state === 'prompted';
+        decided();
         if (live && granted) this.grantExpiresAt = expiresAt;
         else if (live) this.grant(expiresAt);
         else if (granted) {
@@ -317,14 +353,17 @@ export class ReferenceRelationship {
       case 'CALL_CONNECTED':
         this.release(event.callId);
         this.connectedAt.push(at);
-        this.resetLimits(at);
-        this.lastContactAt = at;
+        this.resetLimits(at, !late);
+        this.contact(at);
         break;
       case 'CALL_UNANSWERED':
         this.release(event.callId);
         if (this.state === 'granted' || this.state === 'prompted') {
           this.unanswered += 1;
-          if (this.unanswered >= p.unansweredBeforeRevoke) this.revoke();
+          if (this.unanswered >= p.unansweredBeforeRevoke) {
+            this.revoke();
+            decided();
+          }
           else if (this.unanswered >= p.unansweredBeforePrompt) this.state = 'prompted';
         }
         break;
@@ -332,13 +371,15 @@ export class ReferenceRelationship {
         this.release(event.callId);
         break;
       case 'USER_CALL_RECEIVED':
-        this.lastContactAt = at;
-        if (p.userCallGrantsPermission && (this.state === 'noPermission' || this.state === 'requested' || this.state === 'revoked'))
+        this.contact(at);
+        if (p.userCallGrantsPermission && !superseded && (this.state === 'noPermission' || this.state === 'requested' || this.state === 'revoked')) {
           this.grant(at + p.temporaryGrantMs);
+          decided();
+        }
         break;
       case 'USER_CALL_CONNECTED':
-        this.resetLimits(at);
-        this.lastContactAt = at;
+        this.resetLimits(at, !late);
+        this.contact(at);
         break;
     }
     return 'applied';
@@ -360,11 +401,25 @@ export class ReferenceRelationship {
     if (i >= 0) this.inFlight.splice(i, 1);
   }
 
-  /** G3 and M3: a connected call (either direction) clears the request limits and the miss count. */
-  private resetLimits(at: number): void {
-    this.lastResetAt = at;
+  /**
+   * G3 and M3: a connected call (either direction) clears the request limits (as of its time: later
+   * requests still count) and, unless it arrived late (misses may have come after it), the miss count.
+   */
+  private resetLimits(at: number, inOrder: boolean): void {
+    this.lastResetAt = this.lastResetAt === undefined ? at : Math.max(this.lastResetAt, at);
+    if (!inOrder) return;
     this.unanswered = 0;
     if (this.state === 'prompted') this.state = 'granted';
+  }
+
+  /** W1: the latest contact wins. */
+  private contact(at: number): void {
+    this.lastContactAt = this.lastContactAt === undefined ? at : Math.max(this.lastContactAt, at);
+  }
+
+  /** R4: the latest reply answers every request sent before it. */
+  private reply(at: number): void {
+    this.lastReplyAt = this.lastReplyAt === undefined ? at : Math.max(this.lastReplyAt, at);
   }
 
   /**
