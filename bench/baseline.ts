@@ -184,7 +184,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
     if (event.type === 'CLOCK') return tick(relationship, later);
     const r = clockChangesState(relationship, later) ? tick(relationship, later) : relationship;
     const { state } = r;
-    const superseded = late && at <= r.decidedAt;
+    const superseded = at <= r.decidedAt;
     switch (event.type) {
       case 'USER_MESSAGE': {
         const d = draft(r, later);
@@ -194,7 +194,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
       case 'USER_CALL_RECEIVED': {
         const d = draft(r, later);
         d.lastUserContactAt = Math.max(r.lastUserContactAt, at);
-        if (callbackPermission && !isGrant(state) && !superseded) {
+        if (callbackPermission && !isGrant(state) && !superseded && !late) {
           d.state = 'granted';
           d.grantEndsAt = at + temporaryGrant;
           d.unanswered = 0;
@@ -233,10 +233,10 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
           d.decidedAt = Math.max(r.decidedAt, at);
           return d;
         }
+        d.decidedAt = Math.max(r.decidedAt, at); // any reject decides
         if (event.source === 'user') d.answeredAt = Math.max(r.answeredAt, at);
-        else if (!isGrant(state)) return unchanged(r, d) ? r : d;
-        d.decidedAt = Math.max(r.decidedAt, at);
-        if (isGrant(state)) {
+        else if (!isGrant(state)) return d;
+        if (isGrant(state) && at >= r.decidedAt) {
           endGrant(d, 'revoked');
           d.revokedBefore = true;
         }
@@ -260,6 +260,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
       }
       case 'PERMISSION_REVOKED': {
         const d = draft(r, later);
+        if (at < r.decidedAt) return unchanged(r, d) ? r : d; // a later grant stands
         endGrant(d, 'revoked');
         d.revokedBefore = true;
         d.decidedAt = Math.max(r.decidedAt, at);

@@ -53,7 +53,10 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
         { target: '.granted', actions: 'grantPermission' }, // G1, G5, U1
       ],
       PERMISSION_REJECTED: { actions: 'recordAnswer' }, // R4; M2: an automatic reject after the revoke counts nothing
-      PERMISSION_REVOKED: { target: '.revoked', actions: 'revokePermission' }, // U1
+      PERMISSION_REVOKED: [
+        { guard: 'noSuperseded', actions: 'advanceClock' }, // U1: delivered late, before a later grant
+        { target: '.revoked', actions: 'revokePermission' }, // U1
+      ],
       // Reconciliation: the platform's view wins. A grant it reports is adopted; "no permission" is
       // news only where there is a grant (handled in granted and prompted).
       PERMISSION_SYNCED: [
@@ -98,7 +101,10 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
             { guard: 'missReachesPrompt', target: 'prompted', actions: 'countMiss' }, // M1
             { actions: 'countMiss' },
           ],
-          PERMISSION_REJECTED: { target: 'revoked', actions: 'revokePermission' }, // U1
+          PERMISSION_REJECTED: [
+            { guard: 'noSuperseded', actions: 'recordAnswer' }, // R4; U1: delivered late, before a later grant
+            { target: 'revoked', actions: 'revokePermission' }, // U1
+          ],
           PERMISSION_SYNCED: [
             { guard: 'syncedGrant', actions: 'adoptGrantExpiry' }, // G1
             { target: 'noPermission', actions: 'expireGrant' }, // G1
@@ -118,7 +124,10 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
           // M3; delivered late, misses may have come after it: it stays prompted (the side that never lets out more)
           CALL_CONNECTED: [{ guard: 'factInOrder', target: 'granted', actions: 'recordCallConnected' }, { actions: 'recordCallConnected' }],
           USER_CALL_CONNECTED: [{ guard: 'factInOrder', target: 'granted', actions: 'recordUserCallConnected' }, { actions: 'recordUserCallConnected' }], // G3, M3
-          PERMISSION_REJECTED: { target: 'revoked', actions: 'revokePermission' }, // U1
+          PERMISSION_REJECTED: [
+            { guard: 'noSuperseded', actions: 'recordAnswer' }, // R4; U1: delivered late, before a later grant
+            { target: 'revoked', actions: 'revokePermission' }, // U1
+          ],
           PERMISSION_SYNCED: [
             { guard: 'syncedGrant', actions: 'adoptGrantExpiry' }, // G1
             { target: 'noPermission', actions: 'expireGrant' }, // G1

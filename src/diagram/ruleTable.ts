@@ -25,6 +25,7 @@ export const GUARD_RULES: Readonly<Record<GuardName, readonly RuleId[]>> = Objec
   userCallGrantsPermission: ['G5'],
   syncedGrant: ['G1'],
   acceptSuperseded: ['G1', 'U1'],
+  noSuperseded: ['U1'],
   factInOrder: ['M3'],
 });
 

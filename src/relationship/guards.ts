@@ -26,8 +26,8 @@ export function relationshipGuards(policy: Policy) {
     if (failed < 0 || !isOpenRequest(ctx, policy, ctx.requests[failed]!, event.at)) return true;
     return ctx.requests.some((r, i) => i !== failed && isOpenRequest(ctx, policy, r, event.at));
   };
-  /** A late fact (dated before the relationship's clock) at or before the latest decision on the permission. */
-  const decidedLater = (ctx: RelationshipContext, event: RelationshipEvent) => event.at < ctx.now && ctx.decidedAt !== null && event.at <= ctx.decidedAt;
+  /** A grant dated at or before the latest decision on the permission (delivered late, or at the same millisecond: the decision recorded stands). */
+  const decidedLater = (ctx: RelationshipContext, event: RelationshipEvent) => ctx.decidedAt !== null && event.at <= ctx.decidedAt;
   return {
     /** R1 + R2 (U2): fewer requests than both windows allow since the last reset. */
     requestAllowed: (ctx: RelationshipContext, event: RelationshipEvent) => requestsLeft(ctx, event.at),
@@ -61,13 +61,23 @@ export function relationshipGuards(policy: Policy) {
       const synced = event as PermissionSyncedEvent;
       return synced.status !== 'NO_PERMISSION' && (synced.expiresAt === null || event.at < synced.expiresAt);
     },
-    /** G5: the business enabled callback permission, so a user's call grants one (unless a later decision supersedes it). */
-    userCallGrantsPermission: (ctx: RelationshipContext, event: RelationshipEvent) => policy.userCallGrantsPermission && !decidedLater(ctx, event),
     /**
-     * G1/U1: an accept delivered late and dated at or before the latest decision (a reply, a revoke,
-     * the platform's view): that decision stands, the accept grants nothing.
+     * G5: the business enabled callback permission, so a user's call grants one, unless a later
+     * decision supersedes it or it arrived late (the state it met is not the one it happened in: no grant).
+     */
+    userCallGrantsPermission: (ctx: RelationshipContext, event: RelationshipEvent) =>
+      policy.userCallGrantsPermission && event.at >= ctx.now && !decidedLater(ctx, event),
+    /**
+     * G1/U1: an accept dated at or before the latest decision (a reply, a revoke, the platform's
+     * view), so delivered late or at the same millisecond: that decision stands, the accept grants nothing.
      */
     acceptSuperseded: (ctx: RelationshipContext, event: RelationshipEvent) => decidedLater(ctx, event),
+    /**
+     * U1: a no (revoke, reject of a grant) delivered late and dated before the latest decision (a
+     * later accept, the platform's later view): that decision stands, in time order the grant came
+     * after the no. At the same millisecond the no wins.
+     */
+    noSuperseded: (ctx: RelationshipContext, event: RelationshipEvent) => ctx.decidedAt !== null && event.at < ctx.decidedAt,
     /** M3: the fact is not late (nothing was applied after its time), so it may reset what later facts could have counted. */
     factInOrder: (ctx: RelationshipContext, event: RelationshipEvent) => event.at >= ctx.now,
   } satisfies Record<string, Guard>;

@@ -163,11 +163,13 @@ export function relationshipUpdates(policy: Policy) {
       next.decidedAt = latest(c.decidedAt, e.at);
       return next;
     },
-    /** R4: a reply that changes nothing else still answers open requests. */
+    /**
+     * R4: a reply that changes nothing else still answers open requests. Any reject (the platform's
+     * too) is a decision: an accept dated before it and delivered after it grants nothing.
+     */
     recordAnswer: (c, e) => {
-      if ((e as PermissionRejectedEvent).source !== 'user') return advance(c, e.at);
       const next = draft(c, e.at);
-      next.answeredAt = latest(c.answeredAt, e.at);
+      if ((e as PermissionRejectedEvent).source === 'user') next.answeredAt = latest(c.answeredAt, e.at);
       next.decidedAt = latest(c.decidedAt, e.at);
       return next;
     },

@@ -82,8 +82,11 @@ export function candidateEvents(value: RelationshipState, context: RelationshipC
   const late = context.now - SECOND;
   out.push({ label: 'CALL_CONNECTED late', event: { type: 'CALL_CONNECTED', at: late, callId: call } });
   out.push({ label: 'USER_CALL_CONNECTED late', event: { type: 'USER_CALL_CONNECTED', at: late, callId: `u${late}` } });
-  if (context.decidedAt !== null)
+  if (context.decidedAt !== null) {
     out.push({ label: 'PERMISSION_ACCEPTED late', event: { type: 'PERMISSION_ACCEPTED', at: Math.min(context.decidedAt, late), expiresAt: null, source: 'user' } });
+    out.push({ label: 'PERMISSION_REVOKED late', event: { type: 'PERMISSION_REVOKED', at: context.decidedAt - 1 } });
+    out.push({ label: 'PERMISSION_REJECTED late', event: { type: 'PERMISSION_REJECTED', at: context.decidedAt - 1, source: 'user' } });
+  }
   if (latestRequest) out.push({ label: 'REQUEST_FAILED', event: { type: 'REQUEST_FAILED', at, requestId: latestRequest } });
   if (latestCall) out.push({ label: 'CALL_ID_ASSIGNED', event: { type: 'CALL_ID_ASSIGNED', at, callId: latestCall, platformCallId: `p${at}` } });
   return out;

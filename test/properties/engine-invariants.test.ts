@@ -35,8 +35,9 @@ function walk(
   for (const event of events) {
     const outcome = applyOrError(snapshot, event, 'xstate');
     if (!('snapshot' in outcome)) continue;
-    // A late fact is applied at the relationship's clock.
-    visit(event, Math.max(event.at as number, snapshot.context.now), snapshot, outcome.snapshot);
+    // A late fact is applied at the relationship's clock; a connect keeps its own time (docs/semantics.md "Late facts").
+    const keepsOwnTime = event.type === 'CALL_CONNECTED' || event.type === 'USER_CALL_CONNECTED';
+    visit(event, keepsOwnTime ? (event.at as number) : Math.max(event.at as number, snapshot.context.now), snapshot, outcome.snapshot);
     snapshot = outcome.snapshot;
   }
 }
@@ -48,11 +49,12 @@ describe('limits are never exceeded', () => {
         const sent = new Map<string, number>();
         let resetAt = -Infinity;
         walk(policy, start, resolveTimeline(policy, start, steps), (event, at, before, after) => {
-          if (event.type === 'CALL_CONNECTED' || event.type === 'USER_CALL_CONNECTED') resetAt = at;
+          if (event.type === 'CALL_CONNECTED' || event.type === 'USER_CALL_CONNECTED') resetAt = Math.max(resetAt, at);
           if (event.type === 'REQUEST_FAILED') sent.delete(event.requestId);
           if (event.type !== 'REQUEST_SENT' || recorded(before, 'rq', event.requestId) || !recorded(after, 'rq', event.requestId)) return;
           sent.set(event.requestId, at);
-          const counted = (windowMs: number) => [...sent.values()].filter((t) => t > resetAt && at < t + windowMs).length;
+          // A request at the very millisecond of the reset counts (the tie).
+          const counted = (windowMs: number) => [...sent.values()].filter((t) => t >= resetAt && at < t + windowMs).length;
           expect(counted(policy.requestShortWindowMs), 'R1').toBeLessThanOrEqual(policy.requestsPerShortWindow);
           expect(counted(policy.requestLongWindowMs), 'R2').toBeLessThanOrEqual(policy.requestsPerLongWindow);
           for (const limit of getPermissions(after, at).actions[0].limits) expect(limit.currentUsage).toBeLessThanOrEqual(limit.maxAllowed);
@@ -167,7 +169,8 @@ describe('the missed-call ladder (M1–M4)', () => {
         }
         const last = { type: 'CALL_UNANSWERED', at: at + 1, callId: `c${M - 1}`, reason: 'rejected' } as const;
         const automaticReject = { type: 'PERMISSION_REJECTED', at: at + 1 + gap, source: 'automatic' } as const;
-        const withoutClock = (snapshot: RelationshipSnapshot) => ({ ...toSerialized(snapshot), t: 0 });
+        // Besides the clock, a reject moves the time of the latest decision (dc: an accept dated before it then grants nothing).
+        const withoutClock = (snapshot: RelationshipSnapshot) => ({ ...toSerialized(snapshot), t: 0, dc: undefined });
         if (rejectFirst) {
           // At the very millisecond the last call started, so that it still holds its slot however short the window.
           const revoked = applyEvent(s, { ...automaticReject, at });

@@ -25,8 +25,9 @@
  * keeps its own time if it is a contact, a reply, a revoke, a connected call, a miss or a user's
  * call; any other late event is moved to the clock. The clock never runs back. Where a late fact
  * cannot be placed exactly, the model takes the side the semantics names: a late connect resets
- * no misses (and leaves `prompted` as it is); a late accept dated at or before the latest decision
- * on the permission grants nothing; a late no always ends the grant.
+ * no misses (and leaves `prompted` as it is); an accept dated at or before the latest decision
+ * on the permission (any reject, a revoke, the platform's view, a grant) grants nothing, even at the
+ * same millisecond; a no dated before a later grant leaves that grant (at the same millisecond the no wins).
  */
 import type { RelationshipEventInput, RequestChannel } from '../../src/events/types.js';
 import type { Policy } from '../../src/policy/policy.js';
@@ -265,7 +266,9 @@ export class ReferenceRelationship {
     const at = late && !keepsOwnTime ? before : ownAt;
     const later = Math.max(ownAt, before);
     /** Whether a later decision on the permission stands against this late fact. */
-    const superseded = late && this.lastDecisionAt !== undefined && at <= this.lastDecisionAt;
+    const superseded = this.lastDecisionAt !== undefined && at <= this.lastDecisionAt;
+    /** A no dated before the latest decision (a later grant stands; at the same millisecond the no wins). */
+    const noSuperseded = this.lastDecisionAt !== undefined && at < this.lastDecisionAt;
     const decided = () => {
       this.lastDecisionAt = this.lastDecisionAt === undefined ? at : Math.max(this.lastDecisionAt, at);
     };
@@ -316,13 +319,14 @@ export class ReferenceRelationship {
       case 'PERMISSION_REJECTED': {
         // R4: a user's reply answers every earlier request; a reject in `requested` is a decline of it.
         const isReply = (event.source ?? 'user') === 'user' || this.state === 'requested';
-        if (isReply || this.state === 'granted' || this.state === 'prompted') decided();
+        decided(); // any reject decides, the platform's too
         if (this.state === 'requested') this.state = 'noPermission';
-        else if (this.state === 'granted' || this.state === 'prompted') this.revoke();
+        else if ((this.state === 'granted' || this.state === 'prompted') && !noSuperseded) this.revoke();
         if (isReply) this.reply(at);
         break;
       }
       case 'PERMISSION_REVOKED':
+        if (noSuperseded) break;
         this.revoke();
         decided();
         break;
@@ -372,7 +376,7 @@ export class ReferenceRelationship {
         break;
       case 'USER_CALL_RECEIVED':
         this.contact(at);
-        if (p.userCallGrantsPermission && !superseded && (this.state === 'noPermission' || this.state === 'requested' || this.state === 'revoked')) {
+        if (p.userCallGrantsPermission && !superseded && !late && (this.state === 'noPermission' || this.state === 'requested' || this.state === 'revoked')) {
           this.grant(at + p.temporaryGrantMs);
           decided();
         }
