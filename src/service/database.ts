@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { importOptionalPeer } from '../optionalPeer.js';
 import type { SqlClient } from '../stores/postgres/client.js';
 import { ServiceConfigError } from './errors.js';
+import type { ListenConnection } from './changeRelay.js';
 import { openLockedPglite } from './lockedPglite.js';
 import { createAdvisoryLocks, LOCK_WAIT_MS, processLocks, type RelationshipLocks } from './relationshipLocks.js';
 
@@ -15,6 +16,8 @@ export interface ServiceDatabase {
   readonly where: string;
   /** One relationship at a time across every service on this database (PGlite: one process, nothing to lock). */
   readonly locks: RelationshipLocks;
+  /** A PostgreSQL server: a new dedicated connection for `LISTEN` (the live feed across instances). */
+  readonly listen?: () => ListenConnection;
   close(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ async function openPostgres(databaseUrl: string): Promise<ServiceDatabase> {
     kind: 'postgres',
     where: `${url.hostname}${url.port ? `:${url.port}` : ''}${url.pathname}`,
     locks: createAdvisoryLocks(lockPool),
+    listen: () => new pg.Client({ connectionString: databaseUrl }),
     close: async () => {
       await Promise.all([pool.end(), lockPool.end()]);
     },

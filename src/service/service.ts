@@ -11,7 +11,8 @@ import { definePolicy } from '../policy/policy.js';
 import { createPostgresStore } from '../stores/postgres/store.js';
 import { isoTime } from '../time.js';
 import { createApiCredential } from './apiToken.js';
-import { createChangeFeed } from './changes.js';
+import { startChangeRelay, type ChangeRelay } from './changeRelay.js';
+import { createChangeFeed, type Change } from './changes.js';
 import { createRealClock, createVirtualClock, type ServiceClock } from './clock.js';
 import { openDatabase } from './database.js';
 import { createDryRunEffects } from './dryRunEffects.js';
@@ -77,6 +78,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const redact = createRedactor([options.infobip?.apiKey, typeof options.apiToken === 'string' ? options.apiToken : undefined, ...webhookSecrets]);
 
   const database = await openDatabase({ dataDir: options.dataDir ?? DEFAULT_DATA_DIR, databaseUrl: options.databaseUrl });
+  let relay: ChangeRelay | undefined;
   try {
     const store = createPostgresStore({ client: database.client });
     await store.migrate();
@@ -85,6 +87,28 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
 
     const clock = await openClock(options, log);
     const changes = createChangeFeed();
+    // On a PostgreSQL server, other instances may share the database: their changes reach this one's pages, and ours theirs.
+    if (database.listen)
+      relay = await startChangeRelay({
+        client: database.client,
+        connect: database.listen,
+        say,
+        onRemote(change) {
+          if (change.type !== 'clock' || clock.mode !== 'virtual') return changes.publish(change);
+          // Another instance moved the shared virtual clock (and swept): this one follows the stored time, not the message.
+          void log.setting(VIRTUAL_CLOCK_SETTING).then(
+            (shared) => {
+              if (typeof shared === 'number' && shared > clock.now()) clock.set(shared);
+              changes.publish({ type: 'clock', now: isoTime(clock.now()) });
+            },
+            (error: unknown) => say(`live feed: could not read the shared clock (${(error as Error).message})`),
+          );
+        },
+      });
+    const announce = (change: Change) => {
+      changes.publish(change);
+      relay?.send(change);
+    };
     const correlations = new MemoryCorrelationDirectory();
     const infobipEffects = options.infobip ? createInfobipEffects(options.infobip, { correlations }) : undefined;
     const logged = createLoggedEngine({
@@ -92,7 +116,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       effects: infobipEffects ?? createDryRunEffects({ correlations }),
       log,
       redact,
-      onChange: (key) => changes.publish({ type: 'relationship', sender: key.sender, user: key.user }),
+      onChange: (key) => announce({ type: 'relationship', sender: key.sender, user: key.user }),
       locks: database.locks,
     });
     const webhook = createWebhookHandler({
@@ -159,7 +183,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
           const shared = await log.raiseSetting(VIRTUAL_CLOCK_SETTING, at);
           if (shared > clock.now()) clock.set(shared);
           const moved = await sweep(clock.now());
-          changes.publish({ type: 'clock', now: isoTime(clock.now()) });
+          announce({ type: 'clock', now: isoTime(clock.now()) });
           return { moved };
         });
         clockQueue = run.catch(() => undefined);
@@ -252,12 +276,14 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
           await logged.idle();
           server.closeAllConnections();
           await closed;
+          await relay?.close();
           await database.close();
         })();
         return closing;
       },
     };
   } catch (error) {
+    await relay?.close().catch(() => undefined);
     await database.close().catch(() => undefined);
     throw error;
   }

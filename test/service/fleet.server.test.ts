@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openChangeStream } from './changeStream.js';
 import { createScratchDatabase, type ScratchDatabase } from './scratchDatabase.js';
 import { DAY, HOUR, iso, SENDER, startTestService, T0, type TestService } from './harness.js';
 
@@ -86,6 +87,60 @@ describe.skipIf(!serverUrl)('several services on one PostgreSQL database', () =>
       expect(rows.filter((row: any) => row.event?.type === 'CLOCK')).toHaveLength(1);
       expect(replayMatchesStore).toBe(true);
       expect(state.state).toBe('noPermission');
+    }
+  });
+
+  test('the live feed crosses instances (LISTEN/NOTIFY): a page on A hears a change made on B, and a clock moved on B', async () => {
+    const user = newUser();
+    const feed = await openChangeStream(a.url);
+    try {
+      expect((await b.call('POST', b.relationship('events', SENDER, user), { type: 'USER_MESSAGE' })).status).toBe(201);
+      expect(await feed.next((change) => change.type === 'relationship' && change.user === user)).toEqual({ type: 'relationship', sender: SENDER, user });
+      const now = Date.parse((await b.call('GET', '/v1/clock')).body.now);
+      const moved = await b.call('POST', '/v1/clock', { advance: 'PT1H' });
+      expect(moved.body.now).toBe(iso(now + HOUR));
+      expect(await feed.next((change) => change.type === 'clock' && change.now === iso(now + HOUR))).toBeTruthy();
+      // A follows the shared clock: its next command happens at B's time.
+      expect((await a.call('GET', '/v1/clock')).body.now).toBe(iso(now + HOUR));
+      const requested = await a.call('POST', a.relationship('permission-requests', SENDER, user));
+      expect(requested.body.at).toBe(iso(now + HOUR));
+    } finally {
+      feed.close();
+    }
+  });
+
+  test('the live feed ignores what is not a change from another instance; a forged clock message does not move the clock', async () => {
+    const user = newUser();
+    const feed = await openChangeStream(a.url);
+    try {
+      const clockBefore = (await a.call('GET', '/v1/clock')).body.now;
+      await query(`SELECT pg_notify('wacp_changes', $1)`, ['not json']);
+      await query(`SELECT pg_notify('wacp_changes', $1)`, [JSON.stringify({ origin: 'x', changes: [{ type: 'relationship', sender: '<script>', user: '1' }, { type: 'clock', now: '2099-01-01T00:00:00Z' }] })]);
+      expect((await b.call('POST', b.relationship('events', SENDER, user), { type: 'USER_MESSAGE' })).status).toBe(201);
+      await feed.next((change) => change.type === 'relationship' && change.user === user);
+      expect((await a.call('GET', '/v1/clock')).body.now).toBe(clockBefore);
+      expect((await a.call('GET', '/health')).body.status).toBe('ok');
+    } finally {
+      feed.close();
+    }
+  });
+
+  test('a LISTEN connection that breaks (the server ended it) is opened again and the feed goes on', async () => {
+    const ended = await query(`SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN wacp_changes'`, []);
+    expect(ended.length).toBeGreaterThanOrEqual(2);
+    const feed = await openChangeStream(a.url);
+    try {
+      // Changes made before A listens again are not relayed (the page catches up on its next load): change until one arrives.
+      const deadline = Date.now() + 10_000;
+      let heard = false;
+      while (!heard && Date.now() < deadline) {
+        const user = newUser();
+        expect((await b.call('POST', b.relationship('events', SENDER, user), { type: 'USER_MESSAGE' })).status).toBe(201);
+        heard = await feed.next((change) => change.type === 'relationship' && change.user === user, 500).then(() => true, () => false);
+      }
+      expect(heard).toBe(true);
+    } finally {
+      feed.close();
     }
   });
 });
