@@ -1,0 +1,232 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openChangeStream } from './changeStream.js';
+import { DAY, iso, SENDER, T0 } from './harness.js';
+import { permissionReply, userText } from './infobipPayloads.js';
+import { createScratchDatabase, type ScratchDatabase } from './scratchDatabase.js';
+
+// `.ci/run` starts a throwaway PostgreSQL cluster and sets DATABASE_URL (see .ci/postgres.sh).
+const serverUrl = process.env.DATABASE_URL;
+if (!serverUrl) console.info('[test/service] skipping the 3-instance fleet test: DATABASE_URL is not set (run it with `.ci/postgres.sh run -- npx vitest run test/service`)');
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+interface Instance {
+  readonly name: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly output: string[];
+}
+
+/** Every child this file started, killed (their whole process group) if the test process leaves without stopping them. */
+const children = new Set<ChildProcess>();
+function killAll(signal: NodeJS.Signals) {
+  for (const child of children) {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // Gone already.
+    }
+  }
+}
+process.once('exit', () => killAll('SIGKILL'));
+
+/** `npm start` as an operator runs it (`unrun src/service/main.ts`), on a free port, on the fleet's database. */
+async function startInstance(name: string, databaseUrl: string): Promise<Instance> {
+  const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', WACP_CLOCK: 'virtual', WACP_CLOCK_START: iso(T0) };
+  delete env.WACP_DATA_DIR;
+  const child = spawn(resolve(ROOT, 'node_modules/.bin/unrun'), ['src/service/main.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  const output: string[] = [];
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${START_TIMEOUT_MS} ms:\n${output.join('')}`)), START_TIMEOUT_MS);
+    const read = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      const found = /Inspector: (http:\/\/127\.0\.0\.1:\d+)\//.exec(output.join(''));
+      if (found) {
+        clearTimeout(timer);
+        resolveUrl(found[1]!);
+      }
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code ?? signal}) before it started:\n${output.join('')}`));
+    });
+  });
+  return { name, url, child, output };
+}
+
+/** SIGTERM (the service closes cleanly), then SIGKILL for whatever is still running after a while. */
+async function stopInstance(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }, STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function call(instance: Instance, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${instance.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await response.text();
+  try {
+    return { status: response.status, body: JSON.parse(text) };
+  } catch {
+    return { status: response.status, body: text };
+  }
+}
+
+const relationship = (suffix: string, user: string) => `/v1/relationships/${SENDER}/${user}/${suffix}`;
+
+/**
+ * Three services started as separate processes (`unrun src/service/main.ts`, as `npm start` does)
+ * on one PostgreSQL database, driven round-robin over HTTP. The database is a scratch one of their
+ * own, dropped at the end; every child is stopped even when a test fails.
+ */
+describe.skipIf(!serverUrl)('a fleet of 3 service processes on one PostgreSQL database', { timeout: 30_000 }, () => {
+  let database: ScratchDatabase;
+  let fleet: Instance[] = [];
+  let userCounter = 0;
+  const newUser = () => `4477007${String(++userCounter).padStart(5, '0')}`;
+  /** The i-th request goes to instance i mod 3. */
+  const at = (i: number) => fleet[i % fleet.length]!;
+
+  async function query(sql: string, params: unknown[]): Promise<any[]> {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** The relationship's timeline as each instance tells it: the same everywhere, and its replay matches the store. */
+  async function agreedTimeline(user: string) {
+    const timelines = await Promise.all(fleet.map((instance) => call(instance, 'GET', relationship('timeline', user))));
+    for (const timeline of timelines) {
+      expect(timeline.status).toBe(200);
+      expect(timeline.body).toEqual(timelines[0]!.body);
+    }
+    expect(timelines[0]!.body.replayMatchesStore).toBe(true);
+    return timelines[0]!.body;
+  }
+
+  beforeAll(async () => {
+    database = await createScratchDatabase(serverUrl!, 'wacp_fleet_processes');
+    // All three at once: their migrations and their first look at the shared clock race, as a fleet's do.
+    const started = await Promise.allSettled(['A', 'B', 'C'].map((name) => startInstance(name, database.url)));
+    fleet = started.filter((s): s is PromiseFulfilledResult<Instance> => s.status === 'fulfilled').map((s) => s.value);
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+  }, START_TIMEOUT_MS + 10_000);
+
+  afterAll(async () => {
+    await Promise.allSettled([...children].map(stopInstance));
+    await database?.drop();
+  }, 20_000);
+
+  test('three processes, one database, one clock', async () => {
+    const health = await Promise.all(fleet.map((instance) => call(instance, 'GET', '/health')));
+    for (const { status, body } of health) expect({ status, store: body.store, clock: body.clock }).toEqual({ status: 200, store: 'postgres', clock: { mode: 'virtual', now: iso(T0) } });
+    expect(new Set(fleet.map((instance) => instance.child.pid)).size).toBe(3);
+  });
+
+  test('R1 holds across instances: of 9 requests at once, round-robin, one is sent', async () => {
+    const user = newUser();
+    const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => call(at(i), 'POST', relationship('permission-requests', user))));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409).map((a) => a.body.refusal.rule)).toEqual(Array(8).fill('R1'));
+    const timeline = await agreedTimeline(user);
+    expect(timeline.rows.filter((row: any) => row.kind === 'event').map((row: any) => row.event.type)).toEqual(['REQUEST_SENT']);
+    expect(timeline.rows.filter((row: any) => row.kind === 'refusal')).toHaveLength(8);
+  });
+
+  test('no fact lost or applied twice: webhooks spread over the instances, each redelivered to the two others', async () => {
+    const user = newUser();
+    expect((await call(at(0), 'POST', relationship('permission-requests', user))).status).toBe(201);
+    const accept = permissionReply(SENDER, user, T0 + 60_000, { response: 'ACCEPT' });
+    const texts = Array.from({ length: 6 }, (_, i) => userText(SENDER, user, T0 + (i + 2) * 10_000, `message ${i}`));
+    const deliveries = [accept, ...texts];
+    const first = await Promise.all(deliveries.map((body, i) => call(at(i), 'POST', '/webhooks/infobip', body)));
+    expect(first.map((a) => a.status)).toEqual(deliveries.map(() => 200));
+    expect(first.map((a) => a.body.counts.recorded)).toEqual(deliveries.map(() => 1));
+    // Every webhook again, at once, to each of the other two instances (Infobip retries wherever the balancer sends it).
+    const again = await Promise.all(deliveries.flatMap((body, i) => [1, 2].map((k) => call(at(i + k), 'POST', '/webhooks/infobip', body))));
+    expect(again.map((a) => a.status)).toEqual(again.map(() => 200));
+    expect(again.map((a) => a.body.counts)).toEqual(again.map(() => ({ recorded: 0, duplicates: 1, ignored: 0 })));
+    const facts = await query('SELECT count(*)::int AS n FROM call_permissions_facts WHERE sender = $1 AND user_number = $2', [SENDER, user]);
+    expect(facts[0].n).toBe(deliveries.length);
+    const timeline = await agreedTimeline(user);
+    expect(timeline.rows.filter((row: any) => row.event?.type === 'PERMISSION_ACCEPTED')).toHaveLength(1);
+    expect(timeline.now.state).toBe('granted');
+  });
+
+  test('G2 holds across instances: of 12 calls at once on a granted relationship, 5 start', async () => {
+    const user = newUser();
+    expect((await call(at(0), 'POST', relationship('permission-requests', user))).status).toBe(201);
+    expect((await call(at(1), 'POST', '/webhooks/infobip', permissionReply(SENDER, user, T0 + 60_000, { response: 'ACCEPT' }))).status).toBe(200);
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => call(at(i), 'POST', relationship('calls', user))));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(5);
+    expect(answers.filter((a) => a.status === 409).map((a) => a.body.refusal.rule)).toEqual(Array(7).fill('G2'));
+    const timeline = await agreedTimeline(user);
+    expect(timeline.rows.filter((row: any) => row.event?.type === 'CALL_STARTED')).toHaveLength(5);
+    expect(timeline.now.counters).toBeDefined();
+  });
+
+  test('a page on A hears a change made on B, and one made on C', async () => {
+    const feed = await openChangeStream(fleet[0]!.url);
+    try {
+      for (const [instance, user] of [[fleet[1]!, newUser()], [fleet[2]!, newUser()]] as const) {
+        expect((await call(instance, 'POST', relationship('events', user), { type: 'USER_MESSAGE' })).status).toBe(201);
+        expect(await feed.next((change) => change.type === 'relationship' && change.user === user)).toEqual({ type: 'relationship', sender: SENDER, user });
+      }
+      // The page's list (GET /v1/relationships on A) shows what B and C changed.
+      const listed = (await call(fleet[0]!, 'GET', '/v1/relationships?limit=1000')).body.relationships.map((r: any) => r.user);
+      expect(listed).toEqual(expect.arrayContaining([`4477007${String(userCounter - 1).padStart(5, '0')}`, `4477007${String(userCounter).padStart(5, '0')}`]));
+    } finally {
+      feed.close();
+    }
+  });
+
+  test('the clock moved on all three at once: each due relationship is moved on once, by one of them', async () => {
+    const users = Array.from({ length: 24 }, newUser);
+    const sent = await Promise.all(users.map((user, i) => call(at(i), 'POST', relationship('permission-requests', user))));
+    expect(sent.map((a) => a.status)).toEqual(users.map(() => 201));
+    const target = T0 + 8 * DAY;
+    const due = (await query('SELECT count(*)::int AS n FROM call_permissions WHERE next_due_at <= $1', [target]))[0].n;
+    expect(due).toBeGreaterThanOrEqual(users.length);
+    const moves = await Promise.all(fleet.map((instance) => call(instance, 'POST', '/v1/clock', { at: iso(target) })));
+    expect(moves.map((m) => [m.status, m.body.now])).toEqual(fleet.map(() => [200, iso(target)]));
+    expect(moves.reduce((sum, m) => sum + m.body.relationshipsMoved, 0)).toBe(due);
+    expect((await query('SELECT count(*)::int AS n FROM call_permissions WHERE next_due_at <= $1', [target]))[0].n).toBe(0);
+    for (const user of users) {
+      const timeline = await agreedTimeline(user);
+      expect(timeline.rows.filter((row: any) => row.event?.type === 'CLOCK')).toHaveLength(1);
+      expect(timeline.now.state).toBe('noPermission');
+    }
+  });
+});
