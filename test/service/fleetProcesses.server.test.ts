@@ -14,6 +14,10 @@ if (!serverUrl) console.info('[test/service] skipping the 3-instance fleet test:
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const START_TIMEOUT_MS = 30_000;
+/** A fleet shares its API token and its webhook credential (docs/service.md, Security): every instance accepts both. */
+const API_TOKEN = `fleet-${'0123456789abcdef'.repeat(3)}`;
+const WEBHOOK_HEADER = 'X-Fleet-Webhook-Secret';
+const WEBHOOK_SECRET = 'fleet-webhook-secret-0123456789';
 const STOP_TIMEOUT_MS = 5_000;
 
 interface Instance {
@@ -38,7 +42,16 @@ process.once('exit', () => killAll('SIGKILL'));
 
 /** `npm start` as an operator runs it (`unrun src/service/main.ts`), on a free port, on the fleet's database. */
 async function startInstance(name: string, databaseUrl: string): Promise<Instance> {
-  const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', WACP_CLOCK: 'virtual', WACP_CLOCK_START: iso(T0) };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    WACP_CLOCK: 'virtual',
+    WACP_CLOCK_START: iso(T0),
+    WACP_API_TOKEN: API_TOKEN,
+    INFOBIP_WEBHOOK_HEADER: WEBHOOK_HEADER,
+    INFOBIP_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  };
   delete env.WACP_DATA_DIR;
   const child = spawn(resolve(ROOT, 'node_modules/.bin/unrun'), ['src/service/main.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
@@ -85,9 +98,12 @@ async function stopInstance(child: ChildProcess): Promise<void> {
 }
 
 async function call(instance: Instance, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  // The API wants the token; Infobip's webhook its own credential. Every POST is JSON, with a body or without.
+  const headers: Record<string, string> = path.startsWith('/webhooks/') ? { [WEBHOOK_HEADER]: WEBHOOK_SECRET } : { Authorization: `Bearer ${API_TOKEN}` };
+  if (method === 'POST') headers['Content-Type'] = 'application/json';
   const response = await fetch(`${instance.url}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });
@@ -149,9 +165,13 @@ describe.skipIf(!serverUrl)('a fleet of 3 service processes on one PostgreSQL da
     await database?.drop();
   }, 20_000);
 
-  test('three processes, one database, one clock', async () => {
+  test('three processes, one database, one clock, one token', async () => {
+    for (const instance of fleet) expect((await fetch(`${instance.url}/v1/clock`)).status).toBe(401);
+    const clocks = await Promise.all(fleet.map((instance) => call(instance, 'GET', '/v1/clock')));
+    for (const { status, body } of clocks) expect({ status, body }).toEqual({ status: 200, body: { mode: 'virtual', now: iso(T0) } });
     const health = await Promise.all(fleet.map((instance) => call(instance, 'GET', '/health')));
-    for (const { status, body } of health) expect({ status, store: body.store, clock: body.clock }).toEqual({ status: 200, store: 'postgres', clock: { mode: 'virtual', now: iso(T0) } });
+    const where = new URL(database.url);
+    for (const { status, body } of health) expect([status, body.store, body.where]).toEqual([200, 'postgres', `${where.hostname}:${where.port}${where.pathname}`]);
     expect(new Set(fleet.map((instance) => instance.child.pid)).size).toBe(3);
   });
 
@@ -198,7 +218,7 @@ describe.skipIf(!serverUrl)('a fleet of 3 service processes on one PostgreSQL da
   });
 
   test('a page on A hears a change made on B, and one made on C', async () => {
-    const feed = await openChangeStream(fleet[0]!.url);
+    const feed = await openChangeStream(fleet[0]!.url, { Authorization: `Bearer ${API_TOKEN}` });
     try {
       for (const [instance, user] of [[fleet[1]!, newUser()], [fleet[2]!, newUser()]] as const) {
         expect((await call(instance, 'POST', relationship('events', user), { type: 'USER_MESSAGE' })).status).toBe(201);
