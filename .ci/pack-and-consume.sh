@@ -40,16 +40,15 @@ if grep -q '^package/docs/api/' <<<"$listing"; then fail "the tarball carries th
 if grep -q '\.test\.ts$' <<<"$listing"; then fail "the tarball carries tests"; fi
 echo "$(wc -l <<<"$listing") files, $(du -k "$tarball" | cut -f1) KiB: $(basename "$tarball")"
 
-# The service entry imports pino and prom-client (optional peers) when it loads, so a user of
-# /service or wacp serve installs them; the other optional peers stay absent to test their messages.
-step "install into a consumer project ($work/consumer) with xstate, pino and prom-client"
+# Only xstate (the one required peer): every optional peer stays absent to test its message.
+step "install into a consumer project ($work/consumer) with xstate"
 mkdir "$work/consumer"
 cd "$work/consumer"
 cat >package.json <<'JSON'
 { "name": "wacp-consumer", "private": true, "type": "module" }
 JSON
-npm_install "$tarball" "xstate@$(pinned xstate)" "pino@$(pinned pino)" "prom-client@$(pinned prom-client)" "typescript@$(pinned typescript)" "@types/node@$(pinned @types/node)"
-for peer in @electric-sql/pglite pg @hpcc-js/wasm-graphviz; do
+npm_install "$tarball" "xstate@$(pinned xstate)" "typescript@$(pinned typescript)" "@types/node@$(pinned @types/node)"
+for peer in @electric-sql/pglite pg @hpcc-js/wasm-graphviz pino prom-client; do
   [ ! -e "node_modules/$peer" ] || fail "optional peer $peer was installed without being asked for"
 done
 
@@ -70,6 +69,15 @@ timeout 60 node --input-type=module -e '
     console.log(`${specifier}: ${names.length} exports; require() → ESM only`);
   }
 '
+
+step "wacp serve without prom-client and pino: says what to install"
+if timeout 60 npx wacp serve --port 0 --data-dir "$work/data-peers" >peers.out 2>peers.err; then fail "wacp serve started without prom-client"; fi
+cat peers.err
+grep -q 'npm install prom-client' peers.err || fail "no npm install line for prom-client"
+if grep -qE '^\s+at ' peers.err; then fail "wacp serve printed a stack trace"; fi
+
+# What a user of /service or wacp serve installs (docs/service.md): the metrics and the request log.
+npm_install "pino@$(pinned pino)" "prom-client@$(pinned prom-client)"
 
 step "typecheck a file using every entry, moduleResolution bundler and nodenext"
 cat >consumer.ts <<'TS'

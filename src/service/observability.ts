@@ -1,6 +1,7 @@
 /// <reference types="node" />
-import { pino, type Logger } from 'pino';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { importOptionalPeer } from '../optionalPeer.js';
 
 /**
  * What an operator watches: one JSON line per request (pino) and Prometheus metrics (prom-client).
@@ -27,7 +28,12 @@ export interface ServiceMetrics {
   readonly inFlight: Gauge;
 }
 
-export function createMetrics(): ServiceMetrics {
+/**
+ * prom-client and pino are optional peers of the service entry, loaded when a service starts: the
+ * package imports without them, and a service started without them says which `npm install` to run.
+ */
+export async function createMetrics(): Promise<ServiceMetrics> {
+  const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = await importOptionalPeer('prom-client', 'The service\'s Prometheus metrics (/metrics)', () => import('prom-client'));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'wacp_' });
   const registers = [registry];
@@ -51,6 +57,7 @@ export interface LogDestination {
 }
 
 /** One JSON line per request, and the service's own lines at info level. */
-export function createRequestLogger(destination: LogDestination): Logger {
+export async function createRequestLogger(destination: LogDestination): Promise<Logger> {
+  const { pino } = await importOptionalPeer('pino', 'The service\'s request log (one JSON line per request)', () => import('pino'));
   return pino({ base: { service: 'wacp' }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, destination);
 }

@@ -70,8 +70,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     throw new ServiceConfigError('cannot be "virtual" with Infobip: moving the clock would let real requests and calls past the rules’ windows; use it in a dry run', 'WACP_CLOCK');
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) throw new ServiceConfigError(`must be a port number 0–65535, got ${String(port)}`, 'PORT');
-  const metrics = createMetrics();
-  const requestLog = options.requestLog ? createRequestLogger(options.requestLog) : undefined;
+  const metrics = await createMetrics();
+  const requestLog = options.requestLog ? await createRequestLogger(options.requestLog) : undefined;
   const guard = createRequestGuard({ allowedHosts: options.allowedHosts ?? [] });
   const webhook = options.webhookAuth;
   const webhookSecrets = webhook === undefined || 'none' in webhook ? [] : 'basic' in webhook ? [webhook.basic].flat().map((b) => b.password) : [webhook.secret].flat();
