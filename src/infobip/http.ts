@@ -97,7 +97,10 @@ export async function callInfobip(config: ResolvedInfobipConfig, request: Infobi
   }
 }
 
-/** Both of Infobip's error shapes → one {@link InfobipError}; anything else keeps the raw text. */
+/**
+ * Both of Infobip's error shapes → one {@link InfobipError}; anything else keeps the raw text.
+ * @internal
+ */
 export function errorFromBody(config: Pick<ResolvedInfobipConfig, 'platformCodeOf'>, status: number, raw: string, operation: string, attempts: number): InfobipError {
   let parsed: unknown;
   try {

@@ -52,7 +52,7 @@ export function createRelationship(options: { at: TimeInput; policy?: Policy | P
  * (a grant expiring, a request lapsing), that `CLOCK` is applied first, so the event meets the
  * state as it is at its time. An event earlier than the relationship's clock is a late fact:
  * within `policy.lateEventToleranceMs` it is applied, the clock never running backwards, and it
- * counts as of its own time where the rules are about time (see {@link clampLateEvent}); beyond
+ * counts as of its own time where the rules are about time (docs/semantics.md, "Late facts"); beyond
  * it, an `EVENT_TOO_LATE` error. Invalid events throw an `InvalidEventError` naming the field; the
  * snapshot is never modified.
  */

@@ -51,6 +51,7 @@ const encoder = new TextEncoder();
 /**
  * Equal byte strings, in time that depends only on the expected length: every byte of `expected`
  * is compared, and a length difference is folded into the result rather than returned early.
+ * @internal
  */
 export function constantTimeEqual(given: Uint8Array, expected: Uint8Array): boolean {
   let diff = given.length ^ expected.length;

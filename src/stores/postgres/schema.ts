@@ -53,6 +53,7 @@ function hash(text: string): number {
  *
  * Times the rules use (`next_due_at`, a fact's `at`) are epoch milliseconds in `bigint`, exactly
  * the engine's numbers; `updated_at` is the database's own wall clock, for operators.
+ * @internal
  */
 export function migrationStatement(names: SchemaNames): string {
   const { relationships: r, facts: f, dueIndex } = names;

@@ -45,6 +45,10 @@ export interface FactWriteRow {
   readonly current_version: number | null;
 }
 
+/**
+ * The SQL the store sends, under the schema and table names it was given.
+ * @internal
+ */
 export function buildStatements(names: SchemaNames): Statements {
   const { relationships: r, facts: f } = names;
   const thisRelationship = 'sender = $1::text AND user_number = $2::text';
