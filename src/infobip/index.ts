@@ -84,6 +84,7 @@ export {
 export type { IgnoredReason, IgnoredWebhookItem, PlatformRefusal, WebhookFact } from './webhooks/types.js';
 export type {
   InfobipCall,
+  InfobipCallDetails,
   InfobipCallDirection,
   InfobipCallEndpoint,
   InfobipCallErrorCode,

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openChangeStream } from './changeStream.js';
 import { createScratchDatabase, type ScratchDatabase } from './scratchDatabase.js';
@@ -28,15 +27,7 @@ describe.skipIf(!serverUrl)('several services on one PostgreSQL database', () =>
 
   let userCounter = 0;
   const newUser = () => `4477008${String(++userCounter).padStart(5, '0')}`;
-  async function query(sql: string, params: unknown[]): Promise<any[]> {
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows;
-    } finally {
-      await client.end();
-    }
-  }
+  const query = (sql: string, params: unknown[]) => database.query(sql, params);
   const timeline = async (service: TestService, user: string) => (await service.call('GET', service.relationship('timeline', SENDER, user))).body;
 
   test('the shared event log explains every relationship when two instances write to it at once', async () => {

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openChangeStream } from './changeStream.js';
 import { DAY, iso, SENDER, T0 } from './harness.js';
@@ -130,15 +129,7 @@ describe.skipIf(!serverUrl)('a fleet of 3 service processes on one PostgreSQL da
   /** The i-th request goes to instance i mod 3. */
   const at = (i: number) => fleet[i % fleet.length]!;
 
-  async function query(sql: string, params: unknown[]): Promise<any[]> {
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows;
-    } finally {
-      await client.end();
-    }
-  }
+  const query = (sql: string, params: unknown[]) => database.query(sql, params);
 
   /** The relationship's timeline as each instance tells it: the same everywhere, and its replay matches the store. */
   async function agreedTimeline(user: string) {

@@ -119,9 +119,8 @@ export interface InfobipCallEndpoint {
   readonly phoneNumber?: string;
 }
 
-/** A call as live events describe it. */
-export interface InfobipCall {
-  readonly id: string;
+/** What a live call and a finished call's log both say about the call. */
+export interface InfobipCallDetails {
   readonly endpoint?: InfobipCallEndpoint;
   readonly from?: string;
   readonly to?: string;
@@ -132,22 +131,19 @@ export interface InfobipCall {
   readonly endTime?: InfobipDateTime;
   /** The `externalId` the business gave when it placed the call (the engine's call id). */
   readonly externalId?: string;
-  readonly callsConfigurationId?: string;
   readonly customData?: Readonly<Record<string, string>>;
   readonly [field: string]: unknown;
 }
 
+/** A call as live events describe it. */
+export interface InfobipCall extends InfobipCallDetails {
+  readonly id: string;
+  readonly callsConfigurationId?: string;
+}
+
 /** A finished call's log: how it ended. */
-export interface InfobipCallLog {
+export interface InfobipCallLog extends InfobipCallDetails {
   readonly callId?: string;
-  readonly endpoint?: InfobipCallEndpoint;
-  readonly from?: string;
-  readonly to?: string;
-  readonly direction?: InfobipCallDirection;
-  readonly state?: string;
-  readonly startTime?: InfobipDateTime;
-  readonly answerTime?: InfobipDateTime;
-  readonly endTime?: InfobipDateTime;
   /** Seconds connected. */
   readonly duration?: number;
   readonly ringDuration?: number;
@@ -155,9 +151,6 @@ export interface InfobipCallLog {
   readonly errorCode: InfobipCallErrorCode;
   /** Who hung up: ENDPOINT, API or PLATFORM. */
   readonly hangupSource?: string;
-  readonly externalId?: string;
-  readonly customData?: Readonly<Record<string, string>>;
-  readonly [field: string]: unknown;
 }
 
 export interface InfobipCallErrorCode {
