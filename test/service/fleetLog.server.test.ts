@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MemoryCorrelationDirectory } from '../../src/infobip/correlations.js';
 import { definePolicy } from '../../src/policy/policy.js';
@@ -7,7 +6,7 @@ import { createEventLog, type EventLog } from '../../src/service/eventLog.js';
 import { createLoggedEngine, type LoggedEngine } from '../../src/service/loggedEngine.js';
 import { createAdvisoryLocks, processLocks, type RelationshipLocks } from '../../src/service/relationshipLocks.js';
 import { buildRelationshipTimeline } from '../../src/service/timeline.js';
-import { createPostgresStore } from '../../src/stores/postgres/store.js';
+import { createPostgresStore, type PostgresStore } from '../../src/stores/postgres/store.js';
 import { createScratchDatabase, type ScratchDatabase } from './scratchDatabase.js';
 import { iso, SENDER, T0 } from './harness.js';
 
@@ -24,19 +23,16 @@ const MINUTE = 60_000;
  */
 describe.skipIf(!serverUrl)('the event log shared by several instances (logged engines on one PostgreSQL)', () => {
   let database: ScratchDatabase;
-  const pools: pg.Pool[] = [];
   beforeAll(async () => {
     database = await createScratchDatabase(serverUrl!, 'wacp_fleet_log');
   });
   afterAll(async () => {
-    await Promise.allSettled(pools.map((pool) => pool.end()));
     await database?.drop();
   });
 
-  async function instance(options: { locks: 'advisory' | 'process'; appendDelayMs?: number; clock: () => number }): Promise<{ logged: LoggedEngine; log: EventLog; locks: RelationshipLocks }> {
-    const pool = new pg.Pool({ connectionString: database.url, max: 4 });
-    const lockPool = new pg.Pool({ connectionString: database.url, max: 4 });
-    pools.push(pool, lockPool);
+  async function instance(options: { locks: 'advisory' | 'process'; appendDelayMs?: number; clock: () => number }): Promise<{ logged: LoggedEngine; log: EventLog; locks: RelationshipLocks; store: PostgresStore }> {
+    const pool = database.pool({ max: 4 });
+    const lockPool = database.pool({ max: 4 });
     const store = createPostgresStore({ client: pool });
     await store.migrate();
     const sharedLog = createEventLog(pool, store.names.relationships);
@@ -51,7 +47,7 @@ describe.skipIf(!serverUrl)('the event log shared by several instances (logged e
       onChange: () => undefined,
       locks,
     });
-    return { logged, log: sharedLog, locks };
+    return { logged, log: sharedLog, locks, store };
   }
 
   /** A revoke on A whose log entry is late, and an accept on B while it waits. */
@@ -101,7 +97,7 @@ describe.skipIf(!serverUrl)('the event log shared by several instances (logged e
       },
     };
     const bWatched = createLoggedEngine({
-      engine: { store: createPostgresStore({ client: pools[pools.length - 2]! }), policy, clock: () => now },
+      engine: { store: b.store, policy, clock: () => now },
       effects: createDryRunEffects({ correlations: new MemoryCorrelationDirectory() }),
       log: b.log,
       onChange: () => undefined,
@@ -129,9 +125,8 @@ describe.skipIf(!serverUrl)('the event log shared by several instances (logged e
   });
 
   test('a relationship held longer than the lock wait: the waiter gives up with STORE_CONFLICT (the service answers 503, Retry-After)', async () => {
-    const holder = new pg.Pool({ connectionString: database.url, max: 1 });
-    const waiter = new pg.Pool({ connectionString: database.url, max: 1, options: '-c lock_timeout=200' });
-    pools.push(holder, waiter);
+    const holder = database.pool({ max: 1 });
+    const waiter = database.pool({ max: 1, options: '-c lock_timeout=200' });
     const key = { sender: SENDER, user: '447700800021' };
     let release!: () => void;
     let holding!: () => void;

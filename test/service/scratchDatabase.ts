@@ -5,7 +5,13 @@ export interface ScratchDatabase {
   readonly url: string;
   /** One statement on a connection of its own (opened and closed around it): the rows it returns. */
   query(sql: string, params?: unknown[]): Promise<any[]>;
-  /** Drops it, ending any connection still open to it. */
+  /**
+   * A connection pool to it, ended by {@link drop}. Its idle connections may still be closing when
+   * `pool.end()` resolves, and the drop ends them from the server's side: the pool's `error` event
+   * is listened to, or that ending would be an uncaught exception in the test process.
+   */
+  pool(config?: pg.PoolConfig): pg.Pool;
+  /** Ends the pools it gave out, then drops it, ending any connection still open to it. */
   drop(): Promise<void>;
 }
 
@@ -27,10 +33,18 @@ export async function createScratchDatabase(serverUrl: string, prefix: string): 
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  const pools: pg.Pool[] = [];
   return {
     url: url.toString(),
     query: (sql, params) => queryOnce(url.toString(), sql, params),
+    pool: (config = {}) => {
+      const pool = new pg.Pool({ connectionString: url.toString(), ...config });
+      pool.on('error', () => undefined);
+      pools.push(pool);
+      return pool;
+    },
     drop: async () => {
+      await Promise.allSettled(pools.map((pool) => pool.end()));
       await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
