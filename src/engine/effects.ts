@@ -1,3 +1,4 @@
+import { EffectOutcomeUnknownError } from '../errors.js';
 import type { RequestChannel } from '../events/types.js';
 
 /** What the engine asks an effect to send: one permission request, already counted (reserved). */
@@ -39,4 +40,12 @@ export interface CallReceipt extends EffectReceipt {
 export interface CallPermissionEffects {
   sendPermissionRequest(command: PermissionRequestCommand): Promise<EffectReceipt | void>;
   startCall(command: StartCallCommand): Promise<CallReceipt | void>;
+}
+
+/**
+ * Whether an effect's error says that the command may have gone out (see {@link CallPermissionEffects}):
+ * an `EffectOutcomeUnknownError`, or any error with `outcomeUnknown: true` (one from another copy of this package).
+ */
+export function isOutcomeUnknown(error: unknown): boolean {
+  return error instanceof EffectOutcomeUnknownError || (error as { outcomeUnknown?: unknown } | null)?.outcomeUnknown === true;
 }

@@ -1,4 +1,4 @@
-import { CallPermissionError, EffectFailedError, EffectOutcomeUnknownError, StoreConflictError } from '../errors.js';
+import { CallPermissionError, EffectFailedError, StoreConflictError } from '../errors.js';
 import { parseEvent } from '../events/parse.js';
 import type { RelationshipEvent, RelationshipEventInput, RequestChannel } from '../events/types.js';
 import type { Policy, PolicyPresetName } from '../policy/policy.js';
@@ -19,7 +19,7 @@ import { getPermissions, type PermissionsView } from '../pure/view.js';
 import type { RelationshipState } from '../relationship/context.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { DueRelationship, RelationshipKey, RelationshipStore, SaveRequest, SaveResult, StoredRelationship } from '../stores/store.js';
-import type { CallPermissionEffects, CallReceipt, EffectReceipt } from './effects.js';
+import { isOutcomeUnknown, type CallPermissionEffects, type CallReceipt, type EffectReceipt } from './effects.js';
 import { createSerialQueue } from './serialQueue.js';
 import { createBatchRecorder, type BatchFact, type BatchOutcome } from './recordMany.js';
 import { createInspectionEmitter, type InspectionObserver } from '../inspector/inspection.js';
@@ -302,8 +302,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
 
   /** After an effect threw: release the reservation unless the outcome is unknown, then report. */
   async function failed(sender: string, user: string, error: unknown, release: RelationshipEventInput, what: string): Promise<never> {
-    const unknown = error instanceof EffectOutcomeUnknownError || (error as { outcomeUnknown?: unknown } | null)?.outcomeUnknown === true;
-    if (unknown) throw new EffectFailedError(`${what}: outcome unknown, the reservation is kept`, false, error);
+    if (isOutcomeUnknown(error)) throw new EffectFailedError(`${what}: outcome unknown, the reservation is kept`, false, error);
     await record(sender, user, release);
     throw new EffectFailedError(`${what} failed; the reservation was released`, true, error);
   }

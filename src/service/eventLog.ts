@@ -58,7 +58,13 @@ export interface RelationshipSummary extends RelationshipKey {
 
 export interface EventLog {
   migrate(): Promise<void>;
-  append(entry: NewLogEntry): Promise<void>;
+  /** Adds an entry (or counts a repeated refusal on its row); answers the row's id. */
+  append(entry: NewLogEntry): Promise<number>;
+  /**
+   * Replaces an event entry's `detail`: what an effect did, known only once it answered, on the
+   * reservation's row that was appended before it was sent (the row keeps its place in the order).
+   */
+  annotate(id: number, detail: Readonly<Record<string, unknown>> | undefined): Promise<void>;
   /** Oldest first, every entry (the replay needs every event); `truncated` only past `limit` (default 100,000). */
   entries(key: RelationshipKey, limit?: number): Promise<{ entries: LogEntry[]; truncated: boolean }>;
   relationships(limit: number): Promise<RelationshipSummary[]>;
@@ -145,7 +151,7 @@ $migrate$`);
            RETURNING id`,
           [entry.sender, entry.user, entry.source, entry.action, entry.at, repeat, entry.rule],
         );
-        if (rows.length > 0) return;
+        if (rows.length > 0) return Number((rows[0] as { id: number | string }).id);
       }
       const at = entry.kind === 'event' ? entry.event.at : entry.at;
       const event = entry.kind === 'event' ? JSON.stringify(entry.event) : null;
@@ -155,10 +161,15 @@ $migrate$`);
             ? null
             : JSON.stringify(entry.detail)
           : JSON.stringify({ action: entry.action, rule: entry.rule, reason: entry.reason, ...(entry.retryAt === undefined ? {} : { retryAt: entry.retryAt }), count: 1, firstAt: entry.at });
-      await client.query(
-        `INSERT INTO ${EVENTS} (sender, user_number, kind, source, at, event, detail) VALUES ($1::text, $2::text, $3::text, $4::text, $5::bigint, $6::jsonb, $7::jsonb)`,
+      const { rows } = await client.query(
+        `INSERT INTO ${EVENTS} (sender, user_number, kind, source, at, event, detail) VALUES ($1::text, $2::text, $3::text, $4::text, $5::bigint, $6::jsonb, $7::jsonb) RETURNING id`,
         [entry.sender, entry.user, entry.kind, entry.source, at, event, detail],
       );
+      return Number((rows[0] as { id: number | string }).id);
+    },
+
+    async annotate(id, detail) {
+      await client.query(`UPDATE ${EVENTS} SET detail = $2::jsonb WHERE id = $1::bigint AND kind = 'event'`, [id, detail === undefined ? null : JSON.stringify(detail)]);
     },
 
     async entries(key, limit = MAX_ENTRIES) {

@@ -1,4 +1,4 @@
-import type { CallPermissionEffects, PermissionRequestCommand, StartCallCommand } from '../engine/effects.js';
+import { isOutcomeUnknown, type CallPermissionEffects, type CallReceipt, type EffectReceipt, type PermissionRequestCommand, type StartCallCommand } from '../engine/effects.js';
 import {
   createCallPermissionEngine,
   type CallPermissionEngine,
@@ -66,23 +66,42 @@ export interface LoggedEngine {
 const SWEEP_BATCH = 100;
 const SWEEP_MAX_BATCHES = 50;
 
+/** A command whose effect is under way: told when the inner engine hands it over, and what the effect answered. */
+interface Handoff<C> {
+  /** Resolves once the reservation is logged (the relationship is then let go while the effect runs). */
+  handed(command: C): Promise<{ send: boolean }>;
+  answered?: { receipt: EffectReceipt | undefined } | { error: unknown; sent: boolean };
+}
+
 export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
   const { log, onChange } = options;
   const locks = options.locks ?? processLocks;
   const redact = options.redact ?? createRedactor();
   const clock = options.engine.clock ?? Date.now;
-  /** The command each relationship's effect was last handed, so a failed effect can still be logged. */
-  const handed = new Map<string, PermissionRequestCommand | StartCallCommand>();
   const idOf = (key: RelationshipKey) => `${key.sender}:${key.user}`;
+  /** The command each relationship is running, between its reservation and its effect's answer. */
+  const handoffs = new Map<string, Handoff<PermissionRequestCommand | StartCallCommand>>();
+
+  /**
+   * The real effect, run for the inner engine once the reservation is logged. Its answer is kept for
+   * the service, and the inner engine is told "sent, no receipt": so it records no follow-up of its own
+   * (a release, a re-keying) behind the relationship's lock and the log's back; the service records
+   * them itself, logged, under the lock (see `command`).
+   */
+  async function handOver<C extends PermissionRequestCommand | StartCallCommand>(command: C, send: (command: C) => Promise<EffectReceipt | void>): Promise<void> {
+    const handoff = handoffs.get(idOf(command));
+    if (!handoff) throw new CallPermissionError('INTERNAL', `no command under way for ${idOf(command)} was handed an effect`);
+    const { send: allowed } = await handoff.handed(command);
+    if (!allowed) return;
+    try {
+      handoff.answered = { receipt: (await send(command)) ?? undefined };
+    } catch (error) {
+      handoff.answered = { error, sent: true };
+    }
+  }
   const effects: CallPermissionEffects = {
-    sendPermissionRequest(command) {
-      handed.set(idOf(command), command);
-      return options.effects.sendPermissionRequest(command);
-    },
-    startCall(command) {
-      handed.set(idOf(command), command);
-      return options.effects.startCall(command);
-    },
+    sendPermissionRequest: (command) => handOver(command, (c) => options.effects.sendPermissionRequest(c)),
+    startCall: (command) => handOver(command, (c) => options.effects.startCall(c)),
   };
   const inner = createCallPermissionEngine({ ...options.engine, effects });
   const policy = inner.policy;
@@ -94,9 +113,11 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
   const queue = createSerialQueue();
   /** Runs `work` after every earlier command on the same relationship, holding it (across instances). */
   const serially = <T>(key: RelationshipKey, work: () => Promise<T>): Promise<T> => queue(idOf(key), () => locks.hold(key, work));
+  /** Commands whose effect is under way (outside the queue): a clean shutdown waits for them too. */
+  const inFlight = new Set<Promise<unknown>>();
 
-  async function append(entry: NewLogEntry) {
-    await log.append(entry);
+  async function append(entry: NewLogEntry): Promise<number> {
+    return log.append(entry);
   }
 
   async function recordNow(key: RelationshipKey, event: RelationshipEvent, source: EntrySource, factKey?: string): Promise<RecordResult> {
@@ -120,19 +141,6 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
 
   async function refused(key: RelationshipKey, action: 'request' | 'call', refusal: Refusal, at: number) {
     await append({ kind: 'refusal', ...key, source: 'api', at, action, rule: refusal.rule, reason: refusal.reason, ...(refusal.retryAt === undefined ? {} : { retryAt: refusal.retryAt }) });
-    onChange(key);
-  }
-
-  /** The time the engine gave its own follow-up event (a release, a re-keying): the relationship's clock after it. */
-  async function clockOf(key: RelationshipKey): Promise<number> {
-    return (await inner.snapshot(key.sender, key.user))!.context.now;
-  }
-
-  /** After an effect threw: the reservation the engine stored, and its release unless the outcome is unknown. */
-  async function effectFailed(key: RelationshipKey, error: unknown, reserved: RelationshipEvent, release: (at: number) => RelationshipEvent) {
-    const cause = error instanceof Error && error.cause instanceof Error ? { cause: redact(error.cause.message) } : {};
-    await append({ kind: 'event', ...key, source: 'api', event: reserved, detail: { error: redact(error instanceof Error ? error.message : String(error)), ...cause } });
-    if (error instanceof EffectFailedError && error.reservationReleased) await append({ kind: 'event', ...key, source: 'api', event: release(await clockOf(key)) });
     onChange(key);
   }
 
@@ -161,48 +169,100 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
     return serially(key, () => recordNow(key, event, source, factKey));
   }
 
-  async function logSent(key: RelationshipKey, event: RelationshipEvent, receipt: unknown) {
-    await append({ kind: 'event', ...key, source: 'api', event, ...(receipt ? { detail: { receipt } } : {}) });
+  /** What a command reserves, how that is undone, and what follows a success. */
+  interface CommandShape<C> {
+    readonly action: 'request' | 'call';
+    readonly what: (command: C) => string;
+    readonly reserved: (command: C) => RelationshipEvent;
+    readonly release: (command: C, at: number) => RelationshipEvent;
+    /** A fact a success brings (Infobip's own id for the call). */
+    readonly followUp?: (command: C, receipt: EffectReceipt | undefined, at: number) => RelationshipEvent | undefined;
   }
 
   /**
-   * One command through the inner engine, logged: a refusal as a refused row, a success as the
-   * reservation it made (`onSent`), an effect failure as the reservation the effects were handed
-   * and, when it was released, its release.
+   * One command, logged, in three steps, so that nothing waits on the network under the lock
+   * (an early call event from Infobip is applied while the POST that placed the call is still open):
+   * 1. holding the relationship: catch up with the clock, decide and store the reservation (the
+   *    inner engine), log it (or the refusal); then let go;
+   * 2. the effect, holding nothing;
+   * 3. holding the relationship again: what the answer brings, applied and logged (the release of a
+   *    failed send unless its outcome is unknown, Infobip's call id), and the answer put on the
+   *    reservation's row.
+   * The log's order stays the store's: every write to the store and its log entry happen under one hold.
    */
-  function command<R extends RequestPermissionResult | StartCallResult, C extends PermissionRequestCommand | StartCallCommand>(
+  async function command<R extends RequestPermissionResult | StartCallResult, C extends PermissionRequestCommand | StartCallCommand>(
     sender: string,
     user: string,
-    action: 'request' | 'call',
     run: (key: RelationshipKey) => Promise<R>,
-    onSent: (key: RelationshipKey, result: Exclude<R, { outcome: 'refused' }>) => Promise<void>,
-    reservation: (handedCommand: C) => { reserved: RelationshipEvent; release: (at: number) => RelationshipEvent },
+    shape: CommandShape<C>,
   ): Promise<R> {
     const key = keyOf(sender, user);
-    return serially(key, async () => {
+    let handedTo!: (command: C) => void;
+    const handed = new Promise<C>((resolve) => (handedTo = resolve));
+    let letGo!: (decision: { send: boolean }) => void;
+    const logged = new Promise<{ send: boolean }>((resolve) => (letGo = resolve));
+    const handoff: Handoff<C> = {
+      handed(given) {
+        handedTo(given);
+        return logged;
+      },
+    };
+    let running!: Promise<R>;
+    const first = await serially(key, async (): Promise<{ done: R } | { handed: C; row: number }> => {
       const at = await catchUp(key);
-      handed.delete(idOf(key));
+      handoffs.set(idOf(key), handoff as Handoff<PermissionRequestCommand | StartCallCommand>);
+      running = run(key);
+      const raced = await Promise.race([running.then((done) => ({ done })), handed.then((given) => ({ given }))]).finally(() => {
+        if (handoffs.get(idOf(key)) === handoff) handoffs.delete(idOf(key));
+      });
+      if ('done' in raced) {
+        if (raced.done.outcome === 'refused') await refused(key, shape.action, raced.done.refusal, at);
+        return { done: raced.done };
+      }
       try {
-        const result = await run(key);
-        if (result.outcome === 'refused') {
-          await refused(key, action, result.refusal, at);
-          return result;
-        }
-        await onSent(key, result as Exclude<R, { outcome: 'refused' }>);
+        const row = await append({ kind: 'event', ...key, source: 'api', event: shape.reserved(raced.given), detail: { sending: true } });
+        letGo({ send: true });
         onChange(key);
-        return result;
+        return { handed: raced.given, row };
       } catch (error) {
-        // Only a command the effects were handed left a reservation to log.
-        const given = handed.get(idOf(key)) as C | undefined;
-        if (given) {
-          const { reserved, release } = reservation(given);
-          await effectFailed(key, error, reserved, release);
-        }
-        throw error;
-      } finally {
-        handed.delete(idOf(key));
+        // Not logged, so not sent: the reservation is released in step 3, as for any send that failed.
+        handoff.answered = { error, sent: false };
+        letGo({ send: false });
+        return { handed: raced.given, row: -1 };
       }
     });
+    if ('done' in first) return first.done;
+    const finishing = (async () => {
+      const result = await running;
+      const given = first.handed;
+      return serially(key, async () => {
+        const answered = handoff.answered ?? { receipt: undefined };
+        const now = () => Math.max(clock(), given.at);
+        if ('error' in answered) {
+          const unknown = answered.sent && isOutcomeUnknown(answered.error);
+          const failure = new EffectFailedError(
+            unknown ? `${shape.what(given)}: outcome unknown, the reservation is kept` : `${shape.what(given)} failed; the reservation was released`,
+            !unknown,
+            answered.error,
+          );
+          if (first.row >= 0) await log.annotate(first.row, { error: redact(failure.message), ...(answered.error instanceof Error ? { cause: redact(answered.error.message) } : {}) });
+          if (!unknown) await recordNow(key, shape.release(given, now()), 'api');
+          onChange(key);
+          throw failure;
+        }
+        await log.annotate(first.row, answered.receipt ? { receipt: answered.receipt } : undefined);
+        const follow = shape.followUp?.(given, answered.receipt, now());
+        if (follow) await recordNow(key, follow, 'api');
+        onChange(key);
+        return { ...result, receipt: answered.receipt } as R;
+      });
+    })();
+    inFlight.add(finishing);
+    try {
+      return await finishing;
+    } finally {
+      inFlight.delete(finishing);
+    }
   }
 
   return {
@@ -212,24 +272,25 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
     record,
 
     requestPermission(sender, user) {
-      return command(sender, user, 'request', (key) => inner.requestPermission(key.sender, key.user), async (key, result) => {
-        await logSent(key, { type: 'REQUEST_SENT', at: result.at, requestId: result.requestId, via: result.via }, result.receipt);
-      }, (c: PermissionRequestCommand) => ({
-        reserved: { type: 'REQUEST_SENT', at: c.at, requestId: c.requestId, via: c.via },
-        release: (when) => ({ type: 'REQUEST_FAILED', at: when, requestId: c.requestId }),
-      }));
+      return command(sender, user, (key) => inner.requestPermission(key.sender, key.user), {
+        action: 'request',
+        what: (c: PermissionRequestCommand) => `Permission request ${c.requestId}`,
+        reserved: (c) => ({ type: 'REQUEST_SENT', at: c.at, requestId: c.requestId, via: c.via }),
+        release: (c, at) => ({ type: 'REQUEST_FAILED', at, requestId: c.requestId }),
+      });
     },
 
     startCall(sender, user) {
-      return command(sender, user, 'call', (key) => inner.startCall(key.sender, key.user), async (key, result) => {
-        await logSent(key, { type: 'CALL_STARTED', at: result.at, callId: result.callId }, result.receipt);
-        const platformCallId = result.receipt?.platformCallId;
-        if (typeof platformCallId === 'string' && platformCallId !== result.callId)
-          await append({ kind: 'event', ...key, source: 'api', event: { type: 'CALL_ID_ASSIGNED', at: await clockOf(key), callId: result.callId, platformCallId } });
-      }, (c: StartCallCommand) => ({
-        reserved: { type: 'CALL_STARTED', at: c.at, callId: c.callId },
-        release: (when) => ({ type: 'CALL_FAILED', at: when, callId: c.callId, reason: 'NOT_PLACED' }),
-      }));
+      return command(sender, user, (key) => inner.startCall(key.sender, key.user), {
+        action: 'call',
+        what: (c: StartCallCommand) => `Call ${c.callId}`,
+        reserved: (c) => ({ type: 'CALL_STARTED', at: c.at, callId: c.callId }),
+        release: (c, at) => ({ type: 'CALL_FAILED', at, callId: c.callId, reason: 'NOT_PLACED' }),
+        followUp: (c, receipt, at) => {
+          const platformCallId = (receipt as CallReceipt | undefined)?.platformCallId;
+          return typeof platformCallId === 'string' && platformCallId !== c.callId ? { type: 'CALL_ID_ASSIGNED', at, callId: c.callId, platformCallId } : undefined;
+        },
+      });
     },
 
     async sweep(now) {
@@ -259,6 +320,8 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
     },
 
     async idle() {
+      // A command whose effect is under way comes back to the queue for its last step.
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       await queue.idle();
     },
   };

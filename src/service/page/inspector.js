@@ -244,6 +244,7 @@ function renderView(timeline) {
 function detailText(detail) {
   if (!detail) return '';
   if (detail.error) return `effect failed: ${detail.error}`;
+  if (detail.sending) return 'sending…';
   const receipt = detail.receipt;
   if (receipt && receipt.dryRun && receipt.wouldSend) return `dry run: would ${receipt.wouldSend.method} ${receipt.wouldSend.path}`;
   if (receipt) return `sent: ${JSON.stringify(receipt)}`;
