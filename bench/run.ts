@@ -176,8 +176,8 @@ console.log(`\nSnapshot size (serializeSnapshot, bytes):\n`);
 console.log('| snapshots | typical (median) | p99 | max |');
 console.log('| --- | ---: | ---: | ---: |');
 console.log(`| every state of the workload (${sizes.snapshots}) | ${sizes.median} | ${sizes.p99} | ${sizes.max} |`);
-console.log(`| worst case, infobip, within R1/R2: every field, 2 requests, 5 calls in flight with Infobip UUIDs | | | ${bounded.bytes} |`);
-console.log(`| worst case, infobip, a request after every connected call (G3) for 7 days, none answered | | | ${growing.bytes} |`);
+console.log(`| worst case, ${policy.name}, within R1/R2: every field, 2 requests, ${policy.connectedCallsPerWindow} calls in flight with Infobip UUIDs (G2) | | | ${bounded.bytes} |`);
+console.log(`| worst case, ${policy.name}, a request after every connected call (G3) for 7 days, none answered | | | ${growing.bytes} |`);
 console.log(`\nLargest bounded worst case: \`${bounded.json}\`\n`);
 
 const view = rows.find((r) => r.name === 'getPermissions')!.pair.contender;

@@ -17,7 +17,7 @@ const HOUR = 3_600_000;
 
 const clock = createManualClock(START);
 const effects = createRecordingEffects();
-const engine: CallPermissionEngine = createCallPermissionEngine({ effects, clock, policy: 'infobip' });
+const engine: CallPermissionEngine = createCallPermissionEngine({ effects, clock, policy: 'infobip-seed' });
 
 const day = (d: number, h = 0, m = 0) => START + d * 24 * HOUR + h * HOUR + m * 60_000;
 const stamp = (at: number) => new Date(at).toISOString().slice(0, 16).replace('T', ' ');
@@ -63,7 +63,7 @@ async function view(at: number) {
   say(at, 'permissions view', `${v.status}${v.expirationTime ? ` until ${v.expirationTime}` : ''}; request ${req.canPerformAction ? 'yes' : 'no'}, call ${start.canPerformAction ? 'yes' : 'no'} (${start.limits[0]!.currentUsage}/${start.limits[0]!.maxAllowed} calls in 24 h)`);
 }
 
-console.log(`whatsapp-call-permissions — one week of sender ${SENDER} ↔ user ${USER} (policy: infobip)\n`);
+console.log(`whatsapp-call-permissions — one week of sender ${SENDER} ↔ user ${USER} (policy: infobip-seed)\n`);
 await request(day(0, 9));
 await request(day(0, 10));
 await fact(day(0, 11), 'user: "call me tomorrow"', { type: 'USER_MESSAGE', at: day(0, 11) }, 'W1 window opens');

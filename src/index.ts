@@ -16,6 +16,7 @@ export * from './events/types.js';
 export { parseEvent, parseTime } from './events/parse.js';
 export { normalisePhoneNumber } from './phone.js';
 export * from './policy/policy.js';
+export { describeLimits, MemoryLearnedLimits, type LearnedLimit, type LearnedLimitsStore, type LimitDescription, type LimitedAction, type LimitLearning } from './policy/learnedLimits.js';
 export { RELATIONSHIP_STATES, type RelationshipContext, type RelationshipState, type Stamped } from './relationship/context.js';
 export type { Guard, GuardName, RelationshipGuards } from './relationship/guards.js';
 export type { Draft, Update, UpdateName, RelationshipUpdates } from './relationship/updates.js';

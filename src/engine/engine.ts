@@ -1,6 +1,7 @@
 import { CallPermissionError, EffectFailedError, StoreConflictError } from '../errors.js';
 import { parseEvent } from '../events/parse.js';
 import type { RelationshipEvent, RelationshipEventInput, RequestChannel } from '../events/types.js';
+import { applyLearnedLimits, MemoryLearnedLimits, mergeLearnedLimits, type LearnedLimit, type LearnedLimitsStore, type LimitLearning } from '../policy/learnedLimits.js';
 import type { Policy, PolicyPresetName } from '../policy/policy.js';
 import { normalisePhoneNumber } from '../phone.js';
 import { canRequestPermission, canStartCall, type Refusal } from '../pure/decide.js';
@@ -54,6 +55,13 @@ export interface CallPermissionEngineOptions {
    * for every fact recorded and command reserved. See docs/inspecting.md.
    */
   readonly inspect?: InspectionObserver;
+  /**
+   * Where the numbers the platform stated for each sender are kept (docs/platform.md "Learned
+   * limits"). Default: in memory. Each sender's relationships live under the policy with them put in.
+   */
+  readonly learnedLimits?: LearnedLimitsStore;
+  /** How learned numbers combine with the policy's. Default `adopt`. */
+  readonly limitLearning?: LimitLearning;
 }
 
 export interface RecordOptions {
@@ -108,6 +116,12 @@ export interface CallPermissionEngine {
    * window freeing up), earliest first. Record a `CLOCK` for each to move them on.
    */
   due(before: number, limit?: number): Promise<DueRelationship[]>;
+  /** The policy a sender's relationships live under: {@link CallPermissionEngine.policy} with the limits learned from the platform. */
+  policyFor(sender: string): Promise<Policy>;
+  /** The numbers the platform stated for a sender, as stored. */
+  learnedLimits(sender: string): Promise<readonly LearnedLimit[]>;
+  /** Adopts numbers the platform stated for a sender (its latest statement per action and window wins). */
+  learnLimits(sender: string, limits: readonly LearnedLimit[]): Promise<{ readonly changed: boolean; readonly policy: Policy }>;
 }
 
 interface Loaded {
@@ -167,6 +181,21 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   const interpreter = options.interpreter ?? 'compiled';
   const maxRetries = options.maxConflictRetries ?? 16;
   const inspect = options.inspect ? createInspectionEmitter(options.inspect, policy) : undefined;
+  const learned = options.learnedLimits ?? new MemoryLearnedLimits();
+  const learning = options.limitLearning ?? 'adopt';
+  /** A sender's policy by the limits record it was made from (a store that hands back the same record skips the work). */
+  const policies = new WeakMap<readonly LearnedLimit[], Policy>();
+  const policyOf = (limits: readonly LearnedLimit[] | undefined): Policy => {
+    if (!limits?.length) return policy;
+    let derived = policies.get(limits);
+    if (!derived) policies.set(limits, (derived = applyLearnedLimits(policy, limits, learning)));
+    return derived;
+  };
+  /** Synchronous when the learned-limits store is. */
+  function senderPolicy(sender: string): Policy | Promise<Policy> {
+    const limits = learned.get(sender);
+    return thenable(limits) ? limits.then(policyOf) : policyOf(limits);
+  }
   /**
    * Deserialised snapshots by the stored object they came from, held weakly: a store that hands back
    * what it was given (the memory store) skips parsing for as long as it keeps that object, with no
@@ -180,10 +209,11 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   });
   const idOf = (key: RelationshipKey) => `${key.sender}:${key.user}`;
 
-  function materialise(stored: StoredRelationship | undefined): Loaded {
+  function materialise(stored: StoredRelationship | undefined, policy: Policy): Loaded {
     if (!stored) return { snapshot: undefined, version: 0, stored: undefined };
     let snapshot = decoded.get(stored.snapshot);
-    if (!snapshot) {
+    // A sender's policy changes when the platform states a new number: the snapshot is rebuilt under it.
+    if (!snapshot || snapshot.policy !== policy) {
       snapshot = deserializeSnapshot(stored.snapshot, policy);
       decoded.set(stored.snapshot, snapshot);
     }
@@ -191,10 +221,10 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   }
 
   /** A synchronous store (the MemoryStore) answers without a promise: no microtask is spent waiting for it. */
-  function loadNow(key: RelationshipKey, id: string): Loaded | Promise<Loaded> {
+  function loadNow(key: RelationshipKey, id: string, policy: Policy): Loaded | Promise<Loaded> {
     const result = store.load(key);
     asyncStore = thenable(result);
-    return thenable(result) ? result.then(materialise) : materialise(result);
+    return thenable(result) ? result.then((stored) => materialise(stored, policy)) : materialise(result, policy);
   }
 
   function saveNow(key: RelationshipKey, id: string, loaded: Loaded, next: RelationshipSnapshot, at: number, factKey?: string): SaveResult | Promise<SaveResult> {
@@ -219,12 +249,14 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   async function record(sender: string, user: string, input: RelationshipEventInput | RelationshipEvent, options?: RecordOptions): Promise<RecordResult> {
     const key = keyOf(sender, user);
     const id = idOf(key);
+    const policying = senderPolicy(key.sender);
+    const policy = thenable(policying) ? await policying : policying;
     const parsed = bindToTrustedClock(parseEvent(input, policy), clock(), policy);
     const factKey = checkFactKey(options?.factKey);
     // A synchronous store runs a record to the end in one go, so nothing can interleave and a queue
     // would only cost; over an async store, records queue per relationship as commands do, instead of
     // racing each other to compare-and-set.
-    return asyncStore ? serially(id, () => recordNow(key, id, parsed, factKey)) : recordNow(key, id, parsed, factKey);
+    return asyncStore ? serially(id, () => recordNow(key, id, parsed, factKey, policy)) : recordNow(key, id, parsed, factKey, policy);
   }
 
   function checkFactKey(factKey: unknown): string | undefined {
@@ -233,11 +265,11 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     return factKey;
   }
 
-  async function recordNow(key: RelationshipKey, id: string, parsed: RelationshipEvent, factKey: string | undefined): Promise<RecordResult> {
+  async function recordNow(key: RelationshipKey, id: string, parsed: RelationshipEvent, factKey: string | undefined, policy: Policy): Promise<RecordResult> {
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
       if (attempt > 0) await backoff(attempt);
       // Awaited only when the store answered with a promise: with a synchronous store, a record runs to the end in one go.
-      const loading = loadNow(key, id);
+      const loading = loadNow(key, id, policy);
       const loaded = thenable(loading) ? await loading : loading;
       const current = loaded.snapshot ?? createRelationship({ at: parsed.at, policy });
       const event = clampLateEvent(current, parsed);
@@ -267,7 +299,8 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     return serially(id, async () => {
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
         if (attempt > 0) await backoff(attempt);
-        const loaded = await loadNow(key, id);
+        const policy = await senderPolicy(key.sender);
+        const loaded = await loadNow(key, id, policy);
         // Decided at the engine's own clock, never at a time a fact dragged forward. The relationship's
         // clock may be ahead of it (by at most maxClockSkewMs, or a skewed instance sharing the store):
         // then the command must also be allowed at that time, where it is recorded (the clock never runs back).
@@ -313,13 +346,13 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     record,
     recordMany: createBatchRecorder({
       store,
-      policy,
+      policyFor: senderPolicy,
       interpreter,
       maxRetries,
       keyOf,
-      parse: (input) => bindToTrustedClock(parseEvent(input, policy), clock(), policy),
+      parse: (input, policy) => bindToTrustedClock(parseEvent(input, policy), clock(), policy),
       checkFactKey,
-      decode: (stored) => materialise(stored).snapshot!,
+      decode: (stored, policy) => materialise(stored, policy).snapshot!,
       remember: (serialized, snapshot) => decoded.set(serialized, snapshot),
       record,
       ...(inspect ? { inspect } : {}),
@@ -368,14 +401,27 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     },
     async permissions(sender, user, at) {
       const key = keyOf(sender, user);
-      const loaded = await loadNow(key, idOf(key));
+      const policy = await senderPolicy(key.sender);
+      const loaded = await loadNow(key, idOf(key), policy);
       // At the engine's clock (or the time asked), never at a time a fact dragged the relationship's clock to.
       const when = at ?? clock();
       return getPermissions(loaded.snapshot ?? createRelationship({ at: when, policy }), when);
     },
     async snapshot(sender, user) {
       const key = keyOf(sender, user);
-      return (await loadNow(key, idOf(key))).snapshot;
+      return (await loadNow(key, idOf(key), await senderPolicy(key.sender))).snapshot;
+    },
+    async policyFor(sender) {
+      return senderPolicy(phoneNumber(sender, 'sender'));
+    },
+    async learnedLimits(sender) {
+      return (await learned.get(phoneNumber(sender, 'sender'))) ?? [];
+    },
+    async learnLimits(sender, limits) {
+      const number = phoneNumber(sender, 'sender');
+      const merged = mergeLearnedLimits(await learned.get(number), limits);
+      if (merged.changed) await learned.put(number, merged.limits);
+      return { changed: merged.changed, policy: await senderPolicy(number) };
     },
     async due(before, limit = 100) {
       if (!store.dueBefore) throw new CallPermissionError('UNSUPPORTED', 'this store does not index due times (no dueBefore method)', 'options.store');

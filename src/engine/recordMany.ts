@@ -25,16 +25,20 @@ export type BatchOutcome = { readonly ok: true; readonly result: RecordResult } 
 /** What the batch recorder needs from its engine. */
 export interface BatchRecorderParts {
   readonly store: RelationshipStore;
-  readonly policy: Policy;
+  /**
+   * The policy a sender's relationships live under (the engine's, with the limits learned from the
+   * platform for that sender): the one `record` uses, so a batch decides as its facts one by one would.
+   */
+  policyFor(sender: string): Policy | Promise<Policy>;
   readonly interpreter: Interpreter;
   readonly maxRetries: number;
   keyOf(sender: string, user: string): RelationshipKey;
-  /** Parses a fact as `record` does (validation, the trusted clock bound). */
-  parse(input: RelationshipEventInput | RelationshipEvent): RelationshipEvent;
+  /** Parses a fact as `record` does (validation, the trusted clock bound) under its sender's policy. */
+  parse(input: RelationshipEventInput | RelationshipEvent, policy: Policy): RelationshipEvent;
   /** Throws `INVALID_FACT_KEY` for a key `record` would refuse. */
   checkFactKey(factKey: unknown): string | undefined;
-  /** The decoded snapshot of a stored relationship (cached by the engine). */
-  decode(stored: StoredRelationship): RelationshipSnapshot;
+  /** The decoded snapshot of a stored relationship under its sender's policy (cached by the engine). */
+  decode(stored: StoredRelationship, policy: Policy): RelationshipSnapshot;
   /** Tells the engine's cache that `serialized` was written for `snapshot`. */
   remember(serialized: SerializedSnapshot, snapshot: RelationshipSnapshot): void;
   record(sender: string, user: string, event: RelationshipEvent, options?: RecordOptions): Promise<RecordResult>;
@@ -45,12 +49,14 @@ export interface BatchRecorderParts {
 interface ValidFact {
   readonly index: number;
   readonly key: RelationshipKey;
+  readonly policy: Policy;
   readonly event: RelationshipEvent;
   readonly factKey: string | undefined;
 }
 
 interface Group {
   readonly key: RelationshipKey;
+  readonly policy: Policy;
   readonly facts: ValidFact[];
 }
 
@@ -77,23 +83,28 @@ function isFatal(error: unknown): boolean {
  * MemoryStore, where a round trip costs nothing) the facts are recorded one by one.
  */
 export function createBatchRecorder(parts: BatchRecorderParts): (facts: readonly BatchFact[]) => Promise<BatchOutcome[]> {
-  const { policy, interpreter, maxRetries } = parts;
+  const { interpreter, maxRetries } = parts;
 
   return async function recordMany(facts) {
     if (!Array.isArray(facts)) throw new CallPermissionError('INVALID_BATCH', 'must be an array of { sender, user, event, factKey? }', 'facts');
     const outcomes: BatchOutcome[] = new Array(facts.length);
     const valid: ValidFact[] = [];
-    facts.forEach((fact, index) => {
+    // Each sender's policy is looked up once per batch (learned limits differ from sender to sender).
+    const policies = new Map<string, Policy>();
+    for (let index = 0; index < facts.length; index++) {
+      const fact = facts[index];
       try {
         if (fact === null || typeof fact !== 'object') throw new CallPermissionError('INVALID_BATCH', 'must be { sender, user, event, factKey? }', `facts[${index}]`);
         const key = parts.keyOf(fact.sender, fact.user);
-        const event = parts.parse(fact.event);
-        valid.push({ index, key, event, factKey: parts.checkFactKey(fact.factKey) });
+        let policy = policies.get(key.sender);
+        if (!policy) policies.set(key.sender, (policy = await parts.policyFor(key.sender)));
+        const event = parts.parse(fact.event, policy);
+        valid.push({ index, key, policy, event, factKey: parts.checkFactKey(fact.factKey) });
       } catch (error) {
         if (!(error instanceof CallPermissionError)) throw error;
         outcomes[index] = { ok: false, error };
       }
-    });
+    }
 
     const store = batchStore(parts.store);
     if (!store) {
@@ -112,7 +123,7 @@ export function createBatchRecorder(parts: BatchRecorderParts): (facts: readonly
     for (const fact of valid) {
       const id = `${fact.key.sender}:${fact.key.user}`;
       let group = groups.get(id);
-      if (!group) groups.set(id, (group = { key: fact.key, facts: [] }));
+      if (!group) groups.set(id, (group = { key: fact.key, policy: fact.policy, facts: [] }));
       group.facts.push(fact);
     }
     let pending = [...groups.values()];
@@ -150,7 +161,8 @@ export function createBatchRecorder(parts: BatchRecorderParts): (facts: readonly
 
   /** One relationship's facts applied in order, as `record` would apply them one at a time. */
   function plan(group: Group, stored: StoredRelationship | undefined, alreadyRecorded: readonly string[]): Planned {
-    let current = stored ? parts.decode(stored) : undefined;
+    const { policy } = group;
+    let current = stored ? parts.decode(stored, policy) : undefined;
     const recorded = new Set(alreadyRecorded);
     const outcomes: { index: number; outcome: BatchOutcome }[] = [];
     const inspected: [RelationshipEvent, RelationshipSnapshot][] = [];

@@ -15,7 +15,9 @@ describe('parseEvent', () => {
     expect(accept({ expiresAt: '2026-04-03T10:00:00Z' })).toMatchObject({ expiresAt: T + 2 * 86_400_000, source: 'user' });
     expect(accept({ permanent: true })).toMatchObject({ expiresAt: null });
     expect(accept({ permanent: false })).toMatchObject({ expiresAt: T + 7 * 86_400_000 });
-    expect(accept({})).toMatchObject({ expiresAt: null });
+    // Infobip's reply has no permanent flag: without an expiry, the safe side (7 days) until the platform confirms PERMANENT.
+    expect(accept({})).toMatchObject({ expiresAt: T + 7 * 86_400_000 });
+    expect(accept({}, definePolicy({ acceptWithoutExpiry: 'permanent' }))).toMatchObject({ expiresAt: null });
     expect(accept({}, definePolicy('meta'))).toMatchObject({ expiresAt: T + 7 * 86_400_000 });
     // A normalised accept says permanent with `expiresAt: null`: the policy does not re-interpret it.
     expect(accept({ expiresAt: null }, definePolicy('meta'))).toMatchObject({ expiresAt: null });

@@ -2,7 +2,7 @@ import type { CallPermissionEngine } from '../engine/engine.js';
 import { EventInFutureError } from '../errors.js';
 import type { RelationshipEventInput, RelationshipEventType } from '../events/types.js';
 import type { PermissionsView } from '../pure/view.js';
-import { isoTime } from '../time.js';
+import { isoDuration, isoTime } from '../time.js';
 import type { InfobipClient } from './client.js';
 import { platformCodeRow, type CorrectionKind, type PlatformCodeCarrier, type RuleId } from './platformCodes.js';
 import { reconcile, type ReconcileResult } from './reconcile.js';
@@ -59,8 +59,15 @@ export interface AppliedCorrection {
    * then the code's own (`infobip:correction:<code>:<ref>` and `…:slot-<n>`).
    */
   readonly facts: readonly CorrectionFact[];
-  /** When the refused action is allowed again, when known (epoch ms). */
+  /**
+   * When the engine allows the refused action again (epoch ms): the later of the platform's time
+   * (`platformRetryAt`) and the local state's, so the host is never told a time the engine refuses at.
+   */
   readonly retryAt?: number;
+  /** The time the refusal's data gave, when it gave one. */
+  readonly platformRetryAt?: number;
+  /** The connected-call limit the refusal stated and the engine learned for the sender (138012). */
+  readonly learnedMaxAllowed?: number;
   /** What the host is told, in a sentence. */
   readonly message: string;
   /** Infobip's view folded in first (when a client was given and the read worked). */
@@ -139,7 +146,9 @@ export async function applyCorrection(engine: CallPermissionEngine, input: Corre
     return result.changed;
   };
   const view = () => engine.permissions(sender, user, at);
-  let retryAt: number | undefined = input.data?.retryAt;
+  const platformRetryAt = input.data?.retryAt;
+  let localRetryAt: number | undefined;
+  let learned: number | undefined;
 
   switch (row.correction) {
     case 'no-permission':
@@ -152,22 +161,34 @@ export async function applyCorrection(engine: CallPermissionEngine, input: Corre
       const bound = engine.policy.requestsPerLongWindow;
       for (let i = 0; i < bound && actionOf(await view(), 'SEND_CALL_PERMISSION_REQUEST').canPerformAction; i++)
         if (!(await record({ type: 'REQUEST_SENT', at, requestId: `${input.code}-${input.ref}-${i}`.slice(0, 128), via: 'template' }, `${base}:slot-${i}`))) break;
-      retryAt ??= viewRetryAt(await view(), 'SEND_CALL_PERMISSION_REQUEST');
+      localRetryAt = viewRetryAt(await view(), 'SEND_CALL_PERMISSION_REQUEST');
       break;
     }
     case 'call-slots': {
+      // The number the refusal states is the sender's limit from now on (never looser than it said).
+      const stated = input.data?.maxAllowed;
+      if (stated !== undefined) {
+        const policy = await engine.policyFor(sender);
+        learned = (
+          await engine.learnLimits(sender, [{ action: 'START_CALL', timePeriod: isoDuration(policy.callWindowMs), maxAllowed: stated, learnedAt: at, source: `refusal ${input.code}` }])
+        ).changed
+          ? stated
+          : undefined;
+      }
       const current = await view();
       const bound = actionOf(current, 'START_CALL').limits[0]?.maxAllowed ?? 0;
       // A grant is needed to hold call slots; without one, G4 refuses calls already.
       if (current.status !== 'NO_PERMISSION')
         for (let i = 0; i < bound && actionOf(await view(), 'START_CALL').canPerformAction; i++)
           if (!(await record({ type: 'CALL_STARTED', at, callId: `${input.code}-${input.ref}-${i}`.slice(0, 128) }, `${base}:slot-${i}`))) break;
-      retryAt ??= viewRetryAt(await view(), 'START_CALL');
+      localRetryAt = viewRetryAt(await view(), 'START_CALL');
       break;
     }
     case 'report':
       break;
   }
+  const known = [platformRetryAt, localRetryAt].filter((t): t is number => t !== undefined);
+  const retryAt = known.length ? Math.max(...known) : undefined;
   const when = retryAt === undefined ? '' : ` (next allowed at ${isoTime(retryAt)})`;
   return {
     platformCode: row.code,
@@ -175,6 +196,8 @@ export async function applyCorrection(engine: CallPermissionEngine, input: Corre
     correction: row.correction,
     facts,
     ...(retryAt === undefined ? {} : { retryAt }),
+    ...(platformRetryAt === undefined ? {} : { platformRetryAt }),
+    ...(learned === undefined ? {} : { learnedMaxAllowed: learned }),
     message: `Platform refused with ${row.code} (${row.meaning}): ${row.hostTold}${when}.`,
     ...(reconciliation ? { reconciliation } : {}),
     ...(reconcileError === undefined ? {} : { reconcileError }),

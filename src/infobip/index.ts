@@ -41,6 +41,7 @@ export {
   type PlatformCodeRow,
   type RuleId,
 } from './platformCodes.js';
+export { confirmationKey, confirmPermanence, type PermanenceConfirmation, type PermanenceConfirmationOptions } from './confirmPermanence.js';
 export {
   applyCorrection,
   correctionKey,

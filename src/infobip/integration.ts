@@ -12,6 +12,7 @@ import type { InfobipConfig } from './config.js';
 import { MemoryCorrelationDirectory, type CorrelationDirectory } from './correlations.js';
 import { createInfobipEffects, type InfobipEffects } from './effects.js';
 import { InfobipError } from './errors.js';
+import { confirmPermanence, type PermanenceConfirmation } from './confirmPermanence.js';
 import { applyCorrection, readRefusalData, type AppliedCorrection, type RefusalData } from './corrections.js';
 import type { PlatformCodeCarrier, RuleId } from './platformCodes.js';
 import { reconcile, type ReconcileResult } from './reconcile.js';
@@ -21,9 +22,11 @@ export interface InfobipIntegrationOptions {
   readonly infobip: InfobipConfig;
   /** Store, policy, clock…: everything but the effects, which are Infobip's. */
   readonly engine?: Omit<CallPermissionEngineOptions, 'effects'>;
-  readonly webhook: Omit<WebhookHandlerOptions, 'engine' | 'correlations' | 'reconcileWith' | 'clock'> & {
+  readonly webhook: Omit<WebhookHandlerOptions, 'engine' | 'correlations' | 'reconcileWith' | 'confirmWith' | 'clock'> & {
     /** Reconcile a relationship named in a platform refusal found in a webhook. Default true. */
     readonly reconcileOnRefusal?: boolean;
+    /** Confirm an accept without expiry with the permissions GET before answering the webhook. Default true. */
+    readonly confirmPermanence?: boolean;
   };
   /** Shared by the effects and the webhook handler. Default: in memory. */
   readonly correlations?: CorrelationDirectory;
@@ -62,6 +65,11 @@ export interface InfobipIntegration {
   reconcile(sender: string, user: string): Promise<ReconcileResult>;
   /** Infobip's own view (`GET …/permissions`), without touching the local state. */
   remotePermissions(sender: string, user: string): Promise<PermissionsView>;
+  /**
+   * Asks Infobip whether a grant held as temporary is PERMANENT (after an accept without expiry whose
+   * confirmation failed) and folds the answer in. `ref` keys the fact (default: one per relationship and day).
+   */
+  confirmPermanence(sender: string, user: string, ref?: string): Promise<PermanenceConfirmation>;
 }
 
 /** The engine, its Infobip effects, the webhook handler and reconciliation, wired to one another. */
@@ -83,13 +91,14 @@ export function createInfobipIntegration(options: InfobipIntegrationOptions): In
   const engine = createCallPermissionEngine({ ...options.engine, effects: tracked });
   const refusalDataOf = options.refusalDataOf ?? readRefusalData;
   const clock = options.engine?.clock ?? Date.now;
-  const { reconcileOnRefusal, ...webhook } = options.webhook;
+  const { reconcileOnRefusal, confirmPermanence: confirm, ...webhook } = options.webhook;
   const handleWebhook = createWebhookHandler({
     ...webhook,
     engine,
     correlations,
     clock,
     ...(reconcileOnRefusal === false ? {} : { reconcileWith: client }),
+    ...(confirm === false ? {} : { confirmWith: client }),
   });
 
   /** After the engine released the reservation: fold Infobip's view in, and report instead of throwing. */
@@ -141,5 +150,7 @@ export function createInfobipIntegration(options: InfobipIntegrationOptions): In
     },
     reconcile: (sender, user) => reconcile(engine, client, sender, user, { clock }),
     remotePermissions: (sender, user) => client.getPermissions(sender, user),
+    confirmPermanence: (sender, user, ref) =>
+      confirmPermanence(engine, client, sender, user, ref ?? `${sender}:${user}:${Math.floor(clock() / 86_400_000)}`, { ...options.webhook.confirmation, clock }),
   };
 }

@@ -48,15 +48,15 @@ export const PLATFORM_CODE_TABLE: readonly PlatformCodeRow[] = Object.freeze([
     rules: ['R1', 'R2'],
     correction: 'request-slots',
     engineChange: '`REQUEST_SENT` reservations until R1 refuses (the view’s counts, or one slot when it cannot be read)',
-    hostTold: 'R1/R2 with `retryAt`: the view’s `limitExpirationTime`, else the local refusal’s',
+    hostTold: 'R1/R2 with `retryAt`: when the engine allows again',
   }),
   row({
     code: 138012,
     meaning: 'connected-call limit reached (its data says when the next is allowed)',
     rules: ['G2'],
     correction: 'call-slots',
-    engineChange: '`CALL_STARTED` reservations until G2 refuses (held for the call window from the refusal: never shorter than the platform’s wait)',
-    hostTold: 'G2 with `retryAt` from the refusal’s data (else the view’s `limitExpirationTime`)',
+    engineChange: 'learns the number it states for the sender; `CALL_STARTED` reservations until G2 refuses (held for the call window from the refusal: never shorter than the platform’s wait)',
+    hostTold: 'G2 with `retryAt`: when the engine allows again, never before the time the refusal’s data gives (`platformRetryAt`)',
   }),
   row({
     code: 138017,

@@ -2,6 +2,7 @@ import type { CallPermissionEngine } from '../engine/engine.js';
 import type { RelationshipEventInput, RelationshipEventType } from '../events/types.js';
 import { normalisePhoneNumber } from '../phone.js';
 import type { PermissionActionName, PermissionLimit, PermissionStatus, PermissionsView } from '../pure/view.js';
+import { durationMs, settingOf, type LearnedLimit } from '../policy/learnedLimits.js';
 import type { InfobipClient } from './client.js';
 
 /** One way the local state differed from Infobip's view, and whether it was folded in. */
@@ -27,13 +28,17 @@ export type ReconcileDifference =
       readonly note: string;
     }
   | {
-      /** The platform allows a different number than the policy: change the policy, this is not folded. */
+      /**
+       * The platform allows a different number than the local state did. Folded: the number was
+       * learned for the sender (docs/platform.md "Learned limits"); not folded: a window the policy
+       * does not have, or learning switched off.
+       */
       readonly kind: 'maxAllowed';
       readonly action: PermissionActionName;
       readonly timePeriod: string;
       readonly local: number;
       readonly remote: number;
-      readonly folded: false;
+      readonly folded: boolean;
     }
   | {
       /** Still different after folding (a policy difference, or a count that cannot be lowered). */
@@ -68,6 +73,8 @@ export interface ReconcileOptions {
    * (`<prefix>:status`, `<prefix>:START_CALL:<n>`…): a correction that reconciles records each fact once.
    */
   readonly factKeyPrefix?: string;
+  /** Adopt the numbers the view states (`maxAllowed` per `timePeriod`) for the sender. Default true. */
+  readonly learnLimits?: boolean;
 }
 
 /**
@@ -88,7 +95,10 @@ export async function reconcile(engine: CallPermissionEngine, client: InfobipCli
   const user = normalisePhoneNumber(userInput, 'user');
   const remote = await client.getPermissions(sender, user);
   const snapshot = await engine.snapshot(sender, user);
-  const at = Math.max((options.clock ?? Date.now)(), snapshot?.context.now ?? -Infinity);
+  // After a G3 reset at `t`, only requests sent after `t` count: a reservation folded in at the very
+  // millisecond of a connect would not, so the fold happens 1 ms after it at the earliest.
+  const resetAt = snapshot?.context.limitsResetAt;
+  const at = Math.max((options.clock ?? Date.now)(), snapshot?.context.now ?? -Infinity, resetAt === null || resetAt === undefined ? -Infinity : resetAt + 1);
   const tolerance = options.expiryToleranceMs ?? 60_000;
   const before = await engine.permissions(sender, user, at);
   const differences: ReconcileDifference[] = [];
@@ -105,12 +115,25 @@ export async function reconcile(engine: CallPermissionEngine, client: InfobipCli
     return result.changed;
   };
 
-  // Status first: a grant decides whether requests and calls can be counted at all.
+  // The numbers first: the platform states them, and the counts below are folded against them.
+  const learnedMax = new Set<string>();
+  if (options.learnLimits !== false) {
+    const stated: LearnedLimit[] = [];
+    for (const action of remote.actions)
+      for (const limit of action.limits)
+        if (Number.isSafeInteger(limit.maxAllowed) && limit.maxAllowed >= 1 && durationMs(limit.timePeriod) !== undefined)
+          stated.push({ action: action.name, timePeriod: limit.timePeriod, maxAllowed: limit.maxAllowed, learnedAt: at, source: 'reconciliation' });
+    const policy = (await engine.learnLimits(sender, stated)).policy;
+    for (const limit of stated) if (settingOf(policy, limit)) learnedMax.add(`${limit.action} ${durationMs(limit.timePeriod)}`);
+  }
+
+  // Status next: a grant decides whether requests and calls can be counted at all.
   const remoteExpiry = remote.status === 'TEMPORARY' ? Date.parse(remote.expirationTime!) : undefined;
   const remoteStatus: PermissionStatus = remoteExpiry !== undefined && remoteExpiry <= at ? 'NO_PERMISSION' : remote.status;
   const localExpiry = before.status === 'TEMPORARY' ? Date.parse(before.expirationTime!) : undefined;
   const differs =
-    remoteStatus !== before.status || (remoteStatus === 'TEMPORARY' && Math.abs(localExpiry! - remoteExpiry!) > tolerance);
+    // A local expiry later than Infobip's is never kept (that would be more permissive); an earlier one within the tolerance is the same grant.
+    remoteStatus !== before.status || (remoteStatus === 'TEMPORARY' && (localExpiry! > remoteExpiry! || remoteExpiry! - localExpiry! > tolerance));
   const statusEvent: RelationshipEventInput | undefined = !differs
     ? undefined
     : remoteStatus === 'TEMPORARY'
@@ -139,7 +162,9 @@ export async function reconcile(engine: CallPermissionEngine, client: InfobipCli
       const l = localLimits.find((x) => x.timePeriod === r.timePeriod);
       if (!l) continue;
       pairs.push([l, r]);
-      if (l.maxAllowed !== r.maxAllowed) differences.push({ kind: 'maxAllowed', action: name, timePeriod: r.timePeriod, local: l.maxAllowed, remote: r.maxAllowed, folded: false });
+      const was = before.actions.find((a) => a.name === name)?.limits.find((x) => x.timePeriod === r.timePeriod)?.maxAllowed ?? l.maxAllowed;
+      if (was !== r.maxAllowed)
+        differences.push({ kind: 'maxAllowed', action: name, timePeriod: r.timePeriod, local: was, remote: r.maxAllowed, folded: l.maxAllowed === r.maxAllowed && learnedMax.has(`${name} ${durationMs(r.timePeriod)}`) });
     }
     const missing = Math.max(0, ...pairs.map(([l, r]) => r.currentUsage - l.currentUsage));
     let added = 0;

@@ -4,7 +4,9 @@ import { definePolicy, InvalidPolicyError, POLICY_PRESETS } from '../index.js';
 describe('definePolicy', () => {
   it('gives the presets of docs/rules.md, infobip by default', () => {
     expect(definePolicy()).toBe(POLICY_PRESETS.infobip);
-    expect(POLICY_PRESETS.infobip).toMatchObject({ requestsPerShortWindow: 1, requestsPerLongWindow: 2, connectedCallsPerWindow: 5, unansweredBeforePrompt: 2, unansweredBeforeRevoke: 4 });
+    // G2: Meta's 100 by default (docs/platform.md "The default preset"); the seed's 5 as its own preset.
+    expect(POLICY_PRESETS.infobip).toMatchObject({ requestsPerShortWindow: 1, requestsPerLongWindow: 2, connectedCallsPerWindow: 100, unansweredBeforePrompt: 2, unansweredBeforeRevoke: 4, acceptWithoutExpiry: 'temporary' });
+    expect(POLICY_PRESETS['infobip-seed']).toMatchObject({ connectedCallsPerWindow: 5, acceptWithoutExpiry: 'temporary' });
     expect(POLICY_PRESETS.meta).toMatchObject({ connectedCallsPerWindow: 100, acceptWithoutExpiry: 'temporary' });
     expect(POLICY_PRESETS['meta-sandbox']).toMatchObject({ requestsPerShortWindow: 25, requestsPerLongWindow: 100, unansweredBeforePrompt: 5, unansweredBeforeRevoke: 10 });
   });

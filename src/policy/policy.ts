@@ -66,8 +66,17 @@ export interface Policy {
 /** Numbers a host may override; everything else comes from the preset. */
 export type PolicyOverrides = Partial<Omit<Policy, 'name'>>;
 
-export type PolicyPresetName = 'infobip' | 'meta' | 'meta-sandbox';
+export type PolicyPresetName = 'infobip' | 'infobip-seed' | 'meta' | 'meta-sandbox';
 
+/**
+ * The default. G2 is 100 connected calls per 24 h, Meta's number since 2025-12-19 (and 138012's own
+ * text: "Currently 100"), not the seed page's 5: the platform enforces 100, a call over its limit is
+ * refused by the platform before ringing anyone (138012, whose correction then learns the number),
+ * and the engine adopts the number the platform states at the first reconciliation anyway. The
+ * seed's 5 stays available as `infobip-seed`. An accept without an expiry is a 7-day temporary
+ * grant until the platform confirms PERMANENT (Infobip's reply has no permanent flag). See
+ * docs/platform.md "The default preset".
+ */
 const infobip: Policy = Object.freeze({
   name: 'infobip',
   requestsPerShortWindow: 1,
@@ -76,9 +85,9 @@ const infobip: Policy = Object.freeze({
   requestLongWindowMs: 7 * DAY_MS,
   requestAnswerableMs: 7 * DAY_MS,
   temporaryGrantMs: 7 * DAY_MS,
-  acceptWithoutExpiry: 'permanent',
+  acceptWithoutExpiry: 'temporary',
   userCallGrantsPermission: false,
-  connectedCallsPerWindow: 5,
+  connectedCallsPerWindow: 100,
   callWindowMs: 24 * HOUR_MS,
   unansweredBeforePrompt: 2,
   unansweredBeforeRevoke: 4,
@@ -89,6 +98,13 @@ const infobip: Policy = Object.freeze({
   senderConcurrentCalls: 1_000,
   unavailableSenderCountries: Object.freeze(['US', 'CA', 'EG', 'VN', 'NG', 'TR']),
   qualityPauseMs: 7 * DAY_MS,
+});
+
+/** The seed page's numbers (Infobip's page on business-initiated calling): 5 connected calls per 24 h. */
+const infobipSeed: Policy = Object.freeze({
+  ...infobip,
+  name: 'infobip-seed',
+  connectedCallsPerWindow: 5,
 });
 
 const meta: Policy = Object.freeze({
@@ -108,9 +124,10 @@ const metaSandbox: Policy = Object.freeze({
   unansweredBeforeRevoke: 10,
 });
 
-/** The presets of [docs/rules.md, "Policy presets"](../../docs/rules.md#policy-presets). `infobip` (the seed document) is the default. */
+/** The presets of [docs/rules.md, "Policy presets"](../../docs/rules.md#policy-presets). `infobip` is the default (G2 100, docs/platform.md "The default preset"); `infobip-seed` keeps the seed page's G2 of 5. */
 export const POLICY_PRESETS: Readonly<Record<PolicyPresetName, Policy>> = Object.freeze({
   infobip,
+  'infobip-seed': infobipSeed,
   meta,
   'meta-sandbox': metaSandbox,
 });

@@ -22,6 +22,7 @@ import type { RequestGuard } from './requestGuard.js';
 import { rulebookPage } from './rulebookPage.js';
 import type { StatechartDrawings } from './statechart.js';
 import { buildRelationshipTimeline, TIMELINE_PAGE_DEFAULT, TIMELINE_PAGE_MAX } from './timeline.js';
+import { describeLimits } from '../policy/learnedLimits.js';
 
 /** Everything the routes need, built by `startService`. */
 export interface ServiceContext {
@@ -336,8 +337,15 @@ export function createRoutes(context: ServiceContext): ((request: Request) => Pr
         const key = keyFrom(params);
         const limit = wholeNumber(url, 'limit', 1, TIMELINE_PAGE_MAX) ?? TIMELINE_PAGE_DEFAULT;
         const before = wholeNumber(url, 'before', 1, Number.MAX_SAFE_INTEGER);
-        const [{ entries, truncated }, stored] = await Promise.all([log.entries(key), engine.snapshot(key.sender, key.user)]);
-        return json(200, buildRelationshipTimeline({ key, policy, entries, truncated, stored, now: clock.now(), page: { limit, before } }));
+        const [{ entries, truncated }, stored, senderPolicy, learned] = await Promise.all([
+          log.entries(key),
+          engine.snapshot(key.sender, key.user),
+          engine.policyFor(key.sender),
+          engine.learnedLimits(key.sender),
+        ]);
+        // Replayed under the sender's policy (the limits the platform stated); the limits say where each number comes from.
+        const timeline = buildRelationshipTimeline({ key, policy: senderPolicy, entries, truncated, stored, now: clock.now(), page: { limit, before } });
+        return json(200, { ...timeline, limits: describeLimits(policy, learned) });
       },
     },
 

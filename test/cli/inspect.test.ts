@@ -35,7 +35,7 @@ describe('wacp inspect: one relationship from a store', () => {
     expect(run.stdout).toContain(`Relationship ${SENDER} ↔ ${USER} · policy infobip · PGlite at ${dir}`);
     expect(run.stdout).toContain('Stored: granted');
     expect(run.stdout).toContain('No event log in this database');
-    expect(run.stdout).toContain('calls 1 connected + 0 in flight of 5 in PT24H');
+    expect(run.stdout).toContain('calls 1 connected + 0 in flight of 100 in PT24H');
     expect(run.stdout).toMatch(/view\s+TEMPORARY until 2026-04-08 10:00:00/);
   });
 

@@ -10,7 +10,7 @@ describe('wacp simulate: a scenario file replayed, with each decision and rule',
     const run = await wacp(['simulate', EXAMPLE]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toContain('sender 441134960000 ↔ user 447700900123 · policy infobip · 22 step(s)');
+    expect(run.stdout).toContain('sender 441134960000 ↔ user 447700900123 · policy infobip-seed · 22 step(s)');
     expect(run.stdout).toContain('[ 1] 2026-04-06 10:00:00  requestPermission (refused)');
     expect(run.stdout).toContain('refused   R1: 1 permission request(s) were already sent in the last 24 h');
     expect(run.stdout).toContain('refused   G2: 5 connected call(s)');
@@ -24,7 +24,7 @@ describe('wacp simulate: a scenario file replayed, with each decision and rule',
     expect(run.code).toBe(0);
     const output = JSON.parse(run.stdout) as { sender: string; policy: string; timeline: unknown[]; final: { state: string } };
     const scenario = JSON.parse(await readFile(new URL(`../../${EXAMPLE}`, import.meta.url), 'utf8')) as { events: TimelineInput[] };
-    expect(output.timeline).toEqual(JSON.parse(JSON.stringify(buildTimeline(scenario.events, { policy: 'infobip' }))));
+    expect(output.timeline).toEqual(JSON.parse(JSON.stringify(buildTimeline(scenario.events, { policy: 'infobip-seed' }))));
     expect(output.sender).toBe('441134960000');
     expect(output.final.state).toBe('noPermission');
   });

@@ -3,7 +3,8 @@ import type { AnyStateNode, AnyTransitionDefinition } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { callPermissionMachine } from '../../machines/callPermission.machine.js';
 import { ACTION_RULES, EVENT_RULES, GUARD_RULES, RULE_SUMMARIES, rulesOfTransition, statechartGraph } from '../../src/diagram/index.js';
-import { definePolicy, EVENT_TYPES } from '../../src/index.js';
+import { ruleSummaries } from '../../src/diagram/ruleSummaries.js';
+import { definePolicy, EVENT_TYPES, POLICY_PRESETS } from '../../src/index.js';
 import { relationshipGuards } from '../../src/relationship/guards.js';
 import { relationshipUpdates } from '../../src/relationship/updates.js';
 
@@ -36,6 +37,14 @@ describe('the rule table beside the diagram code (src/diagram/ruleTable.ts)', ()
     const ids = [...Object.values(GUARD_RULES), ...Object.values(ACTION_RULES), ...Object.values(EVENT_RULES)].flat();
     for (const id of ids) expect(RULE_SUMMARIES, id).toHaveProperty(id);
     for (const id of Object.keys(RULE_SUMMARIES)) expect(id).toMatch(/^(R[1-5]|G[1-5]|M[1-4]|U[12]|W1)$/);
+  });
+
+  it('summarises each rule with the numbers of the policy, the default preset\'s for the legend (G2: 100, infobip-seed: 5)', () => {
+    expect(RULE_SUMMARIES.G2).toMatch(/^at most 100 connected calls in any rolling 24 h/);
+    expect(RULE_SUMMARIES).toEqual(ruleSummaries(POLICY_PRESETS.infobip));
+    expect(ruleSummaries(POLICY_PRESETS['infobip-seed']).G2).toMatch(/^at most 5 connected calls in any rolling 24 h/);
+    const own = ruleSummaries(definePolicy({ connectedCallsPerWindow: 7, callWindowMs: 30 * 60_000, requestsPerShortWindow: 2, unansweredBeforePrompt: 3 }));
+    expect([own.G2, own.R1, own.M1]).toEqual([expect.stringMatching(/^at most 7 connected calls in any rolling 30 min/), 'at most 2 permission requests in any rolling 24 h', '3 consecutive unanswered calls → prompted']);
   });
 
   it('refuses a guard or action it does not know, rather than drawing an edge without its rules', () => {

@@ -19,7 +19,7 @@ const USER = '447700900123';
 
 function granted(effects: CallPermissionEffects = createRecordingEffects(), store: RelationshipStore = new MemoryStore()) {
   const clock = createManualClock(T0);
-  const engine = createCallPermissionEngine({ effects, store, clock });
+  const engine = createCallPermissionEngine({ effects, store, clock, policy: 'infobip-seed' });
   return { engine, clock, store, ready: engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true }) };
 }
 

@@ -3,8 +3,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createCallPermissionEngine,
+  MemoryLearnedLimits,
   MemoryStore,
   POLICY_PRESETS,
+  type LearnedLimit,
   serializeSnapshot,
   type BatchFact,
   type BatchOutcome,
@@ -13,7 +15,8 @@ import {
 } from '../../src/index.js';
 import { createPostgresStore, type PostgresStore, type SqlClient } from '../../src/stores/postgres/index.js';
 import { resolveTimeline } from '../properties/support/replay.js';
-import { startTime, timeline } from '../properties/support/timeline.js';
+import { applyLearnedLimits } from '../../src/policy/learnedLimits.js';
+import { CALLS, startTime, timeline } from '../properties/support/timeline.js';
 import { FC_RUNS, check } from '../support/fc.js';
 import { DAY, HOUR, T0 } from '../support/timeline.js';
 
@@ -117,6 +120,70 @@ describe('engine.recordMany', () => {
       { seed },
     );
   }, 300_000);
+
+  it('property: under limits learned per sender, a batch decides as record one by one (PGlite; a sender with learned limits beside one without)', async () => {
+    const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+    console.info(`recordMany learned-limits property: seed ${seed}, ${FC_RUNS} runs (FC_SEED=${seed} replays)`);
+    const LEARNING = '441134960001';
+    const batchStore = await freshStore();
+    const singleStore = await freshStore();
+    const learned = fc.record({
+      calls: fc.integer({ min: 1, max: 3 }),
+      perWeek: fc.integer({ min: 1, max: 2 }),
+    });
+    await check(
+      fc.asyncProperty(
+        learned,
+        fc.tuple(startTime, timeline(CALLS, { maxLength: 10, startGranted: true })),
+        fc.tuple(startTime, timeline(CALLS, { maxLength: 6, startGranted: true })),
+        fc.nat(6),
+        async ({ calls, perWeek }, [startA, stepsA], [startB, stepsB], split) => {
+          for (const store of [batchStore, singleStore]) await db.exec(`TRUNCATE ${store.names.relationships}, ${store.names.facts}`);
+          const limits: LearnedLimit[] = [
+            { action: 'START_CALL', timePeriod: 'PT24H', maxAllowed: calls, learnedAt: startA, source: 'reconciliation' },
+            { action: 'SEND_CALL_PERMISSION_REQUEST', timePeriod: 'P7D', maxAllowed: perWeek, learnedAt: startA, source: 'reconciliation' },
+          ];
+          const learnedPolicy = applyLearnedLimits(policy, limits);
+          // The learning sender's facts come from a timeline played under its learned numbers, so G2 and R2 bind there.
+          const facts: BatchFact[] = [
+            ...resolveTimeline(learnedPolicy, startA, stepsA).map((event, i): BatchFact => ({ sender: LEARNING, user: USERS[0]!, event, ...(COMMANDS.has(event.type) ? {} : { factKey: `a${i}` }) })),
+            ...resolveTimeline(policy, startB, stepsB).map((event, i): BatchFact => ({ sender: SENDER, user: USERS[1]!, event, ...(COMMANDS.has(event.type) ? {} : { factKey: `b${i}` }) })),
+          ];
+          const clock = () => Date.UTC(2031, 0, 1);
+          const engines = [batchStore, singleStore].map((store) => {
+            const learnedLimits = new MemoryLearnedLimits();
+            learnedLimits.put(LEARNING, limits);
+            return createCallPermissionEngine({ store, policy, clock, learnedLimits });
+          });
+          const [batchEngine, singleEngine] = engines as [CallPermissionEngine, CallPermissionEngine];
+          expect(await batchEngine.policyFor(LEARNING)).toMatchObject({ connectedCallsPerWindow: calls, requestsPerLongWindow: perWeek });
+          const before = facts.slice(0, split);
+          const batch = facts.slice(split);
+          expect(comparable(await oneByOne(batchEngine, before))).toEqual(comparable(await oneByOne(singleEngine, before)));
+          const batched = await batchEngine.recordMany(batch);
+          const single = await oneByOne(singleEngine, batch);
+          expect(comparable(batched)).toEqual(comparable(single));
+          // Each snapshot lives under its sender's policy, in the batch as one by one.
+          expect(batched.map((o) => o.ok && o.result.snapshot.policy.connectedCallsPerWindow)).toEqual(single.map((o) => o.ok && o.result.snapshot.policy.connectedCallsPerWindow));
+          expect(await contents(batchStore)).toEqual(await contents(singleStore));
+        },
+      ),
+      { seed },
+    );
+  }, 300_000);
+
+  it('a batch refuses the call over a learned G2 as record does (the platform stated 1 per 24 h)', async () => {
+    const learnedLimits = new MemoryLearnedLimits();
+    learnedLimits.put(SENDER, [{ action: 'START_CALL', timePeriod: 'PT24H', maxAllowed: 1, learnedAt: T0, source: 'reconciliation' }]);
+    const engine = createCallPermissionEngine({ store: await freshStore(), policy, clock: () => T0 + DAY, learnedLimits });
+    const outcomes = await engine.recordMany([
+      { sender: SENDER, user: USERS[0]!, event: { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true }, factKey: 'accept' },
+      { sender: SENDER, user: USERS[0]!, event: { type: 'CALL_STARTED', at: T0 + HOUR, callId: 'c1' } },
+      { sender: SENDER, user: USERS[0]!, event: { type: 'CALL_STARTED', at: T0 + 2 * HOUR, callId: 'c2' } },
+    ]);
+    expect(outcomes.map((o) => o.ok && o.result.changed)).toEqual([true, true, false]);
+    expect((await engine.snapshot(SENDER, USERS[0]!))?.context.callsInFlight.map(([id]) => id)).toEqual(['c1']);
+  });
 
   it('takes a 1,000-fact batch over 100 relationships in one read and one write', async () => {
     const { client, sent } = counting(db);

@@ -26,7 +26,7 @@ const YEAR_2199 = Date.UTC(2199, 0, 1);
 function setUp() {
   const clock = createManualClock(T0);
   const effects = createRecordingEffects();
-  const engine = createCallPermissionEngine({ effects, clock });
+  const engine = createCallPermissionEngine({ effects, clock, policy: 'infobip-seed' });
   return { clock, effects, engine };
 }
 

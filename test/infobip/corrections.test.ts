@@ -61,17 +61,20 @@ describe('platform code → correction, over HTTP', () => {
     expect(world.infobip.requestsOn('template')).toHaveLength(1);
   });
 
-  it('138012 (G2): the call slots are full until the retryAt its data gives; the host is told that time', async () => {
+  it('138012 (G2): the call slots are full, never shorter than the wait its data gives; the host is told the time the engine allows again', async () => {
     await grant();
     const retryAt = world.now + 5 * HOUR_MS;
     world.infobip.script('calls', metaRefusal(138012, `Business initiated calls limit reached. Currently 100. Next call allowed at ${new Date(retryAt).toISOString()}`));
     world.infobip.script('permissions', { status: 401 });
     const result = refused(await world.integration.startCall(SENDER, USER));
-    expect(result.correction).toMatchObject({ platformCode: 138012, rules: ['G2'], correction: 'call-slots', retryAt });
+    expect(result.correction).toMatchObject({ platformCode: 138012, rules: ['G2'], correction: 'call-slots', platformRetryAt: retryAt });
+    expect(result.correction.retryAt).toBeGreaterThanOrEqual(retryAt);
     expect(result.correction.facts.length).toBeGreaterThan(0);
     expect(result.correction.facts.every((f) => f.type === 'CALL_STARTED' && f.factKey.startsWith('infobip:correction:138012:'))).toBe(true);
-    expect(result.correction.message).toContain(new Date(retryAt).toISOString());
-    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'G2' } });
+    expect(result.correction.message).toContain(new Date(result.correction.retryAt!).toISOString());
+    // What the host was told is what the engine does: refused until then, not a moment longer.
+    const again = await world.integration.startCall(SENDER, USER);
+    expect(again).toMatchObject({ outcome: 'refused', refusal: { rule: 'G2', retryAt: result.correction.retryAt } });
     expect(world.infobip.requestsOn('calls')).toHaveLength(1);
   });
 

@@ -62,7 +62,7 @@ export async function startWorld(options: { config?: Partial<InfobipConfig>; pol
       ...options.config,
     },
     engine: { store, clock, policy: options.policy ?? 'infobip' },
-    webhook: { auth: { header: 'X-Webhook-Secret', secret: WEBHOOK_SECRET }, calls: { callsConfigurationId: CALLS_CONFIGURATION } },
+    webhook: { auth: { header: 'X-Webhook-Secret', secret: WEBHOOK_SECRET }, calls: { callsConfigurationId: CALLS_CONFIGURATION }, confirmation: { delayMs: 1 } },
   });
   const app = await startAppServer(integration.handleWebhook);
   infobip.deliverTo({ url: app.url, headers: { 'X-Webhook-Secret': WEBHOOK_SECRET } });

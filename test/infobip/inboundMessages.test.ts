@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createCallPermissionEngine, MemoryStore } from '../../src/index.js';
+import { createCallPermissionEngine, definePolicy, MemoryStore } from '../../src/index.js';
 import { parseInboundMessages, type InboundMessageOptions } from '../../src/infobip/index.js';
 import { DAY_MS } from '../../src/time.js';
 import { SENDER, startWorld, T0, USER, type World } from './harness.js';
@@ -45,10 +45,14 @@ describe('inbound messages → facts', () => {
     expect(eventOf(reply({ response: 'ACCEPT', expirationTimestamp: AT + DAY_MS }), { numericTimestampUnit: 'milliseconds' })).toMatchObject({ expiresAt: AT + DAY_MS });
   });
 
-  it('G1 R5: an accept without expiry is decided by the policy (infobip: permanent, meta: temporary)', async () => {
+  it('G1 R5: an accept without expiry is decided by the policy (infobip and meta: temporary until confirmed; a host may say permanent)', async () => {
     const event = eventOf(reply({ response: 'ACCEPT' }));
     expect(event).toEqual({ type: 'PERMISSION_ACCEPTED', at: AT, source: 'user' });
-    for (const [policy, status] of [['infobip', 'PERMANENT'], ['meta', 'TEMPORARY']] as const) {
+    for (const [policy, status] of [
+      ['infobip', 'TEMPORARY'],
+      ['meta', 'TEMPORARY'],
+      [definePolicy({ acceptWithoutExpiry: 'permanent' }), 'PERMANENT'],
+    ] as const) {
       const engine = createCallPermissionEngine({ policy, clock: () => AT });
       await engine.record(SENDER, USER, event);
       expect((await engine.permissions(SENDER, USER)).status).toBe(status);
@@ -93,6 +97,13 @@ describe('inbound messages → facts', () => {
       [{ type: 'USER_MESSAGE', at: AT + 1 }, 'infobip:message:m-1', SENDER],
       [{ type: 'USER_MESSAGE', at: AT + 2 }, 'infobip:message:m-2', SENDER],
     ]);
+  });
+
+  it('W1: every user-message type of Infobip’s inbound schema opens the window (payment confirmations, extension replies, flagged content too)', () => {
+    for (const type of ['INTERACTIVE_PAYMENT_CONFIRMATION', 'INTERACTIVE_EXTENSION_REPLY', 'INFECTED_CONTENT', 'REACTION', 'ORDER', 'INTERACTIVE_FLOW_REPLY']) {
+      const parsed = parseInboundMessages({ results: [{ from: USER, to: SENDER, receivedAt: '2026-04-01T10:10:00.000+0000', messageId: `m-${type}`, message: { type } }] });
+      expect(parsed.facts.map((f) => f.event), type).toEqual([{ type: 'USER_MESSAGE', at: Date.parse('2026-04-01T10:10:00Z') }]);
+    }
   });
 
   it('an unknown but well-formed message type is ignored, counted and reported', () => {
@@ -165,7 +176,9 @@ describe('inbound messages over HTTP', () => {
     const answer = await world.infobip.deliver(batch);
     expect(answer.body.counts).toEqual({ recorded: 2, duplicates: 0, ignored: 1 });
     expect(answer.body.ignored).toEqual([{ path: 'results[2]', reason: 'UNKNOWN_MESSAGE_TYPE', type: 'HOLOGRAM', id: expect.any(String) }]);
-    expect((await world.integration.engine.permissions(SENDER, user)).status).toBe('PERMANENT');
+    // Infobip's view does not show the grant: it stays temporary (the safe side), and the report says so.
+    expect(answer.body.confirmations).toEqual([{ path: 'results[1]', sender: SENDER, user, status: 'unconfirmed', attempts: 3, reason: expect.stringContaining('NO_PERMISSION') }]);
+    expect((await world.integration.engine.permissions(SENDER, user)).status).toBe('TEMPORARY');
   });
 
   it('R5 (138017): a delivery report with the code folds a permanent grant in and reports the disagreement', async () => {

@@ -76,6 +76,9 @@ export class LocalInfobip {
   readonly #server: Server;
   readonly #options: LocalInfobipOptions;
   #webhook: WebhookTarget | undefined;
+  /** When set: the platform's own connected-call limit per relationship, enforced and reported. */
+  #callLimit: { maxAllowed: number; windowMs: number } | undefined;
+  readonly #placedAt = new Map<string, number[]>();
   #nextId = 1;
   #messageCounter = 1;
 
@@ -108,6 +111,22 @@ export class LocalInfobip {
   /** What `GET …/permissions` answers for this relationship from now on. */
   setPermissions(sender: string, user: string, view: PermissionsView): void {
     this.#permissions.set(`${sender}:${user}`, view);
+  }
+
+  /**
+   * Enforce a call limit per relationship as the platform does: `maxAllowed` calls in `windowMs`
+   * (every placed call counts), refused beyond it with 138012 ("Currently N", and when the next is
+   * allowed), and reported in the permissions view's START_CALL limit.
+   */
+  enforceCallLimit(maxAllowed: number, windowMs = 24 * 3_600_000): void {
+    this.#callLimit = { maxAllowed, windowMs };
+  }
+
+  /** Calls placed for a relationship still inside the enforced window. */
+  #callsInWindow(sender: string, user: string): number[] {
+    const window = this.#callLimit?.windowMs ?? 0;
+    const now = this.#now();
+    return (this.#placedAt.get(`${sender}:${user}`) ?? []).filter((t) => now < t + window);
   }
 
   requestsOn(route: Route): RecordedRequest[] {
@@ -231,6 +250,14 @@ export class LocalInfobip {
     return (this.#options.clock ?? Date.now)();
   }
 
+  #withCallLimit(view: PermissionsView, sender: string, user: string): PermissionsView {
+    const { maxAllowed, windowMs } = this.#callLimit!;
+    const placed = this.#callsInWindow(sender, user);
+    const full = placed.length >= maxAllowed;
+    const limit = { timePeriod: windowMs === 86_400_000 ? 'PT24H' : `PT${windowMs / 3_600_000}H`, maxAllowed, currentUsage: placed.length, ...(full ? { limitExpirationTime: infobipTime(Math.min(...placed) + windowMs) } : {}) };
+    return { ...view, actions: [view.actions[0], { name: 'START_CALL', canPerformAction: view.status !== 'NO_PERMISSION' && !full, limits: [limit] }] };
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const route = routeOf(req.method ?? '', url.pathname);
@@ -287,6 +314,15 @@ export class LocalInfobip {
       }
       case 'calls': {
         const b = body as { endpoint: { phoneNumber: string }; from: string; externalId?: string; customData?: unknown };
+        if (this.#callLimit) {
+          const placed = this.#callsInWindow(b.from, b.endpoint.phoneNumber);
+          if (placed.length >= this.#callLimit.maxAllowed) {
+            const next = infobipTime(Math.min(...placed) + this.#callLimit.windowMs);
+            const refusal = metaRefusal(138012, `Business initiated calls limit reached. Currently ${this.#callLimit.maxAllowed}. Next call allowed at ${next}`) as { status: number; body: unknown };
+            return send(refusal.status, refusal.body);
+          }
+          this.#placedAt.set(`${b.from}:${b.endpoint.phoneNumber}`, [...placed, this.#now()]);
+        }
         const id = `ib-call-${this.#nextId++}`;
         this.calls.set(id, { id, from: b.from, to: b.endpoint.phoneNumber, externalId: b.externalId, customData: b.customData });
         status = 201;
@@ -305,7 +341,8 @@ export class LocalInfobip {
       }
       case 'permissions': {
         const [, , , , sender, , user] = url.pathname.split('/');
-        answer = this.#permissions.get(`${sender}:${user}`) ?? noPermissionView();
+        const view = this.#permissions.get(`${sender}:${user}`) ?? noPermissionView();
+        answer = this.#callLimit ? this.#withCallLimit(view, sender!, user!) : view;
         break;
       }
     }

@@ -34,7 +34,7 @@ describe('the Infobip entry is portable', () => {
   const offline = canIsolateNetwork() ? ', with no network' : '';
   it(`Bun runs the webhook handler and the client's timeout from source${offline}`, async () => {
     const result = await run(path.join(ROOT, 'node_modules', '.bin', 'bun'), ['--no-install', '--no-env-file', FIXTURE], { DO_NOT_TRACK: '1' });
-    expect({ code: result.code, stdout: result.stdout.trim().split('\n') }).toEqual({ code: 0, stdout: ['webhook 200 PERMANENT', 'client INFOBIP_TIMEOUT'] });
+    expect({ code: result.code, stdout: result.stdout.trim().split('\n') }).toEqual({ code: 0, stdout: ['webhook 200 TEMPORARY', 'client INFOBIP_TIMEOUT'] });
   });
 
   it(`Deno runs the webhook handler and the client's timeout from source${offline}`, async () => {
@@ -44,6 +44,6 @@ describe('the Infobip entry is portable', () => {
       ['run', '--sloppy-imports', '--node-modules-dir=manual', '--cached-only', '--no-lock', '--no-prompt', FIXTURE],
       { DENO_NO_UPDATE_CHECK: '1', DENO_DIR: path.join(scratch, 'deno'), NO_COLOR: '1' },
     );
-    expect({ code: result.code, stdout: result.stdout.trim().split('\n') }).toEqual({ code: 0, stdout: ['webhook 200 PERMANENT', 'client INFOBIP_TIMEOUT'] });
+    expect({ code: result.code, stdout: result.stdout.trim().split('\n') }).toEqual({ code: 0, stdout: ['webhook 200 TEMPORARY', 'client INFOBIP_TIMEOUT'] });
   });
 });

@@ -14,6 +14,9 @@ describe('Infobip effects: quota after a failure', () => {
   let world: World;
   beforeEach(async () => {
     world = await startWorld({ config: { timeoutMs: 300 } });
+    // One request first: the process's first fetch (connection pool, TLS-free but cold) can outlast
+    // the 300 ms timeout on a loaded machine, and a timed-out 4xx would be retried into a success.
+    await fetch(`${world.infobip.baseUrl}/warm-up`).then((r) => r.text());
   });
   afterEach(async () => {
     await world.close();
@@ -182,10 +185,11 @@ describe('Infobip platform refusals are folded in and reported', () => {
   });
 
   it('S2 (138002): a sender-wide refusal is reported; nothing per relationship changes', async () => {
+    // The accept without expiry is confirmed PERMANENT by Infobip's view when it arrives.
+    world.infobip.setPermissions(SENDER, USER, { ...noPermissionView(), status: 'PERMANENT', actions: [noPermissionView().actions[0], { ...noPermissionView().actions[1], canPerformAction: true }] });
     const reply = world.infobip.replyResult(SENDER, USER, { response: 'ACCEPT' });
     await world.infobip.deliver(world.infobip.inboundBatch([reply]));
     world.infobip.script('calls', metaRefusal(138002, 'Concurrent call limit reached'));
-    world.infobip.setPermissions(SENDER, USER, { ...noPermissionView(), status: 'PERMANENT', actions: [noPermissionView().actions[0], { ...noPermissionView().actions[1], canPerformAction: true }] });
     const result = await world.integration.startCall(SENDER, USER);
     expect(result).toMatchObject({ outcome: 'refused-by-platform', platformCode: 138002, rules: ['S2'] });
     if (result.outcome !== 'refused-by-platform') throw new Error('unreachable');

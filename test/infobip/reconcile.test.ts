@@ -18,7 +18,7 @@ function view(status: PermissionsView['status'], usage: { requests?: [number, nu
           { timePeriod: 'P7D', maxAllowed: 2, currentUsage: week },
         ],
       },
-      { name: 'START_CALL', canPerformAction: status !== 'NO_PERMISSION' && (usage.calls ?? 0) < 5, limits: [{ timePeriod: 'PT24H', maxAllowed: usage.callMax ?? 5, currentUsage: usage.calls ?? 0 }] },
+      { name: 'START_CALL', canPerformAction: status !== 'NO_PERMISSION' && (usage.calls ?? 0) < (usage.callMax ?? 100), limits: [{ timePeriod: 'PT24H', maxAllowed: usage.callMax ?? 100, currentUsage: usage.calls ?? 0 }] },
     ],
   };
 }
@@ -60,7 +60,8 @@ describe('reconcile over HTTP', () => {
     await world.infobip.deliver(world.infobip.inboundBatch([world.infobip.replyResult(SENDER, USER, { response: 'ACCEPT' })]));
     world.infobip.setPermissions(SENDER, USER, view('NO_PERMISSION'));
     const result = await world.integration.reconcile(SENDER, USER);
-    expect(result.differences[0]).toMatchObject({ kind: 'status', local: 'PERMANENT', remote: 'NO_PERMISSION', event: 'PERMISSION_SYNCED' });
+    // The accept without expiry is held as a 7-day grant (Infobip's view did not confirm it PERMANENT).
+    expect(result.differences[0]).toMatchObject({ kind: 'status', local: 'TEMPORARY', remote: 'NO_PERMISSION', event: 'PERMISSION_SYNCED' });
     expect((await world.integration.engine.snapshot(SENDER, USER))!.value).toBe('noPermission');
   });
 
@@ -83,10 +84,21 @@ describe('reconcile over HTTP', () => {
     expect(lower.differences).toContainEqual({ kind: 'canPerformAction', action: 'SEND_CALL_PERMISSION_REQUEST', local: false, remote: true, folded: false });
   });
 
-  it('a platform limit other than the policy’s is reported for the host to change the policy', async () => {
-    world.infobip.setPermissions(SENDER, USER, view('PERMANENT', { callMax: 100 }));
+  it('G2: a platform limit other than the policy’s is learned for the sender, and reported', async () => {
+    world.infobip.setPermissions(SENDER, USER, view('PERMANENT', { callMax: 10 }));
     const result = await world.integration.reconcile(SENDER, USER);
-    expect(result.differences).toContainEqual({ kind: 'maxAllowed', action: 'START_CALL', timePeriod: 'PT24H', local: 5, remote: 100, folded: false });
+    expect(result.differences).toContainEqual({ kind: 'maxAllowed', action: 'START_CALL', timePeriod: 'PT24H', local: 100, remote: 10, folded: true });
+    expect((await world.integration.engine.policyFor(SENDER)).connectedCallsPerWindow).toBe(10);
+    expect((await local()).actions[1].limits[0]!.maxAllowed).toBe(10);
+    // Learned: a second reconciliation finds nothing to do.
+    expect((await world.integration.reconcile(SENDER, USER)).differences).toEqual([]);
+  });
+
+  it('a window the policy does not have is reported, not applied', async () => {
+    const odd = view('PERMANENT');
+    world.infobip.setPermissions(SENDER, USER, { ...odd, actions: [odd.actions[0], { ...odd.actions[1], limits: [{ timePeriod: 'PT12H', maxAllowed: 3, currentUsage: 0 }] }] });
+    await world.integration.reconcile(SENDER, USER);
+    expect((await world.integration.engine.policyFor(SENDER)).connectedCallsPerWindow).toBe(100);
   });
 
   it('a malformed permissions answer is an error, and nothing is recorded', async () => {

@@ -43,13 +43,19 @@ describe('docs/rules.md', () => {
     for (const id of cited) expect(rules, id).toMatch(new RegExp(`^### ${id}$`, 'm'));
   });
 
-  it('gives, for every policy setting, the value each preset holds', () => {
+  it('gives, for every policy setting, the value each preset holds (every preset a column, infobip-seed included)', () => {
+    const section = rules.slice(rules.indexOf('## Policy presets'));
+    const header = /^\| setting \| rule \|(.+)\|$/m.exec(section);
+    const columns = [...header![1]!.matchAll(/`([\w-]+)`/g)].map((m) => m[1] as keyof typeof POLICY_PRESETS);
+    expect([...columns].sort()).toEqual(Object.keys(POLICY_PRESETS).sort());
     const table = new Map<string, string[]>();
-    for (const m of rules.matchAll(/^\| `(\w+)` \| [^|]+ \| ([^|]+) \| ([^|]+) \| ([^|]+) \|$/gm)) table.set(m[1]!, [m[2]!.trim(), m[3]!.trim(), m[4]!.trim()]);
-    const presets = [POLICY_PRESETS.infobip, POLICY_PRESETS.meta, POLICY_PRESETS['meta-sandbox']];
+    for (const m of section.matchAll(/^\| `(\w+)` \| [^|]+ \|((?: [^|]+ \|)+)$/gm)) table.set(m[1]!, m[2]!.split('|').slice(0, -1).map((cell) => cell.trim()));
+    const presets = columns.map((name) => POLICY_PRESETS[name]);
     for (const key of Object.keys(POLICY_PRESETS.infobip).filter((k) => k !== 'name')) {
       expect(table.get(key), `row ${key}`).toEqual(presets.map((p) => shown(p[key as keyof Policy], key)));
     }
+    // The default follows the platform's current G2 (Meta, 2025-12-19); the seed's 5 is kept as a preset.
+    expect(table.get('connectedCallsPerWindow')).toEqual(columns.map((name) => (name === 'infobip-seed' ? '5' : '100')));
   });
 
   it('is where every link to a rule lands (README table, docs, examples)', () => {

@@ -20,14 +20,14 @@ describe('After permission is granted (docs/rules.md G1–G5)', () => {
     const s = story().at(0, { type: 'PERMISSION_ACCEPTED', expiresAt: T0 + 2 * DAY });
     expect(getPermissions(s.now, T0 + 2 * DAY - 1).status).toBe('TEMPORARY');
     expect(canStartCall(s.now, T0 + 2 * DAY)).toMatchObject({ allowed: false, rule: 'G4' });
-    const permanent = story().at(0, { type: 'PERMISSION_ACCEPTED' }); // infobip: no expiry → permanent
+    const permanent = story().at(0, { type: 'PERMISSION_ACCEPTED', permanent: true });
     expect(getPermissions(permanent.now, T0 + 365 * DAY).status).toBe('PERMANENT');
-    const meta = story('meta').at(0, { type: 'PERMISSION_ACCEPTED' }); // meta: no expiry → 7 days
+    const meta = story('meta').at(0, { type: 'PERMISSION_ACCEPTED' }); // meta (and infobip): no expiry → 7 days
     expect(getPermissions(meta.now, T0).expirationTime).toBe(new Date(T0 + 7 * DAY).toISOString());
   });
 
-  it('G2: at most 5 connected calls in any rolling 24 h — the 6th is refused until the oldest leaves the window, and nothing is revoked', () => {
-    const s = story().at(0, { type: 'PERMISSION_ACCEPTED', permanent: true });
+  it('G2: at most 5 connected calls in any rolling 24 h (the seed’s number) — the 6th is refused until the oldest leaves the window, and nothing is revoked', () => {
+    const s = story('infobip-seed').at(0, { type: 'PERMISSION_ACCEPTED', permanent: true });
     for (let i = 0; i < 5; i++) s.at(HOUR + i, ...connect(`c${i}`));
     const refusal = canStartCall(s.now, T0 + 2 * HOUR);
     expect(refusal).toMatchObject({ allowed: false, rule: 'G2', retryAt: T0 + HOUR + DAY });
@@ -41,7 +41,7 @@ describe('After permission is granted (docs/rules.md G1–G5)', () => {
   });
 
   it('G2: calls in flight hold their slot, so five placed at once leave no room for a sixth', () => {
-    const s = story().at(0, { type: 'PERMISSION_ACCEPTED', permanent: true });
+    const s = story('infobip-seed').at(0, { type: 'PERMISSION_ACCEPTED', permanent: true });
     for (let i = 0; i < 5; i++) s.at(i, { type: 'CALL_STARTED', callId: `c${i}` });
     expect(canStartCall(s.now, T0 + 10)).toMatchObject({ allowed: false, rule: 'G2' });
     s.at(11, { type: 'CALL_FAILED', callId: 'c0', reason: 'SERVICE_UNAVAILABLE' });

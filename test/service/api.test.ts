@@ -124,8 +124,8 @@ describe('commands: permission requests and calls', () => {
     let now = await clockNow();
     expect((await service.call('POST', service.relationship('permission-requests', SENDER, user))).status).toBe(201);
     expect((await webhook(permissionReply(SENDER, user, now + 60_000, { response: 'ACCEPT' }))).status).toBe(200);
-    // Under the infobip preset an accept without an expiry is permanent.
-    expect((await service.call('GET', service.relationship('permissions', SENDER, user))).body.status).toBe('PERMANENT');
+    // Under the infobip preset an accept without an expiry is a 7-day grant until the platform confirms PERMANENT.
+    expect((await service.call('GET', service.relationship('permissions', SENDER, user))).body.status).toBe('TEMPORARY');
 
     const states: string[] = [];
     for (let miss = 1; miss <= 4; miss++) {
@@ -163,7 +163,7 @@ describe('commands: permission requests and calls', () => {
     const call = await service.call('POST', service.relationship('calls', SENDER, user));
     await webhook(businessCallEvent(SENDER, user, call.body.callId, now + 2 * 60_000, 'ESTABLISHED'));
     const view = (await service.call('GET', service.relationship('permissions', SENDER, user))).body;
-    expect(view.actions[1].limits[0]).toMatchObject({ timePeriod: 'PT24H', maxAllowed: 5, currentUsage: 1 });
+    expect(view.actions[1].limits[0]).toMatchObject({ timePeriod: 'PT24H', maxAllowed: 100, currentUsage: 1 });
     expect(view.actions[0].limits.map((l: any) => l.currentUsage)).toEqual([0, 0]);
   });
 });
@@ -215,7 +215,7 @@ describe('reads', () => {
             { timePeriod: 'P7D', maxAllowed: 2, currentUsage: 0 },
           ],
         },
-        { name: 'START_CALL', canPerformAction: true, limits: [{ timePeriod: 'PT24H', maxAllowed: 5, currentUsage: 0 }] },
+        { name: 'START_CALL', canPerformAction: true, limits: [{ timePeriod: 'PT24H', maxAllowed: 100, currentUsage: 0 }] },
       ],
     });
     const later = (await service.call('GET', `${service.relationship('permissions', SENDER, user)}?at=${encodeURIComponent(iso(now + DAY))}`)).body;

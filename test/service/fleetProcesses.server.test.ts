@@ -47,6 +47,8 @@ async function startInstance(name: string, databaseUrl: string): Promise<Instanc
     PORT: '0',
     WACP_CLOCK: 'virtual',
     WACP_CLOCK_START: iso(T0),
+    // The seed's G2 of 5: the concurrent-call burst below is sized to it.
+    WACP_POLICY: 'infobip-seed',
     WACP_API_TOKEN: API_TOKEN,
     INFOBIP_WEBHOOK_HEADER: WEBHOOK_HEADER,
     INFOBIP_WEBHOOK_SECRET: WEBHOOK_SECRET,

@@ -29,7 +29,7 @@ const timeline = async () => (await service.call('GET', service.relationship('ti
 describe('restart', () => {
   test('relationships, their timelines and the virtual clock are still there after a restart on the same data directory', async () => {
     await service.call('POST', service.relationship('permission-requests'));
-    await service.call('POST', '/webhooks/infobip', permissionReply(SENDER, USER, T0 + 60_000, { response: 'ACCEPT' }));
+    await service.call('POST', '/webhooks/infobip', permissionReply(SENDER, USER, T0 + 60_000, { response: 'ACCEPT', expiresAt: T0 + 3 * 365 * 24 * HOUR }));
     await service.call('POST', '/v1/clock', { advance: 'PT2H' });
     const call = await service.call('POST', service.relationship('calls'));
     expect(call.status).toBe(201);

@@ -179,7 +179,7 @@ export function describeStoreContract(label: string, open: OpenStore): void {
     describe(`${INSTANCES} engine instances over one data set`, () => {
       async function engines(clock: () => number, platform = fakePlatform()): Promise<CallPermissionEngine[]> {
         const stores = [harness.store, ...(await Promise.all(Array.from({ length: INSTANCES - 1 }, () => harness.another())))];
-        return stores.map((store) => createCallPermissionEngine({ store, effects: platform.effects, clock }));
+        return stores.map((store) => createCallPermissionEngine({ store, effects: platform.effects, clock, policy: 'infobip-seed' }));
       }
       const grantTemporarily = (engine: CallPermissionEngine, [sender, user]: Pair, at: number) =>
         engine.record(sender, user, { type: 'PERMISSION_ACCEPTED', at, permanent: false });
@@ -290,15 +290,15 @@ export function describeStoreContract(label: string, open: OpenStore): void {
         // Each crashing process stores its reservation, reaches the effect, and dies there.
         const crashed = fakePlatform({ hang: true });
         for (let i = 0; i < policy.connectedCallsPerWindow; i++) {
-          const doomed = createCallPermissionEngine({ store: await harness.another(), effects: crashed.effects, clock: () => now });
+          const doomed = createCallPermissionEngine({ store: await harness.another(), effects: crashed.effects, clock: () => now, policy: 'infobip-seed' });
           void doomed.startCall(...pair);
           await crashed.reached();
         }
-        const doomed = createCallPermissionEngine({ store: await harness.another(), effects: crashed.effects, clock: () => now });
+        const doomed = createCallPermissionEngine({ store: await harness.another(), effects: crashed.effects, clock: () => now, policy: 'infobip-seed' });
         void doomed.requestPermission(...pair);
         await crashed.reached();
 
-        const survivor = createCallPermissionEngine({ store: await harness.another(), effects: survivors.effects, clock: () => now });
+        const survivor = createCallPermissionEngine({ store: await harness.another(), effects: survivors.effects, clock: () => now, policy: 'infobip-seed' });
         expect(await survivor.startCall(...pair)).toMatchObject({ outcome: 'refused', refusal: { rule: 'G2' } });
         expect(await survivor.requestPermission(...pair)).toMatchObject({ outcome: 'refused', refusal: { rule: 'R1' } });
         expect(survivors.callsTo(pair)).toEqual([]);

@@ -210,6 +210,27 @@ export function describePostgresStore(backendOf: () => PostgresBackend, options:
       }
     });
 
+    it('saveMany forgets fact keys as one save per fact would, a late fact among them (it does not bring back a key a later fact pruned)', async () => {
+      const retention = 5;
+      const batch = storeOn(uniqueTable(), { factRetentionMs: retention });
+      const single = storeOn(uniqueTable(), { factRetentionMs: retention });
+      await Promise.all([batch.migrate(), single.migrate()]);
+      const key: RelationshipKey = { sender: '4930901820', user: '4915112345670' };
+      const snapshot = toSerialized(createRelationship({ at: T0 }));
+      // b prunes a (T0 ≤ T0 + 5 − 5); c is late (earlier than b) and prunes nothing of b's.
+      const facts = [
+        { factKey: 'a', at: T0 },
+        { factKey: 'b', at: T0 + retention },
+        { factKey: 'c', at: T0 + retention - 1 },
+      ];
+      expect(await batch.saveMany([{ key, snapshot, expectedVersion: 0, facts }])).toEqual([{ ok: true, version: 1 }]);
+      for (const [i, fact] of facts.entries()) expect((await single.save({ key, snapshot, expectedVersion: i, at: fact.at, factKey: fact.factKey })).ok).toBe(true);
+      const recorded = async (store: PostgresStore) => (await store.loadMany([{ key, factKeys: ['a', 'b', 'c'] }]))[0]!.recorded;
+      expect(await recorded(single)).toEqual(['b', 'c']);
+      expect(await recorded(batch)).toEqual(await recorded(single));
+      await Promise.all([drop(batch), drop(single)]);
+    });
+
     it('answers every sequence of load, save and dueBefore exactly as MemoryStore does', async () => {
       const retention = 5;
       const store = storeOn(uniqueTable(), { factRetentionMs: retention });

@@ -7,6 +7,7 @@ import type { InfobipClient } from '../client.js';
 import { MemoryCorrelationDirectory, type CorrelationDirectory } from '../correlations.js';
 import { validateCallOutcomeTable } from '../callOutcomes.js';
 import { InfobipWebhookError } from '../errors.js';
+import { confirmPermanence, type PermanenceConfirmation, type PermanenceConfirmationOptions } from '../confirmPermanence.js';
 import { applyCorrection, readRefusalData, type AppliedCorrection, type RefusalData } from '../corrections.js';
 import type { PlatformCodeCarrier } from '../platformCodes.js';
 import type { ReconcileResult } from '../reconcile.js';
@@ -29,6 +30,13 @@ export interface WebhookHandlerOptions {
   readonly maxBodyBytes?: number;
   /** When given, a relationship named in a platform refusal is reconciled with Infobip's view. */
   readonly reconcileWith?: InfobipClient;
+  /**
+   * When given, an accept without expiry or permanent flag is confirmed with Infobip's permissions
+   * view before the webhook is answered (docs/platform.md "Permanent only when the platform says so").
+   */
+  readonly confirmWith?: InfobipClient;
+  /** How hard to confirm (attempts, waits). */
+  readonly confirmation?: Omit<PermanenceConfirmationOptions, 'clock'>;
   /** The time of facts that carry none (a refusal folded from a delivery report). Default `Date.now`; pass the engine's clock. */
   readonly clock?: () => number;
   /** Reads `retryAt` and a stated limit from a refusal's text. Default {@link readRefusalData}. */
@@ -63,6 +71,8 @@ export interface WebhookReport {
   readonly ignored: readonly IgnoredWebhookItem[];
   readonly counts: { readonly recorded: number; readonly duplicates: number; readonly ignored: number };
   readonly disagreements: readonly WebhookDisagreement[];
+  /** Accepts without expiry that were confirmed with the platform (or could not be: then they stay temporary). */
+  readonly confirmations?: readonly ({ readonly path: string; readonly sender: string; readonly user: string } & PermanenceConfirmation)[];
 }
 
 export interface WebhookHandler {
@@ -144,6 +154,15 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     const facts: RecordedFact[] = [];
     const ignored = [...parsed.ignored];
     await recordAll(parsed.facts, facts, ignored);
+    const confirmations: NonNullable<WebhookReport['confirmations']>[number][] = [];
+    if (options.confirmWith) {
+      for (const fact of parsed.facts) {
+        // Only a newly recorded accept: a repeated delivery was confirmed (or not) the first time.
+        if (!fact.confirmPermanence || !facts.some((f) => f.factKey === fact.factKey && f.outcome === 'recorded')) continue;
+        const result = await confirmPermanence(engine, options.confirmWith, fact.sender, fact.user, fact.factKey, { ...options.confirmation, clock });
+        confirmations.push({ path: fact.path, sender: fact.sender, user: fact.user, ...result });
+      }
+    }
     const disagreements: WebhookDisagreement[] = [];
     for (const report of parsed.deliveryReports) {
       if (report.platformCode === undefined || !report.rules) continue;
@@ -158,7 +177,8 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       };
       disagreements.push(await fold(refusal, clock()));
     }
-    return summary('messages', facts, ignored, disagreements);
+    const report = summary('messages', facts, ignored, disagreements);
+    return confirmations.length ? { ...report, confirmations } : report;
   }
 
   async function processCall(body: unknown): Promise<WebhookReport> {

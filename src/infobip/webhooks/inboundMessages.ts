@@ -26,7 +26,12 @@ export interface InboundMessageOptions {
   readonly platformCodeOf?: (carrier: PlatformCodeCarrier) => number | undefined;
 }
 
-/** Infobip's inbound WhatsApp message types that a user sends (each opens the 24 h window). */
+/**
+ * Infobip's inbound WhatsApp message types that a user sends (each opens the 24 h window, W1): the
+ * `type` values of the inbound message schema in Infobip's OpenAPI-generated clients
+ * (`WhatsAppWebhookType` and the inbound message's subtypes), but the call-permission reply, which
+ * is read as a reply.
+ */
 export const DEFAULT_USER_MESSAGE_TYPES: readonly string[] = Object.freeze([
   'TEXT',
   'IMAGE',
@@ -41,8 +46,11 @@ export const DEFAULT_USER_MESSAGE_TYPES: readonly string[] = Object.freeze([
   'INTERACTIVE_BUTTON_REPLY',
   'INTERACTIVE_LIST_REPLY',
   'INTERACTIVE_FLOW_REPLY',
+  'INTERACTIVE_EXTENSION_REPLY',
+  'INTERACTIVE_PAYMENT_CONFIRMATION',
   'ORDER',
   'REACTION',
+  'INFECTED_CONTENT',
   'UNSUPPORTED',
 ]);
 
@@ -112,7 +120,9 @@ function parse(input: unknown, options: InboundMessageOptions): ParsedInboundMes
     const factKey = `infobip:message:${messageId}`;
     if (type === REPLY) {
       const event = readReply(result, message, at, path, linkFields, options);
-      facts.push({ sender, user, event, factKey, path });
+      // An accept that says neither its end nor that it is permanent: only the platform can tell which.
+      const ambiguous = event.type === 'PERMISSION_ACCEPTED' && event.expiresAt === undefined && event.permanent === undefined;
+      facts.push({ sender, user, event, factKey, path, ...(ambiguous ? { confirmPermanence: true } : {}) });
     } else if (userTypes.has(type)) {
       facts.push({ sender, user, event: { type: 'USER_MESSAGE', at }, factKey, path });
     } else {

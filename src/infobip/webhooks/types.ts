@@ -14,6 +14,8 @@ export interface WebhookFact {
   readonly factKey: string;
   /** Where in the webhook body it came from (`results[2]`, `properties.callLog`). */
   readonly path: string;
+  /** An accept without expiry or permanent flag: the handler asks the platform whether it is PERMANENT. */
+  readonly confirmPermanence?: boolean;
 }
 
 /** Why a well-formed item was skipped. Skipped items are counted and reported, never recorded. */

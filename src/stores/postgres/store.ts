@@ -175,12 +175,19 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         const { key, expectedVersion } = request;
         if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0)
           throw new CallPermissionError('INVALID_VERSION', 'must be a whole number ≥ 0', 'request.expectedVersion');
-        // Forgotten as one `save` per fact would forget them: the last fact's write prunes every key
-        // at or before its time minus the retention (its own key excepted), earlier ones included.
-        const last = request.facts[request.facts.length - 1];
-        const prune = last === undefined ? null : last.at - retentionMs;
-        for (const fact of request.facts)
-          if (prune === null || fact.at > prune || fact === last) facts.push({ s: key.sender, u: key.user, k: fact.factKey, at: fact.at });
+        // Forgotten as one `save` per fact would forget them: each fact's write prunes every key at or
+        // before its time minus the retention (its own key excepted). A late fact is earlier than the
+        // one before it, so a key survives the batch only if no later fact of it prunes it, and the
+        // keys stored before are pruned by the latest of them.
+        let latest = -Infinity;
+        const kept: typeof facts = [];
+        for (let i = request.facts.length - 1; i >= 0; i--) {
+          const fact = request.facts[i]!;
+          if (fact.at > latest - retentionMs) kept.push({ s: key.sender, u: key.user, k: fact.factKey, at: fact.at });
+          latest = Math.max(latest, fact.at);
+        }
+        facts.push(...kept.reverse());
+        const prune = request.facts.length === 0 ? null : latest - retentionMs;
         writes.push({ s: key.sender, u: key.user, snapshot: request.snapshot, due: request.nextDueAt ?? null, expected: expectedVersion, prune });
       }
       let rows: SavedRow[];
