@@ -136,7 +136,8 @@ async function measureBackend(label: string, client: SqlClient, steps: readonly 
   const stores: PostgresStore[] = [];
   const storeFor = async (role: string) => {
     const store = createPostgresStore({ client, table: `bench_${tag}_${role}`, factRetentionMs: RETENTION_MS });
-    await client.query(`DROP TABLE IF EXISTS ${store.names.relationships}, ${store.names.facts}`);
+    await client.query(`DROP TABLE IF EXISTS ${store.names.relationships}, ${store.names.facts}, ${store.names.senders}`);
+    await client.query(`DROP FUNCTION IF EXISTS ${store.names.reserveFunction}`);
     await store.migrate();
     stores.push(store);
     return store;
@@ -197,7 +198,10 @@ async function measureBackend(label: string, client: SqlClient, steps: readonly 
       },
     ];
   } finally {
-    for (const store of stores) await client.query(`DROP TABLE IF EXISTS ${store.names.relationships}, ${store.names.facts}`);
+    for (const store of stores) {
+      await client.query(`DROP TABLE IF EXISTS ${store.names.relationships}, ${store.names.facts}, ${store.names.senders}`);
+      await client.query(`DROP FUNCTION IF EXISTS ${store.names.reserveFunction}`);
+    }
   }
 }
 

@@ -25,6 +25,7 @@ import { boundedWorstCase, resetWorstCase, workloadSizes } from './snapshot-size
 import { createWorkload, factKeyOf } from './workload.js';
 import { benchPostgres, formatPostgresRows } from './postgres.js';
 import { scaleRow } from './scale.js';
+import { benchMemoryHotSender, benchPostgresHotSender, formatHotSenderRows } from './hotSender.js';
 
 const quick = process.argv.includes('--quick');
 const scale = process.argv.includes('--scale');
@@ -196,6 +197,13 @@ console.log(
 // against the same statements without the engine; and the memory store's heap.
 console.log('\nStores (engine.record over the store ÷ the same writes without the engine; goal ≤ 1.20):\n');
 console.log(formatPostgresRows(await benchPostgres({ quick })));
+// 6. One hot sender: startCall's two-key reservation (relationship + sender), in memory against a
+// hand-written baseline, and on a PostgreSQL server with 1/4/16 engines (fsync off under .ci/postgres.sh).
+const hot = await benchMemoryHotSender(options, quick ? 200 : 1000);
+console.log('\nOne hot sender (startCall reserves on the relationship and the sender at once):\n');
+console.log(formatHotSenderRows([...hot.rows, ...(await benchPostgresHotSender({ quick }))]));
+console.log(`\n- engine.startCall (MemoryStore) within 5× of the hand-written two-key baseline: ${hot.ratio.toFixed(1)}×, ${verdict(hot.ratio <= 5)}`);
+console.log('- PostgreSQL rows: the .ci/postgres.sh cluster (fsync off, not durable); engines share this process and its 2 cores; conflicts are retried with backoff.');
 if (quick) console.log('\n(--quick: small workload and short samples; the numbers are for catching rot, not for quoting)');
 console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s; sink ${sink.value % 10})`);
 

@@ -44,7 +44,11 @@ async function call(at: number, outcome?: 'answer' | 'no_answer' | 'busy' | 'fai
   if (result.outcome === 'refused') return say(at, 'start call', `refused ${result.refusal.rule}: ${result.refusal.reason}`);
   const callId = result.callId;
   const after = at + 30_000;
-  if (outcome === 'answer') await engine.record(SENDER, USER, { type: 'CALL_CONNECTED', at: after, callId });
+  if (outcome === 'answer') {
+    await engine.record(SENDER, USER, { type: 'CALL_CONNECTED', at: after, callId });
+    // A minute's talk, then the hang-up: the pair's turn is over (G6), the sender's slot free (S2).
+    await engine.recordSender(SENDER, { type: 'CALL_ENDED', at: after + 60_000, callId, user: USER });
+  }
   else if (outcome === 'fail') await engine.record(SENDER, USER, { type: 'CALL_FAILED', at: after, callId, reason: 'SERVICE_UNAVAILABLE' });
   else if (outcome) await engine.record(SENDER, USER, { type: 'CALL_UNANSWERED', at: after, callId, reason: outcome });
   const rule = outcome === 'answer' ? 'G2 counted, G3 limits reset, M3' : outcome === 'fail' ? 'M4: neither counts nor resets' : 'M1/M2 counts a miss';

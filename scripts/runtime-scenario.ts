@@ -106,6 +106,8 @@ async function week(core: CoreApi, interpreter: Core.Interpreter): Promise<strin
     lines.push(`${iso(at)} start call → started ${result.callId}`);
     const ended = { event: { ...end, at: at + MINUTE, callId: result.callId }, factKey: `${end.type}:${result.callId}` };
     await record(ended.event, ended.factKey);
+    // A connected call hangs up a minute later: G6 (one call at a time per pair) lets the next one out.
+    if (end.type === 'CALL_CONNECTED') await engine.recordSender(SENDER, { type: 'CALL_ENDED', at: at + 2 * MINUTE, callId: result.callId, user: USER });
     return ended;
   }
 

@@ -4,6 +4,7 @@
  * - The statechart: {@link callPermissionMachine}, {@link createCallPermissionMachine}.
  * - The pure API: {@link createRelationship}, {@link applyEvent}, {@link getPermissions},
  *   {@link canRequestPermission}, {@link canStartCall}, {@link serializeSnapshot}, {@link deserializeSnapshot}.
+ * - The sender's statechart (S1–S4, G6, across all users of one business number): {@link senderMachine}.
  * - The engine: {@link createCallPermissionEngine} with a {@link RelationshipStore} and {@link CallPermissionEffects}.
  *
  * @packageDocumentation
@@ -11,6 +12,7 @@
 // The statechart's guard and action implementations, the compiled transition table and the engine's
 // event plumbing stay inside the package (their types describe the machine's named guards and actions).
 export { callPermissionMachine, createCallPermissionMachine, type CallPermissionMachine } from '../machines/callPermission.machine.js';
+export { senderMachine, createSenderMachine, type SenderMachine } from '../machines/sender.machine.js';
 export * from './errors.js';
 export * from './events/types.js';
 export { parseEvent, parseTime } from './events/parse.js';
@@ -46,3 +48,9 @@ export type { BatchFact, BatchOutcome } from './engine/recordMany.js';
 export type { InspectedActorEvent, InspectedEventEvent, InspectedSnapshot, InspectedSnapshotEvent, RelationshipActorRef, InspectionEvent, InspectionObserver } from './inspector/inspection.js';
 export * from './stores/store.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
+export { SENDER_STATES, type SenderState, type SenderContext, type AttemptBucket, type OngoingCall } from './sender/context.js';
+export type * from './sender/events.js';
+export { senderLimits, type SenderLimits } from './sender/limits.js';
+export { SENDER_INPUT_TYPES, type SenderEventInput } from './sender/parse.js';
+export { SENDER_SNAPSHOT_SCHEMA_VERSION, type SerializedSenderSnapshot } from './sender/serialize.js';
+export type { SenderLimitView, SenderStatus } from './sender/view.js';

@@ -24,6 +24,14 @@ import { isOutcomeUnknown, type CallPermissionEffects, type CallReceipt, type Ef
 import { createSerialQueue } from './serialQueue.js';
 import { createBatchRecorder, type BatchFact, type BatchOutcome } from './recordMany.js';
 import { createInspectionEmitter, type InspectionObserver } from '../inspector/inspection.js';
+import { canSenderCall, canSenderRequest, type SenderDecision } from '../sender/decide.js';
+import type { SenderEvent } from '../sender/events.js';
+import { createSenderLedger, type LoadedSender } from '../sender/ledger.js';
+import { validateShards } from '../sender/limits.js';
+import { parseSenderEvent, type SenderEventInput } from '../sender/parse.js';
+import { applySenderEvent, clampLateSenderEvent, type SenderSnapshot } from '../sender/snapshot.js';
+import { bindSenderToTrustedClock } from '../sender/trustedTime.js';
+import { senderStatusOf, type SenderStatus } from '../sender/view.js';
 
 export interface CallPermissionEngineOptions {
   /** Where relationships live. Default: a new {@link MemoryStore}. */
@@ -62,6 +70,13 @@ export interface CallPermissionEngineOptions {
   readonly learnedLimits?: LearnedLimitsStore;
   /** How learned numbers combine with the policy's. Default `adopt`. */
   readonly limitLearning?: LimitLearning;
+  /**
+   * How many rows hold each sender's S1/S2/G6 counters (default 1). Every user belongs to one shard
+   * (by a hash of the number) and each shard enforces its share of S1 and S2, so engine instances
+   * calling many users of one hot sender contend on `1/senderShards` of its traffic each. Changing
+   * it starts the counters afresh: change it while the sender is quiet. See docs/semantics.md.
+   */
+  readonly senderShards?: number;
 }
 
 export interface RecordOptions {
@@ -94,6 +109,13 @@ export interface CallPermissionEngine {
   requestPermission(sender: string, user: string): Promise<RequestPermissionResult>;
   /** G2/G4: reserve a call slot, place the call through the effects, release it if placing definitely failed. */
   startCall(sender: string, user: string): Promise<StartCallResult>;
+  /**
+   * Record a fact about a sender as a whole (S2/S4): a restriction (`RESTRICTED` with `until`), its
+   * lifting, a quality warning, or the end of a connected call (`CALL_ENDED`) that frees its slot.
+   */
+  recordSender(sender: string, event: SenderEventInput): Promise<SenderStatus>;
+  /** The sender's state and S1/S2 counters at `at` (default: the engine's clock). */
+  senderStatus(sender: string, at?: number): Promise<SenderStatus>;
   /**
    * Record a fact (from a webhook, a reconciliation, the host's scheduler). A fact dated more than
    * `policy.maxClockSkewMs` ahead of the engine's clock is recorded at the engine's clock if it can
@@ -161,6 +183,9 @@ function phoneNumber(value: unknown, path: string): string {
   return typeof value === 'string' && isCanonicalNumber(value) ? value : normalisePhoneNumber(value, path);
 }
 
+/** The relationship facts that have a sender side (see `senderFollowUp`). */
+const SENDER_SIDE: ReadonlySet<string> = new Set(['CALL_UNANSWERED', 'CALL_FAILED', 'CALL_ID_ASSIGNED']);
+
 function defaultId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   let id = '';
@@ -202,6 +227,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
    * cache size to outgrow; a store that hands out fresh objects (PostgreSQL) leaves nothing behind.
    */
   const decoded = new WeakMap<SerializedSnapshot, RelationshipSnapshot>();
+  const senders = createSenderLedger({ store, policy, shards: validateShards(options.senderShards ?? 1, policy), interpreter, maxRetries });
 
   const keyOf = (sender: string, user: string): RelationshipKey => ({
     sender: phoneNumber(sender, 'sender'),
@@ -246,13 +272,23 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   /** Whether the store's last load answered with a promise (until the first load: assumed). */
   let asyncStore = true;
 
+  /**
+   * A relationship fact, then its sender side (see `senderFollowUp`) — also for a fact that changed
+   * nothing or was a duplicate: a call's end must free its sender slot even when the relationship
+   * had already let the call go, or when a crash came between the two writes and the webhook is redelivered.
+   */
   async function record(sender: string, user: string, input: RelationshipEventInput | RelationshipEvent, options?: RecordOptions): Promise<RecordResult> {
     const key = keyOf(sender, user);
-    const id = idOf(key);
     const policying = senderPolicy(key.sender);
     const policy = thenable(policying) ? await policying : policying;
     const parsed = bindToTrustedClock(parseEvent(input, policy), clock(), policy);
-    const factKey = checkFactKey(options?.factKey);
+    const result = await recordRelationship(key, parsed, checkFactKey(options?.factKey), policy);
+    if (SENDER_SIDE.has(parsed.type)) await senderFollowUp(key, parsed);
+    return result;
+  }
+
+  function recordRelationship(key: RelationshipKey, parsed: RelationshipEvent, factKey: string | undefined, policy: Policy): Promise<RecordResult> {
+    const id = idOf(key);
     // A synchronous store runs a record to the end in one go, so nothing can interleave and a queue
     // would only cost; over an async store, records queue per relationship as commands do, instead of
     // racing each other to compare-and-set.
@@ -290,17 +326,76 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     throw new StoreConflictError(`gave up recording ${parsed.type} for ${id} after ${maxRetries + 1} compare-and-set conflicts`);
   }
 
-  /** Load, bring to `now`, decide, and store the reservation that `reserve` makes. */
+  /**
+   * The sender's side of a relationship fact: a call's end frees its S2 slot and G6 (its S1 attempt
+   * stays counted); a platform id is carried over so the call's end can name it.
+   */
+  async function senderFollowUp(key: RelationshipKey, event: RelationshipEvent): Promise<void> {
+    let senderEvent: SenderEvent;
+    if (event.type === 'CALL_UNANSWERED' || event.type === 'CALL_FAILED') senderEvent = { type: 'CALL_ENDED', at: event.at, callId: event.callId };
+    else if (event.type === 'CALL_ID_ASSIGNED') senderEvent = { type: 'CALL_ID_ASSIGNED', at: event.at, callId: event.callId, platformCallId: event.platformCallId };
+    else return;
+    try {
+      await senders.apply(senders.keyOf(key.sender, key.user), senderEvent);
+    } catch (error) {
+      // Older than the sender's clock by more than the late-fact tolerance: the call's slot lapsed
+      // long before (ongoingCallMaxMs), so there is nothing left to free or re-key.
+      if (error instanceof CallPermissionError && error.code === 'EVENT_TOO_LATE') return;
+      throw error;
+    }
+  }
+
+  /**
+   * Stores a reservation on both keys: the relationship's write and the sender's (or a check of the
+   * sender's version), all or nothing. A store without sender methods keeps senders in this process:
+   * the sender is written first and, if the relationship's write then loses its race, its call slot
+   * is given back (the S1 attempt stays counted, the safe side).
+   */
+  async function saveReservation(key: RelationshipKey, id: string, loaded: Loaded, next: RelationshipSnapshot, at: number, sender: LoadedSender, senderNext: SenderSnapshot | undefined): Promise<boolean> {
+    const serialized = toSerialized(next);
+    const due = nextChangeDueAt(next);
+    const relationship: SaveRequest = due === undefined ? { key, snapshot: serialized, expectedVersion: loaded.version, at } : { key, snapshot: serialized, expectedVersion: loaded.version, at, nextDueAt: due };
+    const senderSerialized = senderNext && senders.serialized(senderNext);
+    if (senders.shared) {
+      const pending = store.reserve!({
+        relationship,
+        sender: senderSerialized ? { key: sender.key, snapshot: senderSerialized, expectedVersion: sender.version } : { key: sender.key, expectedVersion: sender.version },
+      });
+      const result = thenable(pending) ? await pending : pending;
+      if (!result.ok) return false;
+      decoded.set(serialized, next);
+      if (senderNext && senderSerialized) senders.remember(sender.key, senderSerialized, senderNext);
+      return true;
+    }
+    if (senderNext && senderSerialized) {
+      const written = senders.store.saveSender({ key: sender.key, snapshot: senderSerialized, expectedVersion: sender.version }) as { ok: boolean };
+      if (!written.ok) return false;
+      senders.remember(sender.key, senderSerialized, senderNext);
+    }
+    const saving = saveNow(key, id, loaded, next, at);
+    const saved = thenable(saving) ? await saving : saving;
+    if (!saved.ok && senderNext) {
+      const reserved = senderNext.context.ongoing[senderNext.context.ongoing.length - 1]!;
+      await senders.apply(sender.key, { type: 'CALL_ENDED', at, callId: reserved[0] });
+    }
+    return saved.ok;
+  }
+
+  /** Load, bring to `now`, decide on the relationship and the sender, and store both reservations in one step. */
   async function reserve<R>(
     key: RelationshipKey,
     id: string,
     decide: (snapshot: RelationshipSnapshot, at: number) => { refusal: Refusal } | { event: RelationshipEvent; result: R },
+    decideSender: (sender: SenderSnapshot, at: number, result: R) => { refusal: Refusal } | { event: SenderEvent | undefined },
   ): Promise<{ refusal: Refusal } | { result: R }> {
-    return serially(id, async () => {
+    const senderKey = senders.keyOf(key.sender, key.user);
+    // The sender's shard first, then the relationship: every reservation queues in the same order.
+    return serially(`${senderKey.sender}#${senderKey.shard}`, () => serially(id, async () => {
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
         if (attempt > 0) await backoff(attempt);
         const policy = await senderPolicy(key.sender);
         const loaded = await loadNow(key, id, policy);
+        const sender = await senders.load(senderKey, clock());
         // Decided at the engine's own clock, never at a time a fact dragged forward. The relationship's
         // clock may be ahead of it (by at most maxClockSkewMs, or a skewed instance sharing the store):
         // then the command must also be allowed at that time, where it is recorded (the clock never runs back).
@@ -311,21 +406,64 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
         // Decided on the stored snapshot (the same answer as on `current`), so a refusal can still say that a grant expired.
         let decision = decide(base, trusted);
         if (now > trusted && !('refusal' in decision)) decision = decide(base, now);
+        const senderAt = Math.max(now, sender.snapshot.context.now);
         if ('refusal' in decision) {
           // A refusal writes nothing, unless the clock alone changed the state (an expiry): that is kept.
           if (current.value !== base.value) await saveNow(key, id, loaded, current, now);
-          return decision;
+          return { refusal: moreBinding(decision.refusal, canSenderRequest(sender.snapshot, key.sender, senderAt)) };
+        }
+        // As for the relationship: decided at the engine's clock, and also at the sender's if that is ahead.
+        let senderDecision = decideSender(sender.snapshot, trusted, decision.result);
+        if (senderAt > trusted && !('refusal' in senderDecision)) senderDecision = decideSender(sender.snapshot, senderAt, decision.result);
+        if ('refusal' in senderDecision) return senderDecision;
+        let senderNext: SenderSnapshot | undefined;
+        if (senderDecision.event) {
+          senderNext = applySenderEvent(sender.snapshot, clampLateSenderEvent(sender.snapshot, senderDecision.event), interpreter);
+          if (senderNext === sender.snapshot) throw new CallPermissionError('INTERNAL', `the sender statechart refused ${senderDecision.event.type} that the decision allowed`);
         }
         const next = applyNormalised(current, decision.event, interpreter);
         if (next === current) throw new CallPermissionError('INTERNAL', `the statechart refused ${decision.event.type} that the decision allowed`);
-        const saved = await saveNow(key, id, loaded, next, now);
-        if (saved.ok) {
+        if (await saveReservation(key, id, loaded, next, now, sender, senderNext)) {
           inspect?.(key, decision.event, next);
           return { result: decision.result };
         }
       }
       throw new StoreConflictError(`gave up reserving for ${id} after ${maxRetries + 1} compare-and-set conflicts`);
-    });
+    }));
+  }
+
+  /**
+   * When the relationship refuses and the sender would too (S3, S4), the refusal that waiting cures
+   * last is cited: S3 never passes; a relationship refusal without `retryAt` (no permission) needs
+   * more than waiting; otherwise the later `retryAt` wins.
+   */
+  function moreBinding(relationship: Refusal, sender: SenderDecision): Refusal {
+    if (sender.allowed) return relationship;
+    if (sender.rule === 'S3') return sender;
+    if (relationship.retryAt === undefined) return relationship;
+    return sender.retryAt !== undefined && sender.retryAt > relationship.retryAt ? sender : relationship;
+  }
+
+  /** The sender side of a refusal or an allowance, in `reserve`'s terms. */
+  function bySender(decision: SenderDecision, event?: SenderEvent): { refusal: Refusal } | { event: SenderEvent | undefined } {
+    return decision.allowed ? { event } : { refusal: decision };
+  }
+
+  async function recordSender(sender: string, input: SenderEventInput): Promise<SenderStatus> {
+    const number = phoneNumber(sender, 'sender');
+    const event = bindSenderToTrustedClock(parseSenderEvent(input, policy), clock(), policy);
+    const given = (input as { user?: unknown } | null)?.user;
+    const user = event.type === 'CALL_ENDED' && given !== undefined ? phoneNumber(given, 'event.user') : undefined;
+    if (user !== undefined) await senders.apply(senders.keyOf(number, user), event);
+    else await senders.broadcast(number, event); // a restriction is sender-wide; a call's end without its user changes only the shard holding it
+    return senderStatus(number, event.at);
+  }
+
+  async function senderStatus(sender: string, at?: number): Promise<SenderStatus> {
+    const number = phoneNumber(sender, 'sender');
+    const loaded = await senders.loadAll(number, at ?? clock());
+    const when = Math.max(at ?? clock(), ...loaded.map((l) => l.snapshot.context.now));
+    return senderStatusOf(number, loaded.map((l) => applySenderEvent(l.snapshot, { type: 'CLOCK', at: when }, interpreter)), when);
   }
 
   function requireEffects(): CallPermissionEffects {
@@ -355,6 +493,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
       decode: (stored, policy) => materialise(stored, policy).snapshot!,
       remember: (serialized, snapshot) => decoded.set(serialized, snapshot),
       record,
+      followUp: (key, event) => (SENDER_SIDE.has(event.type) ? senderFollowUp(key, event) : undefined),
       ...(inspect ? { inspect } : {}),
       backoff,
     }),
@@ -366,7 +505,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
         if (!decision.allowed) return { refusal: decision };
         const requestId = newId();
         return { event: { type: 'REQUEST_SENT', at, requestId, via: decision.via }, result: { requestId, via: decision.via, at } };
-      });
+      }, (sender, at) => bySender(canSenderRequest(sender, key.sender, at))); // S3, S4
       if ('refusal' in reserved) return { outcome: 'refused', refusal: reserved.refusal };
       const { requestId, via, at } = reserved.result;
       let receipt: EffectReceipt | void;
@@ -385,7 +524,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
         if (!decision.allowed) return { refusal: decision };
         const callId = newId();
         return { event: { type: 'CALL_STARTED', at, callId }, result: { callId, at } };
-      });
+      }, (sender, at, { callId }) => bySender(canSenderCall(sender, key.sender, key.user, at), { type: 'CALL_RESERVED', at, callId, user: key.user })); // S1–S4, G6
       if ('refusal' in reserved) return { outcome: 'refused', refusal: reserved.refusal };
       const { callId, at } = reserved.result;
       let receipt: CallReceipt | void;
@@ -407,6 +546,8 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
       const when = at ?? clock();
       return getPermissions(loaded.snapshot ?? createRelationship({ at: when, policy }), when);
     },
+    recordSender,
+    senderStatus,
     async snapshot(sender, user) {
       const key = keyOf(sender, user);
       return (await loadNow(key, idOf(key), await senderPolicy(key.sender))).snapshot;

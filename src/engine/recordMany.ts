@@ -42,6 +42,11 @@ export interface BatchRecorderParts {
   /** Tells the engine's cache that `serialized` was written for `snapshot`. */
   remember(serialized: SerializedSnapshot, snapshot: RelationshipSnapshot): void;
   record(sender: string, user: string, event: RelationshipEvent, options?: RecordOptions): Promise<RecordResult>;
+  /**
+   * What `record` does for a fact after the relationship's write: its sender side (a call's end
+   * frees the sender's S2/G6 slot; a platform id re-keys the call there). Also for a duplicate.
+   */
+  followUp(key: RelationshipKey, event: RelationshipEvent): Promise<void> | undefined;
   inspect?: (key: RelationshipKey, event: RelationshipEvent, snapshot: RelationshipSnapshot) => void;
   backoff(attempt: number): Promise<void> | undefined;
 }
@@ -148,6 +153,12 @@ export function createBatchRecorder(parts: BatchRecorderParts): (facts: readonly
     for (const group of pending)
       for (const { index } of group.facts)
         outcomes[index] = { ok: false, error: new StoreConflictError(`gave up recording a batch for ${group.key.sender}:${group.key.user} after ${maxRetries + 1} compare-and-set conflicts`) };
+    // The sender's side of every fact recorded (or recognised as a duplicate), in order, as `record` does it.
+    for (const { index, key, event } of valid) {
+      if (!outcomes[index]?.ok) continue;
+      const following = parts.followUp(key, event);
+      if (following) await following;
+    }
     return outcomes;
   };
 

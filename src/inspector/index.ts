@@ -11,6 +11,7 @@ export {
   formatInspection,
   formatTimeline,
   type FormatTimelineOptions,
+  type TimelineCallEndedInput,
   type TimelineCommand,
   type TimelineCommandInput,
   type TimelineEntry,

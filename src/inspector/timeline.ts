@@ -10,6 +10,9 @@ import { relationshipLogic } from '../relationship/logic.js';
 import { takenTransition } from '../testing/transitions.js';
 import { rulesOfTransition, sortRuleIds } from '../diagram/ruleTable.js';
 import { isoTime } from '../time.js';
+import { canSenderCall } from '../sender/decide.js';
+import { senderLimits } from '../sender/limits.js';
+import { applySenderEvent, clampLateSenderEvent, createSender, type SenderSnapshot } from '../sender/snapshot.js';
 import { decisionsAt, relationshipCounters, shownDecision, type Decisions, type RelationshipCounters, type ShownDecision } from './counters.js';
 
 export { formatInspection, formatTimeline, type FormatTimelineOptions } from './format.js';
@@ -26,15 +29,27 @@ export interface TimelineCommandInput {
   readonly id?: string;
 }
 
-/** One step of a timeline: a fact (any event a host records) or a command. */
-export type TimelineInput = RelationshipEventInput | RelationshipEvent | TimelineCommandInput;
+/**
+ * The end of a business call after it connected (the hang-up), as `engine.recordSender` takes it:
+ * G6 lets the next call to the user go out (and S2 frees its slot).
+ */
+export interface TimelineCallEndedInput {
+  readonly type: 'CALL_ENDED';
+  readonly at: TimeInput;
+  readonly callId: string;
+}
+
+/** One step of a timeline: a fact (any event a host records), a call's end, or a command. */
+export type TimelineInput = RelationshipEventInput | RelationshipEvent | TimelineCallEndedInput | TimelineCommandInput;
 
 /** An event as the timeline shows it: its times as ISO strings. */
-export type TimelineEvent = RelationshipEvent extends infer E
-  ? E extends { readonly at: number }
-    ? Omit<E, 'at' | 'expiresAt'> & { readonly at: string } & (E extends { readonly expiresAt: number | null } ? { readonly expiresAt: string | null } : unknown)
-    : never
-  : never;
+export type TimelineEvent =
+  | (RelationshipEvent extends infer E
+      ? E extends { readonly at: number }
+        ? Omit<E, 'at' | 'expiresAt'> & { readonly at: string } & (E extends { readonly expiresAt: number | null } ? { readonly expiresAt: string | null } : unknown)
+        : never
+      : never)
+  | { readonly type: 'CALL_ENDED'; readonly at: string; readonly callId: string };
 
 export interface TimelineCommand {
   readonly name: TimelineCommandInput['command'];
@@ -91,6 +106,13 @@ function isCommand(input: TimelineInput): input is TimelineCommandInput {
   return typeof input === 'object' && input !== null && 'command' in input;
 }
 
+function isCallEnded(input: TimelineInput): input is TimelineCallEndedInput {
+  return typeof input === 'object' && input !== null && (input as { type?: unknown }).type === 'CALL_ENDED';
+}
+
+/** The timeline's one user, as the sender's list of calls going on names it (G6 needs no real number). */
+const TIMELINE_USER = 'timeline';
+
 function shownEvent(event: RelationshipEvent): TimelineEvent {
   const shown: Record<string, unknown> = { ...event, at: isoTime(event.at) };
   if (event.type === 'PERMISSION_ACCEPTED') shown.expiresAt = event.expiresAt === null ? null : isoTime(event.expiresAt);
@@ -126,6 +148,9 @@ export function createTimelineRecorder(options: TimelineOptions = {}): TimelineR
   const policy = resolvePolicy(options.policy);
   const machine = relationshipLogic(policy).machine;
   let snapshot: RelationshipSnapshot | undefined;
+  /** The sender's side (G6, S1, S2) of this one relationship's calls, as the engine keeps it. */
+  let sender: SenderSnapshot | undefined;
+  const limits = senderLimits(policy);
   let index = 0;
   const commandsSoFar = { requestPermission: 0, startCall: 0 };
 
@@ -155,14 +180,14 @@ export function createTimelineRecorder(options: TimelineOptions = {}): TimelineR
     after: RelationshipSnapshot,
     event: RelationshipEvent,
     transitions: readonly { id: string; rules: string[] }[],
-    extra: { command?: TimelineCommand; receivedAt?: number; appliedAt?: number; refusal?: Refusal; rules?: string[] },
+    extra: { command?: TimelineCommand; receivedAt?: number; appliedAt?: number; refusal?: Refusal; rules?: string[]; shown?: TimelineEvent },
   ): TimelineEntry {
     const at = extra.appliedAt ?? event.at;
     const rules = sortRuleIds([...transitions.flatMap((t) => t.rules), ...(extra.refusal ? [extra.refusal.rule] : []), ...(extra.rules ?? [])]);
     return {
       index: index++,
       at: isoTime(at),
-      event: shownEvent(event),
+      event: extra.shown ?? shownEvent(event),
       ...(extra.command ? { command: extra.command } : {}),
       ...(extra.receivedAt !== undefined ? { receivedAt: isoTime(extra.receivedAt) } : {}),
       stateBefore: before.value,
@@ -190,7 +215,23 @@ export function createTimelineRecorder(options: TimelineOptions = {}): TimelineR
     snapshot = after;
     // A late fact is applied at the relationship's clock (it may keep its own time where the rules count it, docs/semantics.md "Late facts").
     const appliedAt = Math.max(event.at, before.context.now);
+    // The sender's side, as the engine's `record` does it: a call's end frees G6/S2, a platform id is carried over.
+    if (sender && (event.type === 'CALL_UNANSWERED' || event.type === 'CALL_FAILED')) sender = onSender(sender, { type: 'CALL_ENDED', at: event.at, callId: event.callId });
+    if (sender && event.type === 'CALL_ID_ASSIGNED') sender = onSender(sender, { type: 'CALL_ID_ASSIGNED', at: event.at, callId: event.callId, platformCallId: event.platformCallId });
     return entry(before, after, event, transitions, { appliedAt, ...(appliedAt !== parsed.at ? { receivedAt: parsed.at } : {}), ...(refusal ? { refusal } : {}) });
+  }
+
+  function onSender(current: SenderSnapshot, event: Parameters<typeof applySenderEvent>[1]): SenderSnapshot {
+    return applySenderEvent(current, clampLateSenderEvent(current, event), 'compiled');
+  }
+
+  /** A hang-up: only the sender's side changes; the relationship is shown as it stands. */
+  function recordCallEnded(input: TimelineCallEndedInput, path: string): TimelineEntry {
+    const at = Math.max(parseTime(input.at, `${path}.at`), snapshot?.context.now ?? -Infinity);
+    if (typeof input.callId !== 'string' || !ID.test(input.callId)) throw new InvalidEventError('must be 1–128 printable characters without spaces', `${path}.callId`);
+    if (sender) sender = onSender(sender, { type: 'CALL_ENDED', at, callId: input.callId });
+    const current = snapshot ?? createRelationship({ at, policy });
+    return entry(current, current, { type: 'CLOCK', at }, [], { rules: ['G6', 'S2'], shown: { type: 'CALL_ENDED', at: isoTime(at), callId: input.callId } });
   }
 
   /** As the engine's `reserve`: bring the relationship to `at`, decide, and on yes apply the reservation. */
@@ -204,7 +245,9 @@ export function createTimelineRecorder(options: TimelineOptions = {}): TimelineR
     const due = nextDueAt(before);
     const shownClock = due !== undefined && due <= at ? clockTransitions : [];
     const request = name === 'requestPermission' ? canRequestPermission(current, at) : undefined;
-    const decision: RequestDecision | CallDecision = request ?? canStartCall(current, at);
+    let decision: RequestDecision | CallDecision = request ?? canStartCall(current, at);
+    const senderBefore = sender ?? createSender(at, limits);
+    if (!request && decision.allowed) decision = canSenderCall(senderBefore, undefined, TIMELINE_USER, Math.max(at, senderBefore.context.now)); // G6, S1, S2
     if (!decision.allowed) {
       // The engine stores a refusal's clock step only when it changed the state; a relationship it
       // never stored stays unknown (its first fact will create it at that fact's own time).
@@ -220,6 +263,7 @@ export function createTimelineRecorder(options: TimelineOptions = {}): TimelineR
     const { after, transitions } = step(current, event);
     if (after === current) throw new InvalidEventError(`the statechart refused the ${event.type} that the decision allowed: is the id already in use?`, `${path}.id`);
     snapshot = after;
+    if (event.type === 'CALL_STARTED') sender = onSender(senderBefore, { type: 'CALL_RESERVED', at, callId: event.callId, user: TIMELINE_USER });
     commandsSoFar[name] = n;
     const sent = event.type === 'REQUEST_SENT';
     return entry(before, after, event, [...shownClock, ...transitions], { command: { name, outcome: sent ? 'sent' : 'started' }, ...(sent ? { rules: ['R3'] } : {}) });
@@ -231,7 +275,8 @@ export function createTimelineRecorder(options: TimelineOptions = {}): TimelineR
       return snapshot;
     },
     record(input, path = `events[${index}]`) {
-      return isCommand(input) ? recordCommand(input, path) : recordFact(input, path);
+      if (isCommand(input)) return recordCommand(input, path);
+      return isCallEnded(input) ? recordCallEnded(input, path) : recordFact(input, path);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { InvalidPolicyError } from '../errors.js';
+import { KNOWN_SENDER_COUNTRIES } from '../sender/countries.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
 
 /** What a reply that accepts without an expiry time means ([docs/rules.md, G1](../../docs/rules.md#g1)). */
@@ -59,8 +60,16 @@ export interface Policy {
   readonly senderConcurrentCalls: number;
   /** S3: ISO 3166 codes of sender countries where business-initiated calling is unavailable. */
   readonly unavailableSenderCountries: readonly string[];
-  /** S4: how long a quality pause stops calls and requests for a sender. */
+  /**
+   * S4: how long a restriction lasts when the report carries no expiration (Meta's `account_update`
+   * gives one; a host recording a restriction learnt another way may not).
+   */
   readonly qualityPauseMs: number;
+  /**
+   * S2/G6: how long a placed call whose end is never reported keeps its concurrency slot and blocks
+   * a second call to the same user. Ends normally arrive as call events; this bounds a lost one.
+   */
+  readonly ongoingCallMaxMs: number;
 }
 
 /** Numbers a host may override; everything else comes from the preset. */
@@ -96,8 +105,10 @@ const infobip: Policy = Object.freeze({
   maxClockSkewMs: 5 * MINUTE_MS,
   senderCallAttemptsPerDay: 10_000,
   senderConcurrentCalls: 1_000,
-  unavailableSenderCountries: Object.freeze(['US', 'CA', 'EG', 'VN', 'NG', 'TR']),
+  // Meta's list, plus Infobip's: Türkiye and the sanctioned regions a number can tell (Cuba, Iran, North Korea, Syria).
+  unavailableSenderCountries: Object.freeze(['US', 'CA', 'EG', 'VN', 'NG', 'TR', 'CU', 'IR', 'KP', 'SY']),
   qualityPauseMs: 7 * DAY_MS,
+  ongoingCallMaxMs: 2 * HOUR_MS,
 });
 
 /** The seed page's numbers (Infobip's page on business-initiated calling): 5 connected calls per 24 h. */
@@ -153,6 +164,7 @@ const DURATIONS = [
   'lateEventToleranceMs',
   'maxClockSkewMs',
   'qualityPauseMs',
+  'ongoingCallMaxMs',
 ] as const;
 
 /**
@@ -207,5 +219,7 @@ export function validatePolicy(policy: Policy): void {
   policy.unavailableSenderCountries.forEach((code, i) => {
     if (typeof code !== 'string' || !/^[A-Z]{2}$/.test(code))
       throw new InvalidPolicyError(`must be an ISO 3166 alpha-2 code such as "US", got ${JSON.stringify(code)}`, `policy.unavailableSenderCountries[${i}]`);
+    if (!KNOWN_SENDER_COUNTRIES.has(code))
+      throw new InvalidPolicyError(`"${code}" is no country an E.164 calling code leads to (S3 reads the sender's number), so it would never match`, `policy.unavailableSenderCountries[${i}]`);
   });
 }

@@ -1,6 +1,20 @@
 import { DAY_MS } from '../time.js';
+import { CallPermissionError } from '../errors.js';
 import { DueIndex, type DueNode } from './memory/dueIndex.js';
-import type { DueRelationship, RelationshipKey, RelationshipStore, SaveRequest, SaveResult, StoredRelationship } from './store.js';
+import type {
+  DueRelationship,
+  RelationshipKey,
+  RelationshipStore,
+  ReservationRequest,
+  ReservationResult,
+  SaveRequest,
+  SaveResult,
+  SenderKey,
+  SenderSaveRequest,
+  SenderSaveResult,
+  StoredRelationship,
+  StoredSender,
+} from './store.js';
 
 export interface MemoryStoreOptions {
   /**
@@ -26,6 +40,12 @@ interface FactLog {
   oldestAt: number;
 }
 
+const CONFLICT = Object.freeze({ ok: false, reason: 'conflict' } as const);
+
+function senderId(key: SenderKey): string {
+  return `${key.sender}#${key.shard}`;
+}
+
 /**
  * The embedded default store: a `Map` in this process, answering synchronously. It keeps the
  * snapshot objects it is given (the engine never mutates them), so a save costs no copy.
@@ -34,6 +54,7 @@ interface FactLog {
 export class MemoryStore implements RelationshipStore {
   readonly #entries = new Map<string, Entry>();
   readonly #due = new DueIndex();
+  readonly #senders = new Map<string, StoredSender>();
   readonly #factRetentionMs: number;
   /** The last key's id: the engine loads and then saves the same relationship, so the id is built once. */
   #last: { sender: string; user: string; id: string } = { sender: '', user: '', id: ':' };
@@ -77,6 +98,33 @@ export class MemoryStore implements RelationshipStore {
     const due = this.#due.set(current?.due, request.key.sender, request.key.user, request.nextDueAt);
     this.#entries.set(id, { stored: { snapshot: request.snapshot, version }, facts, due });
     return { ok: true, version };
+  }
+
+  loadSender(key: SenderKey): StoredSender | undefined {
+    return this.#senders.get(senderId(key));
+  }
+
+  saveSender(request: SenderSaveRequest): SenderSaveResult {
+    const id = senderId(request.key);
+    if ((this.#senders.get(id)?.version ?? 0) !== request.expectedVersion) return CONFLICT;
+    const version = request.expectedVersion + 1;
+    this.#senders.set(id, { snapshot: request.snapshot, version });
+    return { ok: true, version };
+  }
+
+  /** Both compare-and-sets are checked before either is written: all or nothing, in one synchronous step. */
+  reserve(request: ReservationRequest): ReservationResult {
+    const { relationship, sender } = request;
+    if (relationship.factKey !== undefined) throw new CallPermissionError('INVALID_RESERVATION', 'a reservation carries no fact key', 'request.relationship.factKey');
+    const id = senderId(sender.key);
+    const storedSender = this.#senders.get(id)?.version ?? 0;
+    if (storedSender !== sender.expectedVersion) return CONFLICT;
+    if ((this.#entries.get(this.#idOf(relationship.key))?.stored.version ?? 0) !== relationship.expectedVersion) return CONFLICT;
+    const saved = this.save(relationship);
+    if (!saved.ok) return CONFLICT;
+    if (sender.snapshot === undefined) return { ok: true, version: saved.version, senderVersion: storedSender };
+    this.#senders.set(id, { snapshot: sender.snapshot, version: storedSender + 1 });
+    return { ok: true, version: saved.version, senderVersion: storedSender + 1 };
   }
 
   /** From the due index (a heap): O(k log k) for k answers, however many relationships are stored. */

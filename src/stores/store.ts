@@ -1,4 +1,5 @@
 import type { SerializedSnapshot } from '../pure/serialize.js';
+import type { SerializedSenderSnapshot } from '../sender/serialize.js';
 
 /** One sender↔user relationship: both E.164 digits without `+`, normalised by the engine. */
 export interface RelationshipKey {
@@ -52,7 +53,61 @@ export interface RelationshipStore {
    * Optional: `engine.due()` needs it.
    */
   dueBefore?(time: number, limit: number): DueRelationship[] | Promise<DueRelationship[]>;
+  /**
+   * The stored sender (one shard of its counters), or `undefined`. With {@link RelationshipStore.saveSender}
+   * and {@link RelationshipStore.reserve}: the sender-wide rules across engine instances. A store
+   * without the three keeps senders in the engine's process only (see `docs/semantics.md`).
+   */
+  loadSender?(key: SenderKey): StoredSender | undefined | Promise<StoredSender | undefined>;
+  /** Writes a sender alone (a restriction, a call's end), compare-and-set on its version like `save`. */
+  saveSender?(request: SenderSaveRequest): SenderSaveResult | Promise<SenderSaveResult>;
+  /**
+   * A command's reservation on two keys at once: the relationship's compare-and-set **and** the
+   * sender's, all or nothing. If either stored version differs from the expected one, nothing is
+   * written and the answer is `conflict`. A sender given without a snapshot is only checked (its
+   * version must still be the expected one), not written.
+   */
+  reserve?(request: ReservationRequest): ReservationResult | Promise<ReservationResult>;
 }
+
+/** One sender's counters: the business number (E.164 digits) and the shard (0 when the engine runs one). */
+export interface SenderKey {
+  readonly sender: string;
+  readonly shard: number;
+}
+
+export interface StoredSender {
+  readonly snapshot: SerializedSenderSnapshot;
+  /** Increases by one on every write; `0` never stored. */
+  readonly version: number;
+}
+
+export interface SenderSaveRequest {
+  readonly key: SenderKey;
+  readonly snapshot: SerializedSenderSnapshot;
+  /** The version read; `0` when nothing was stored. */
+  readonly expectedVersion: number;
+}
+
+export type SenderSaveResult = { readonly ok: true; readonly version: number } | { readonly ok: false; readonly reason: 'conflict' };
+
+/** A sender that a reservation only checks: its stored version must still be `expectedVersion` (`0`: none stored). */
+export interface SenderCheck {
+  readonly key: SenderKey;
+  readonly expectedVersion: number;
+  readonly snapshot?: undefined;
+}
+
+export interface ReservationRequest {
+  /** The relationship's write, as for `save` (a reservation carries no fact key). */
+  readonly relationship: SaveRequest;
+  /** The sender's write, or a check of its version. */
+  readonly sender: SenderSaveRequest | SenderCheck;
+}
+
+export type ReservationResult =
+  | { readonly ok: true; readonly version: number; readonly senderVersion: number }
+  | { readonly ok: false; readonly reason: 'conflict' };
 
 /** A relationship that changes by the clock alone at `dueAt`. */
 export interface DueRelationship extends RelationshipKey {

@@ -90,6 +90,12 @@ export async function replayModelPath(path: ModelPath, target: ReplayTarget): Pr
     clock.set(event.at);
     if (event.type === 'REQUEST_SENT' || event.type === 'CALL_STARTED') {
       const allowed = step.transitions.some((t) => t.event === event.type);
+      if (event.type === 'CALL_STARTED') {
+        // G6 (one call at a time per pair) is the sender statechart's rule, which these paths do not
+        // walk: they may hold several calls in flight, so the earlier calls' turns end on the sender first.
+        const current = await engine.snapshot(sender, user);
+        for (const [callId] of current?.context.callsInFlight ?? []) await engine.recordSender(sender, { type: 'CALL_ENDED', at: event.at, callId, user });
+      }
       ids.clear();
       ids.push(event.type === 'REQUEST_SENT' ? event.requestId : event.callId);
       const result = event.type === 'REQUEST_SENT' ? await engine.requestPermission(sender, user) : await engine.startCall(sender, user);

@@ -10,13 +10,13 @@ describe('wacp simulate: a scenario file replayed, with each decision and rule',
     const run = await wacp(['simulate', EXAMPLE]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toContain('sender 441134960000 ↔ user 447700900123 · policy infobip-seed · 22 step(s)');
+    expect(run.stdout).toContain('sender 441134960000 ↔ user 447700900123 · policy infobip-seed · 27 step(s)');
     expect(run.stdout).toContain('[ 1] 2026-04-06 10:00:00  requestPermission (refused)');
     expect(run.stdout).toContain('refused   R1: 1 permission request(s) were already sent in the last 24 h');
     expect(run.stdout).toContain('refused   G2: 5 connected call(s)');
     expect(run.stdout).toContain('state     granted → prompted   rules M1 M2');
     expect(run.stdout).toContain('taken     granted · CLOCK #0 [grantExpired] → noPermission');
-    expect(run.stdout).toContain('Final state noPermission at 2026-04-13T12:00:00.000Z · 22 step(s), 3 refused');
+    expect(run.stdout).toContain('Final state noPermission at 2026-04-13T12:00:00.000Z · 27 step(s), 3 refused');
   });
 
   it('--json gives the timeline buildTimeline builds from the same steps', async () => {
@@ -34,7 +34,7 @@ describe('wacp simulate: a scenario file replayed, with each decision and rule',
     const run = await wacp(['simulate', '-', '--compact'], { input: text });
     expect(run.code).toBe(0);
     const table = run.stdout.split('\n').filter((l) => /^\s*(#|\d+)\s/.test(l));
-    expect(table).toHaveLength(23);
+    expect(table).toHaveLength(28);
   });
 
   it('replays every example in examples/scenarios without an error', async () => {

@@ -24,7 +24,7 @@ function granted(effects: CallPermissionEffects = createRecordingEffects(), stor
 }
 
 describe('engine commands: load → decide → reserve → effect → outcome', () => {
-  it('G2: twenty concurrent startCall on one relationship start exactly five calls', async () => {
+  it('G6: twenty concurrent startCall on one relationship start exactly one call', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const placed: string[] = [];
@@ -41,10 +41,10 @@ describe('engine commands: load → decide → reserve → effect → outcome', 
     await new Promise((r) => setTimeout(r, 10));
     release();
     const results = await Promise.all(attempts);
-    expect(results.filter((r) => r.outcome === 'started')).toHaveLength(5);
-    expect(results.filter((r) => r.outcome === 'refused').every((r) => r.outcome === 'refused' && r.refusal.rule === 'G2')).toBe(true);
-    expect(placed).toHaveLength(5);
-    expect((await engine.snapshot(SENDER, USER))!.context.callsInFlight).toHaveLength(5);
+    expect(results.filter((r) => r.outcome === 'started')).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'refused').every((r) => r.outcome === 'refused' && r.refusal.rule === 'G6')).toBe(true);
+    expect(placed).toHaveLength(1);
+    expect((await engine.snapshot(SENDER, USER))!.context.callsInFlight).toHaveLength(1);
   });
 
   it('an effect that throws releases the reservation: the slot is free again', async () => {

@@ -35,6 +35,9 @@ async function startCalls(engine: ReturnType<typeof setUp>['engine'], n: number)
   for (let i = 0; i < n; i++) {
     const result = await engine.startCall(SENDER, USER);
     outcomes.push(result.outcome === 'started' ? 'started' : `refused ${result.refusal.rule}`);
+    // The platform ends each call's turn (G6: one call at a time per pair); with no outcome on the
+    // relationship yet, the call still holds its G2 slot there.
+    if (result.outcome === 'started') await engine.recordSender(SENDER, { type: 'CALL_ENDED', at: result.at, callId: result.callId, user: USER });
   }
   return outcomes;
 }
@@ -239,7 +242,10 @@ describe('late facts keep their true time where the rules are about time', () =>
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const call = await engine.startCall(SENDER, USER);
-      if (call.outcome === 'started') ids.push(call.callId);
+      if (call.outcome !== 'started') throw new Error(`call ${i} refused: ${call.refusal.rule}`);
+      ids.push(call.callId);
+      // G6: one call at a time per pair; the sender lets the next go once this one's turn is over.
+      await engine.recordSender(SENDER, { type: 'CALL_ENDED', at: call.at, callId: call.callId, user: USER });
     }
     clock.set(T0 + 10 * MINUTE);
     await engine.record(SENDER, USER, { type: 'CALL_UNANSWERED', at: T0 + 2 * MINUTE, callId: ids[1]!, reason: 'no_answer' });

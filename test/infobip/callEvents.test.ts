@@ -131,6 +131,33 @@ describe('call events over HTTP', () => {
     expect([s!.value, s!.context.unanswered, s!.context.callsInFlight.length]).toEqual(['granted', 1, 0]);
   });
 
+  it('G6 S2: a connected call’s CALL_FINISHED ends its turn on the sender; delivered again it frees nothing more; its S1 attempt stays counted', async () => {
+    const user = '447700900017';
+    await grantedUser(user);
+    const engine = world.integration.engine;
+    const before = (await engine.senderStatus(SENDER)).limits.map((l) => l.currentUsage);
+    const callId = await placeCall(user);
+    expect(await world.integration.startCall(SENDER, user)).toMatchObject({ outcome: 'refused', refusal: { rule: 'G6' } });
+    world.advance(30_000);
+    await world.infobip.deliver(world.infobip.callEvent('CALL_ESTABLISHED', callId));
+    expect(await world.integration.startCall(SENDER, user)).toMatchObject({ outcome: 'refused', refusal: { rule: 'G6' } });
+
+    // Dated a day ahead of the trusted clock: asked for again (425), and the call keeps its slot.
+    const early = await world.infobip.deliver(world.infobip.callEvent('CALL_FINISHED', callId, { errorName: 'NORMAL_HANGUP', answered: true, at: world.now + DAY_MS }));
+    expect(early.status).toBe(425);
+    expect((await engine.senderStatus(SENDER)).limits.map((l) => l.currentUsage)).toEqual([before[0]! + 1, before[1]! + 1]);
+
+    world.advance(60_000);
+    const hangUp = world.infobip.callEvent('CALL_FINISHED', callId, { errorName: 'NORMAL_HANGUP', answered: true });
+    expect((await world.infobip.deliver(hangUp)).status).toBe(200);
+    const after = (await engine.senderStatus(SENDER)).limits.map((l) => l.currentUsage);
+    expect(after).toEqual([before[0]! + 1, before[1]!]);
+    const again = await world.infobip.deliver(hangUp);
+    expect([again.status, again.body.counts.duplicates]).toEqual([200, 1]);
+    expect((await engine.senderStatus(SENDER)).limits.map((l) => l.currentUsage)).toEqual(after);
+    expect(await world.integration.startCall(SENDER, user)).toMatchObject({ outcome: 'started' });
+  });
+
   it('the same call event delivered twice changes nothing the second time', async () => {
     const user = '447700900014';
     await grantedUser(user);

@@ -40,6 +40,8 @@ describe('learned limits, over HTTP against a local Infobip that enforces its ow
       const result = await w.integration.startCall(SENDER, USER);
       if (result.outcome !== 'started') return { started, last: result };
       started++;
+      // G6: one call at a time per pair; its turn ends (by the platform's id, as its webhook would name it), its G2 slot stays held.
+      await w.integration.engine.recordSender(SENDER, { type: 'CALL_ENDED', at: w.now, callId: result.receipt?.platformCallId ?? result.callId, user: USER });
     }
     return { started, last: undefined };
   }

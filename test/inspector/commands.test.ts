@@ -12,7 +12,7 @@ import { DAY, HOUR, T0 } from '../support/timeline.js';
  * `engine.requestPermission` / `startCall` / `record` (memory store, a clock set to each step's
  * time) and through the timeline recorder give the same outcomes and the same stored relationship.
  */
-const KINDS = ['request', 'call', 'acceptTemporary', 'acceptPermanent', 'reject', 'revoke', 'connect', 'miss', 'fail', 'message', 'userCall', 'clock'] as const;
+const KINDS = ['request', 'call', 'acceptTemporary', 'acceptPermanent', 'reject', 'revoke', 'connect', 'hangup', 'miss', 'fail', 'message', 'userCall', 'clock'] as const;
 type Kind = (typeof KINDS)[number];
 
 const stepArbitrary = fc.record({
@@ -21,7 +21,7 @@ const stepArbitrary = fc.record({
 });
 
 describe('timeline commands decide as the engine does', () => {
-  it('R1–R5, G1–G4: same outcomes, same refusal rules, same stored relationship after every step', async () => {
+  it('R1–R5, G1–G4, G6: same outcomes, same refusal rules, same stored relationship after every step', async () => {
     await check(
       fc.asyncProperty(presetPolicy, fc.array(stepArbitrary, { minLength: 1, maxLength: 40 }), async (policy, steps) => {
         const clock = createManualClock(T0);
@@ -45,6 +45,11 @@ describe('timeline commands decide as the engine does', () => {
             step = { command: kind === 'request' ? 'requestPermission' : 'startCall', at, id };
             const result = kind === 'request' ? await engine.requestPermission(sender, user) : await engine.startCall(sender, user);
             engineOutcome = result.outcome === 'refused' ? `refused ${result.refusal.rule}` : result.outcome;
+          } else if (kind === 'hangup') {
+            // A connected call ends: the engine hears it as a sender fact (G6/S2), the timeline as CALL_ENDED.
+            step = { type: 'CALL_ENDED', at, callId: lastCall };
+            await engine.recordSender(sender, { type: 'CALL_ENDED', at, callId: lastCall, user });
+            engineOutcome = 'recorded';
           } else {
             const fact: RelationshipEventInput = {
               acceptTemporary: { type: 'PERMISSION_ACCEPTED', at, permanent: false },

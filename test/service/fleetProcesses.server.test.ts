@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openChangeStream } from './changeStream.js';
 import { DAY, iso, SENDER, T0 } from './harness.js';
-import { permissionReply, userText } from './infobipPayloads.js';
+import { businessCallEvent, permissionReply, userText } from './infobipPayloads.js';
 import { createScratchDatabase, type ScratchDatabase } from './scratchDatabase.js';
 
 // `.ci/run` starts a throwaway PostgreSQL cluster and sets DATABASE_URL (see .ci/postgres.sh).
@@ -201,15 +201,30 @@ describe.skipIf(!serverUrl)('a fleet of 3 service processes on one PostgreSQL da
     expect(timeline.now.state).toBe('granted');
   });
 
-  test('G2 holds across instances: of 12 calls at once on a granted relationship, 5 start', async () => {
+  test('G6 and G2 hold across instances: of 12 calls at once on a granted relationship one starts; after five answered calls G2 refuses all', async () => {
     const user = newUser();
     expect((await call(at(0), 'POST', relationship('permission-requests', user))).status).toBe(201);
     expect((await call(at(1), 'POST', '/webhooks/infobip', permissionReply(SENDER, user, T0 + 60_000, { response: 'ACCEPT' }))).status).toBe(200);
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => call(at(i), 'POST', relationship('calls', user))));
-    expect(answers.filter((a) => a.status === 201)).toHaveLength(5);
-    expect(answers.filter((a) => a.status === 409).map((a) => a.body.refusal.rule)).toEqual(Array(7).fill('G2'));
+    for (let round = 0; round < 6; round++) {
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => call(at(i + round), 'POST', relationship('calls', user))));
+      const started = answers.filter((a) => a.status === 201);
+      const refused = answers.filter((a) => a.status === 409).map((a) => a.body.refusal.rule);
+      if (round === 5) {
+        expect(started).toHaveLength(0);
+        expect(refused).toEqual(Array(12).fill('G2'));
+        break;
+      }
+      // One call at a time per pair (G6), whichever instance got it; with four connected and this one
+      // in flight, G2's fifth slot is taken too, and the relationship's refusal comes first.
+      expect(started).toHaveLength(1);
+      expect(refused).toEqual(Array(11).fill(round === 4 ? 'G2' : 'G6'));
+      // The user answered and hung up (to another instance): G2 counts the call, and the pair's turn is over.
+      const hangUp = businessCallEvent(SENDER, user, started[0]!.body.callId, T0 + 61_000 + round * 1_000, 'NORMAL_HANGUP');
+      expect((await call(at(round + 1), 'POST', '/webhooks/infobip', hangUp)).status).toBe(200);
+    }
     const timeline = await agreedTimeline(user);
     expect(timeline.rows.filter((row: any) => row.event?.type === 'CALL_STARTED')).toHaveLength(5);
+    expect(timeline.rows.filter((row: any) => row.event?.type === 'CALL_CONNECTED')).toHaveLength(5);
     expect(timeline.now.counters).toBeDefined();
   });
 

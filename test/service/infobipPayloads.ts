@@ -30,7 +30,7 @@ function batch(one: { from: string; to: string; at: number; message: Record<stri
  * A call event for a business-initiated call: `CALL_ESTABLISHED` (connected) or `CALL_FINISHED`
  * with `errorCode.name` (NO_ANSWER, BUSY, … unanswered; NORMAL_HANGUP after an answer).
  */
-export function businessCallEvent(sender: string, user: string, callId: string, at: number, outcome: 'ESTABLISHED' | 'NO_ANSWER' | 'BUSY' | 'REJECTED') {
+export function businessCallEvent(sender: string, user: string, callId: string, at: number, outcome: 'ESTABLISHED' | 'NORMAL_HANGUP' | 'NO_ANSWER' | 'BUSY' | 'REJECTED') {
   const call = { id: callId, direction: 'OUTBOUND', from: sender, to: user, endpoint: { type: 'WHATSAPP', phoneNumber: user } };
   if (outcome === 'ESTABLISHED') return { type: 'CALL_ESTABLISHED', callId, timestamp: infobipTime(at), properties: { call: { ...call, state: 'ESTABLISHED' } } };
   return {

@@ -53,6 +53,9 @@ describe('restart', () => {
     // And it goes on from there: the call placed before the restart is answered after it.
     const answered = await service.call('POST', '/webhooks/infobip', businessCallEvent(SENDER, USER, call.body.callId, T0 + 2 * HOUR + 30_000, 'ESTABLISHED'));
     expect(answered.body.facts).toEqual([expect.objectContaining({ type: 'CALL_CONNECTED', outcome: 'recorded' })]);
+    // Its hang-up ends it (G6: the next call to the user may go out).
+    const finished = await service.call('POST', '/webhooks/infobip', businessCallEvent(SENDER, USER, call.body.callId, T0 + 2 * HOUR + 90_000, 'NORMAL_HANGUP'));
+    expect(finished.status).toBe(200);
   });
 
   test('a second service on the same data directory is refused while the first runs (PGlite is one process’s database)', async () => {

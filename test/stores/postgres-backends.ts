@@ -39,7 +39,8 @@ export function uniqueTable(): string {
   return `t${process.pid}_${Date.now().toString(36)}_${++tables}`;
 }
 
-const isWrite = (text: string) => !/^\s*SELECT\b/i.test(text);
+/** Every statement but a plain read; the two-key reservation is a function called by a SELECT. */
+const isWrite = (text: string) => !/^\s*SELECT\b/i.test(text) || /_reserve"\(/.test(text);
 
 export async function pgliteBackend(): Promise<PostgresBackend> {
   const db = await PGlite.create();
@@ -136,7 +137,8 @@ export function postgresStores(backend: () => PostgresBackend): OpenStore {
       store,
       another: open,
       async close() {
-        await connections[0]!.client.query(`DROP TABLE ${store.names.relationships}, ${store.names.facts}`);
+        await connections[0]!.client.query(`DROP TABLE ${store.names.relationships}, ${store.names.facts}, ${store.names.senders}`);
+        await connections[0]!.client.query(`DROP FUNCTION ${store.names.reserveFunction}`);
         await Promise.all(connections.map((connection) => connection.release()));
       },
     };

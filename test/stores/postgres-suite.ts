@@ -32,7 +32,10 @@ export function describePostgresStore(backendOf: () => PostgresBackend, options:
     let connection: Connection;
     const backend = () => backendOf();
     const storeOn = (table = uniqueTable(), options: { factRetentionMs?: number } = {}) => createPostgresStore({ client: connection.client, table, ...options });
-    const drop = (store: PostgresStore) => connection.client.query(`DROP TABLE IF EXISTS ${store.names.relationships}, ${store.names.facts}`);
+    const drop = async (store: PostgresStore) => {
+      await connection.client.query(`DROP TABLE IF EXISTS ${store.names.relationships}, ${store.names.facts}, ${store.names.senders}`);
+      await connection.client.query(`DROP FUNCTION IF EXISTS ${store.names.reserveFunction}`);
+    };
 
     beforeAll(async () => {
       connection = await backend().connect();
@@ -138,13 +141,17 @@ export function describePostgresStore(backendOf: () => PostgresBackend, options:
 
       it('G2: a call reservation cut off before it commits leaves the old snapshot and version intact, and places no call', async () => {
         const pair = pairs[0]!;
-        const { healthy, before } = await withOneCall(pair);
+        const { healthy, callId, before } = await withOneCall(pair);
+        // The first call is over (G6 would refuse a second one while it goes on).
+        await healthy.recordSender(pair[0], { type: 'CALL_ENDED', at: now, callId, user: pair[1] });
+        const senderBefore = await store.loadSender({ sender: pair[0], shard: 0 });
 
         const cut = await cutOff(pair, (engine) => engine.startCall(...pair));
         expect(cut.reachedDatabase).toBe(true);
         expect(cut.error).toBeInstanceOf(StoreUnavailableError);
         expect(cut.error).toMatchObject({ code: 'STORE_UNAVAILABLE', writeOutcomeUnknown: true });
         expect(await store.load(keyOf(pair))).toEqual(before);
+        expect(await store.loadSender({ sender: pair[0], shard: 0 })).toEqual(senderBefore); // both keys or neither
         expect(platform.callsTo(pair)).toHaveLength(1);
 
         // The database and the other instances carry on from the intact snapshot.

@@ -206,6 +206,17 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     const recorded: RecordedFact[] = [];
     const ignored: IgnoredWebhookItem[] = [];
     await recordAll(facts, recorded, ignored);
+    // S2/G6: a business call that finished (after connecting, or not) is over: its sender slot is free. Idempotent.
+    if (call.direction === 'OUTBOUND' && (parsed.handled === 'CALL_FINISHED' || parsed.handled === 'CALL_FAILED')) {
+      try {
+        await engine.recordSender(call.sender, { type: 'CALL_ENDED', at: parsed.at, callId: parsed.callId, user: call.user });
+      } catch (error) {
+        // Dated beyond the trusted clock bound: asked for again (425), like the call's own facts.
+        if (error instanceof EventInFutureError) ignored.push(inFuture('body', 'CALL_ENDED', `sender:${parsed.callId}`, error));
+        // Older than the sender's tolerance: its slot lapsed long ago (ongoingCallMaxMs).
+        else if (!(error instanceof CallPermissionError && error.code === 'EVENT_TOO_LATE')) throw error;
+      }
+    }
     const refusal = callRefusal(parsed, call);
     const disagreements = refusal ? [await fold(refusal, parsed.at)] : [];
     return summary('call', recorded, ignored, disagreements);

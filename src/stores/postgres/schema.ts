@@ -11,6 +11,10 @@ export interface SchemaNames {
   readonly facts: string;
   /** The index `dueBefore` reads (unqualified: an index lives in its table's schema). */
   readonly dueIndex: string;
+  /** The senders' counters (S1/S2/S4/G6), one row per (sender, shard). */
+  readonly senders: string;
+  /** The function that stores a reservation on both keys in one statement (`<name>_reserve`). */
+  readonly reserveFunction: string;
   /** A number that names this schema for `pg_advisory_xact_lock`, so concurrent migrations queue. */
   readonly lockId: number;
 }
@@ -34,6 +38,8 @@ export function schemaNames(table: string = DEFAULT_TABLE): SchemaNames {
     relationships: `${prefix}"${name}"`,
     facts: `${prefix}"${name}_facts"`,
     dueIndex: `"${name}_due_idx"`,
+    senders: `${prefix}"${name}_senders"`,
+    reserveFunction: `${prefix}"${name}_reserve"`,
     lockId: hash(table),
   };
 }
@@ -56,7 +62,7 @@ function hash(text: string): number {
  * @internal
  */
 export function migrationStatement(names: SchemaNames): string {
-  const { relationships: r, facts: f, dueIndex } = names;
+  const { relationships: r, facts: f, dueIndex, senders: s, reserveFunction } = names;
   return `DO $migrate$
 BEGIN
   PERFORM pg_advisory_xact_lock(${names.lockId});
@@ -79,6 +85,52 @@ BEGIN
     at bigint NOT NULL,
     PRIMARY KEY (sender, user_number, fact_key)
   );
+  CREATE TABLE IF NOT EXISTS ${s} (
+    sender text NOT NULL,
+    shard integer NOT NULL CHECK (shard >= 0),
+    snapshot jsonb NOT NULL,
+    version integer NOT NULL CHECK (version > 0),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (sender, shard)
+  );
+  -- A reservation on two keys in one statement, so it is atomic over any client (a pool included):
+  -- the relationship's compare-and-set, then the sender's (or a check of its version). If the
+  -- sender's loses its race after the relationship's landed, the raised serialization failure
+  -- (40001) rolls both back and the store answers conflict. The sender row, the hot one, is locked
+  -- last, so it is held for the shortest time. Answers (NULL, NULL) on a conflict seen up front.
+  CREATE OR REPLACE FUNCTION ${reserveFunction}(
+    p_sender text, p_user text, p_snapshot jsonb, p_next_due bigint, p_version integer,
+    p_shard integer, p_sender_snapshot jsonb, p_sender_version integer,
+    OUT r_version integer, OUT s_version integer)
+  LANGUAGE plpgsql AS $reserve$
+  BEGIN
+    SELECT t.version INTO s_version FROM ${s} t WHERE t.sender = p_sender AND t.shard = p_shard;
+    IF coalesce(s_version, 0) <> p_sender_version THEN s_version := NULL; RETURN; END IF;
+    IF p_version = 0 THEN
+      INSERT INTO ${r} AS t (sender, user_number, snapshot, version, next_due_at) VALUES (p_sender, p_user, p_snapshot, 1, p_next_due)
+        ON CONFLICT (sender, user_number) DO NOTHING RETURNING t.version INTO r_version;
+    ELSE
+      UPDATE ${r} AS t SET snapshot = p_snapshot, version = t.version + 1, next_due_at = p_next_due, updated_at = now()
+        WHERE t.sender = p_sender AND t.user_number = p_user AND t.version = p_version RETURNING t.version INTO r_version;
+    END IF;
+    IF r_version IS NULL THEN s_version := NULL; RETURN; END IF;
+    IF p_sender_snapshot IS NULL THEN
+      s_version := p_sender_version;
+      RETURN;
+    END IF;
+    s_version := NULL;
+    IF p_sender_version = 0 THEN
+      INSERT INTO ${s} AS t (sender, shard, snapshot, version) VALUES (p_sender, p_shard, p_sender_snapshot, 1)
+        ON CONFLICT (sender, shard) DO NOTHING RETURNING t.version INTO s_version;
+    ELSE
+      UPDATE ${s} AS t SET snapshot = p_sender_snapshot, version = t.version + 1, updated_at = now()
+        WHERE t.sender = p_sender AND t.shard = p_shard AND t.version = p_sender_version RETURNING t.version INTO s_version;
+    END IF;
+    IF s_version IS NULL THEN
+      RAISE EXCEPTION 'the sender''s compare-and-set lost its race' USING ERRCODE = 'serialization_failure';
+    END IF;
+  END
+  $reserve$;
 END
 $migrate$`;
 }

@@ -33,6 +33,14 @@ export interface Statements {
    * `[{s, u, k, at}]` → `{ s, u, version }` for the rows written; a row missing lost its race.
    */
   readonly saveMany: string;
+  /** `[sender, shard]` → `{ snapshot, version }`. */
+  readonly loadSender: string;
+  /** `[sender, shard, snapshot]` → `{ version }` or no row. */
+  readonly insertSender: string;
+  /** `[sender, shard, snapshot, expectedVersion]` → `{ version }` or no row. */
+  readonly updateSender: string;
+  /** `[sender, user, snapshot, nextDueAt, version, shard, senderSnapshot | null, senderVersion]` → `{ r_version, s_version }` (both null: conflict). */
+  readonly reserve: string;
 }
 
 /**
@@ -50,7 +58,7 @@ export interface FactWriteRow {
  * @internal
  */
 export function buildStatements(names: SchemaNames): Statements {
-  const { relationships: r, facts: f } = names;
+  const { relationships: r, facts: f, senders } = names;
   const thisRelationship = 'sender = $1::text AND user_number = $2::text';
   const insert = `INSERT INTO ${r} (sender, user_number, snapshot, version, next_due_at)`;
   const update = `UPDATE ${r} SET snapshot = $3::jsonb, version = version + 1, next_due_at = $4::bigint, updated_at = now()`;
@@ -131,5 +139,9 @@ FROM wanted LEFT JOIN ${r} AS rel ON rel.sender = wanted.s AND rel.user_number =
     ),
     updateWithFact: withFact(`${update} WHERE ${thisRelationship} AND version = $8::integer AND NOT EXISTS (SELECT 1 FROM recorded)`),
     dueBefore: `SELECT sender, user_number, next_due_at FROM ${r} WHERE next_due_at <= $1::bigint ORDER BY next_due_at, sender, user_number LIMIT $2::integer`,
+    loadSender: `SELECT snapshot, version FROM ${senders} WHERE sender = $1::text AND shard = $2::integer`,
+    insertSender: `INSERT INTO ${senders} (sender, shard, snapshot, version) VALUES ($1::text, $2::integer, $3::jsonb, 1) ON CONFLICT (sender, shard) DO NOTHING RETURNING version`,
+    updateSender: `UPDATE ${senders} SET snapshot = $3::jsonb, version = version + 1, updated_at = now() WHERE sender = $1::text AND shard = $2::integer AND version = $4::integer RETURNING version`,
+    reserve: `SELECT r_version, s_version FROM ${names.reserveFunction}($1::text, $2::text, $3::jsonb, $4::bigint, $5::integer, $6::integer, $7::jsonb, $8::integer)`,
   };
 }

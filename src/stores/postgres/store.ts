@@ -8,11 +8,18 @@ import type {
   LoadManyRequest,
   RelationshipKey,
   RelationshipStore,
+  ReservationRequest,
+  ReservationResult,
   SaveManyRequest,
   SaveRequest,
   SaveResult,
+  SenderKey,
+  SenderSaveRequest,
+  SenderSaveResult,
   StoredRelationship,
+  StoredSender,
 } from '../store.js';
+import type { SerializedSenderSnapshot } from '../../sender/serialize.js';
 import type { SqlClient } from './client.js';
 import { isLostRace, storeError } from './errors.js';
 import { DEFAULT_TABLE, migrationStatement, schemaNames, type SchemaNames } from './schema.js';
@@ -44,6 +51,14 @@ export interface PostgresStore extends RelationshipStore, BatchRelationshipStore
   dueBefore(time: number, limit: number): Promise<DueRelationship[]>;
   loadMany(requests: readonly LoadManyRequest[]): Promise<LoadedRelationship[]>;
   saveMany(requests: readonly SaveManyRequest[]): Promise<SaveResult[]>;
+  loadSender(key: SenderKey): Promise<StoredSender | undefined>;
+  saveSender(request: SenderSaveRequest): Promise<SenderSaveResult>;
+  reserve(request: ReservationRequest): Promise<ReservationResult>;
+}
+
+interface ReserveRow {
+  readonly r_version: number | string | null;
+  readonly s_version: number | string | null;
 }
 
 interface LoadRow {
@@ -71,7 +86,16 @@ interface DueRow {
   readonly next_due_at: number | string;
 }
 
-const CONFLICT: SaveResult = Object.freeze({ ok: false, reason: 'conflict' });
+const CONFLICT = Object.freeze({ ok: false, reason: 'conflict' } as const);
+
+function versionOf(version: number, path: string): void {
+  if (!Number.isSafeInteger(version) || version < 0) throw new CallPermissionError('INVALID_VERSION', 'must be a whole number ≥ 0', path);
+}
+
+function shardOf(key: SenderKey): number {
+  if (!Number.isSafeInteger(key.shard) || key.shard < 0 || key.shard > 2_147_483_647) throw new CallPermissionError('INVALID_SHARD', 'must be a whole number ≥ 0', 'key.shard');
+  return key.shard;
+}
 const DUPLICATE: SaveResult = Object.freeze({ ok: false, reason: 'duplicate' });
 const MAX_LIMIT = 2_147_483_647;
 /** The presets' late-fact tolerance (7 days) and a day more: a fact at the very edge of it is still recognised. */
@@ -86,6 +110,8 @@ export const DEFAULT_FACT_RETENTION_MS = 8 * DAY_MS;
  * - `dueBefore` reads a partial index on `next_due_at`.
  * - `loadMany`/`saveMany` take a whole batch of facts (`engine.recordMany`) in one read and one
  *   write statement, each row compare-and-set on its own.
+ * - `reserve` stores a command's reservation on the relationship and the sender in one statement
+ *   (a function the migration creates): both compare-and-sets or neither.
  *
  * Run {@link PostgresStore.migrate} once before use.
  */
@@ -202,6 +228,52 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         const version = versions.get(`${key.sender}:${key.user}`);
         return version === undefined ? CONFLICT : { ok: true, version };
       });
+    },
+
+    async loadSender(key) {
+      const [row] = await query<LoadRow>(statements.loadSender, [key.sender, shardOf(key)], 'loadSender', false);
+      if (!row) return undefined;
+      const snapshot = typeof row.snapshot === 'string' ? JSON.parse(row.snapshot) : row.snapshot;
+      return { snapshot: snapshot as SerializedSenderSnapshot, version: Number(row.version) };
+    },
+
+    async saveSender(request) {
+      const { key, expectedVersion } = request;
+      versionOf(expectedVersion, 'request.expectedVersion');
+      const params: unknown[] = [key.sender, shardOf(key), JSON.stringify(request.snapshot)];
+      if (expectedVersion !== 0) params.push(expectedVersion);
+      try {
+        const [row] = await query<VersionRow>(expectedVersion === 0 ? statements.insertSender : statements.updateSender, params, 'saveSender', true);
+        return row ? { ok: true, version: Number(row.version) } : CONFLICT;
+      } catch (error) {
+        if (isLostRace((error as { cause?: unknown }).cause)) return CONFLICT;
+        throw error;
+      }
+    },
+
+    async reserve({ relationship, sender }) {
+      if (relationship.factKey !== undefined) throw new CallPermissionError('INVALID_RESERVATION', 'a reservation carries no fact key', 'request.relationship.factKey');
+      versionOf(relationship.expectedVersion, 'request.relationship.expectedVersion');
+      versionOf(sender.expectedVersion, 'request.sender.expectedVersion');
+      if (sender.key.sender !== relationship.key.sender) throw new CallPermissionError('INVALID_RESERVATION', 'must be the relationship\'s sender', 'request.sender.key.sender');
+      const params = [
+        relationship.key.sender,
+        relationship.key.user,
+        JSON.stringify(relationship.snapshot),
+        relationship.nextDueAt ?? null,
+        relationship.expectedVersion,
+        shardOf(sender.key),
+        sender.snapshot === undefined ? null : JSON.stringify(sender.snapshot),
+        sender.expectedVersion,
+      ];
+      try {
+        const [row] = await query<ReserveRow>(statements.reserve, params, 'reserve', true);
+        if (row?.r_version == null || row.s_version == null) return CONFLICT;
+        return { ok: true, version: Number(row.r_version), senderVersion: Number(row.s_version) };
+      } catch (error) {
+        if (isLostRace((error as { cause?: unknown }).cause)) return CONFLICT;
+        throw error;
+      }
     },
 
     async dueBefore(time, limit) {

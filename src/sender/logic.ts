@@ -1,0 +1,23 @@
+import { createSenderMachine, type SenderMachine } from '../../machines/sender.machine.js';
+import { senderGuards, type SenderGuards } from './guards.js';
+import type { SenderLimits } from './limits.js';
+import { senderUpdates, type SenderUpdates } from './updates.js';
+
+/** The sender statechart and its named implementations, built once per limits object. */
+export interface SenderLogic {
+  readonly limits: SenderLimits;
+  readonly machine: SenderMachine;
+  readonly guards: SenderGuards;
+  readonly updates: SenderUpdates;
+}
+
+const cache = new WeakMap<SenderLimits, SenderLogic>();
+
+export function senderLogic(limits: SenderLimits): SenderLogic {
+  let logic = cache.get(limits);
+  if (!logic) {
+    logic = { limits, machine: createSenderMachine(limits), guards: senderGuards(limits), updates: senderUpdates(limits) };
+    cache.set(limits, logic);
+  }
+  return logic;
+}
