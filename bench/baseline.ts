@@ -36,14 +36,18 @@ export interface BaselineRelationship {
   readonly connectedCalls: readonly number[];
   readonly callsInFlight: readonly Use[];
   readonly unanswered: number;
+  /** M1–M3: when the miss count last started again (a grant, a connect in order); a late miss before it counts nothing. */
+  readonly unansweredSince: number;
   /** G1: meaningful in granted/prompted only; +Infinity is permanent. */
   readonly grantEndsAt: number;
   /** W1: the user's last contact (-Infinity: never). */
   readonly lastUserContactAt: number;
   /** U2: the user had revoked before the current request (where a lapse returns to). */
   readonly revokedBefore: boolean;
-  /** The latest decision on the permission (reply, revoke, platform view, callback grant): a late accept at or before it is superseded. */
+  /** The latest decision on the permission (reply, revoke, platform view): a late accept at or before it is superseded. */
   readonly decidedAt: number;
+  /** G5: the callback grant not since replaced by an accept: a late no before it leaves it, a late accept at or before it replaces it. */
+  readonly callbackAt: number;
 }
 
 type Draft = { -readonly [K in keyof BaselineRelationship]: BaselineRelationship[K] };
@@ -138,10 +142,12 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
     connectedCalls: prunedTimes(r.connectedCalls, at),
     callsInFlight: prunedCalls(r.callsInFlight, at),
     unanswered: r.unanswered,
+    unansweredSince: r.unansweredSince,
     grantEndsAt: r.grantEndsAt,
     lastUserContactAt: r.lastUserContactAt,
     revokedBefore: r.revokedBefore,
     decidedAt: r.decidedAt,
+    callbackAt: r.callbackAt,
   });
   const unchanged = (r: BaselineRelationship, d: Draft) =>
     d.now === r.now && d.requests === r.requests && d.connectedCalls === r.connectedCalls && d.callsInFlight === r.callsInFlight;
@@ -185,6 +191,8 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
     const r = clockChangesState(relationship, later) ? tick(relationship, later) : relationship;
     const { state } = r;
     const superseded = at <= r.decidedAt;
+    /** The latest decision or callback grant: a no dated before it leaves the grant, a user's call at or before it grants nothing. */
+    const lastGrantOrDecision = Math.max(r.decidedAt, r.callbackAt);
     switch (event.type) {
       case 'USER_MESSAGE': {
         const d = draft(r, later);
@@ -194,12 +202,13 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
       case 'USER_CALL_RECEIVED': {
         const d = draft(r, later);
         d.lastUserContactAt = Math.max(r.lastUserContactAt, at);
-        if (callbackPermission && !isGrant(state) && !superseded && !late) {
+        if (callbackPermission && !isGrant(state) && at > lastGrantOrDecision && !late) {
           d.state = 'granted';
           d.grantEndsAt = at + temporaryGrant;
           d.unanswered = 0;
+          d.unansweredSince = Math.max(r.unansweredSince, at);
           d.revokedBefore = false;
-          d.decidedAt = Math.max(r.decidedAt, at);
+          d.callbackAt = Math.max(r.callbackAt, at);
         }
         return d;
       }
@@ -208,6 +217,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
         d.limitsResetAt = Math.max(r.limitsResetAt, at);
         if (!late) {
           d.unanswered = 0; // M3 (a late connect resets no misses)
+          d.unansweredSince = Math.max(r.unansweredSince, at);
           if (state === 'prompted') d.state = 'granted';
         }
         d.lastUserContactAt = Math.max(r.lastUserContactAt, at);
@@ -219,8 +229,10 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
         d.state = 'granted';
         d.grantEndsAt = event.expiresAt ?? PERMANENT;
         d.unanswered = 0;
+        d.unansweredSince = Math.max(r.unansweredSince, at);
         d.revokedBefore = false;
         d.decidedAt = Math.max(r.decidedAt, at);
+        d.callbackAt = NEVER; // it replaces a callback grant, even a later one
         if (event.source === 'user') d.answeredAt = Math.max(r.answeredAt, at);
         return d;
       }
@@ -236,7 +248,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
         d.decidedAt = Math.max(r.decidedAt, at); // any reject decides
         if (event.source === 'user') d.answeredAt = Math.max(r.answeredAt, at);
         else if (!isGrant(state)) return d;
-        if (isGrant(state) && at >= r.decidedAt) {
+        if (isGrant(state) && at >= lastGrantOrDecision) {
           endGrant(d, 'revoked');
           d.revokedBefore = true;
         }
@@ -251,7 +263,9 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
           d.state = 'granted';
           d.grantEndsAt = event.expiresAt ?? PERMANENT;
           d.unanswered = 0;
+          d.unansweredSince = Math.max(r.unansweredSince, at);
           d.revokedBefore = false;
+          d.callbackAt = NEVER;
         } else if (isGrant(state)) {
           endGrant(d, 'noPermission');
           d.unanswered = 0;
@@ -260,7 +274,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
       }
       case 'PERMISSION_REVOKED': {
         const d = draft(r, later);
-        if (at < r.decidedAt) return unchanged(r, d) ? r : d; // a later grant stands
+        if (at < lastGrantOrDecision) return unchanged(r, d) ? r : d; // a later grant stands
         endGrant(d, 'revoked');
         d.revokedBefore = true;
         d.decidedAt = Math.max(r.decidedAt, at);
@@ -309,6 +323,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
         d.limitsResetAt = Math.max(r.limitsResetAt, at);
         if (!late) {
           d.unanswered = 0; // M3 (a late connect resets no misses)
+          d.unansweredSince = Math.max(r.unansweredSince, at);
           if (state === 'prompted') d.state = 'granted';
         }
         d.lastUserContactAt = Math.max(r.lastUserContactAt, at);
@@ -317,7 +332,7 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
       case 'CALL_UNANSWERED': {
         const d = draft(r, later);
         d.callsInFlight = without(d.callsInFlight, event.callId);
-        if (!isGrant(state)) return unchanged(r, d) ? r : d; // nothing to count against
+        if (!isGrant(state) || at < r.unansweredSince) return unchanged(r, d) ? r : d; // nothing to count against (or, late, before the count started again)
         d.unanswered = r.unanswered + 1;
         if (d.unanswered >= revokeAfter) {
           endGrant(d, 'revoked'); // M2
@@ -390,10 +405,12 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
       connectedCalls: [],
       callsInFlight: [],
       unanswered: 0,
+      unansweredSince: NEVER,
       grantEndsAt: NEVER,
       lastUserContactAt: NEVER,
       revokedBefore: false,
       decidedAt: NEVER,
+      callbackAt: NEVER,
     }),
     apply,
     permissions,

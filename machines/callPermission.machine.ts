@@ -98,6 +98,7 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
           // The revoke threshold lies beyond the prompt (definePolicy enforces it), so from
           // `granted` a miss can only prompt; the revoke happens from `prompted`.
           CALL_UNANSWERED: [
+            { guard: 'missBeforeCountRestart', actions: 'releaseCall' }, // M1, M2, M3: delivered late, before the count started again
             { guard: 'missReachesPrompt', target: 'prompted', actions: 'countMiss' }, // M1
             { actions: 'countMiss' },
           ],
@@ -118,6 +119,7 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
           CALL_STARTED: { guard: 'callAllowed', actions: 'reserveCall' }, // G2, G4
           USER_CALL_RECEIVED: { actions: 'openSessionWindow' }, // W1; G5's callback grant never replaces a live one
           CALL_UNANSWERED: [
+            { guard: 'missBeforeCountRestart', actions: 'releaseCall' }, // M1, M2, M3: delivered late, before the count started again
             { guard: 'missReachesRevoke', target: 'revoked', actions: 'revokeAfterMisses' }, // M2
             { actions: 'countMiss' },
           ],

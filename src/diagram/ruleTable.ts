@@ -27,6 +27,7 @@ export const GUARD_RULES: Readonly<Record<GuardName, readonly RuleId[]>> = Objec
   acceptSuperseded: ['G1', 'U1'],
   noSuperseded: ['U1'],
   factInOrder: ['M3'],
+  missBeforeCountRestart: ['M1', 'M2', 'M3'],
 });
 
 /** The rules each named action of the statechart carries out (the same sources and checks as {@link GUARD_RULES}). */

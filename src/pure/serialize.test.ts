@@ -8,7 +8,7 @@ describe('serializeSnapshot / deserializeSnapshot', () => {
     let s = createRelationship({ at: T });
     s = applyEvent(s, { type: 'PERMISSION_ACCEPTED', at: T, expiresAt: T + 1000 });
     const json = serializeSnapshot(s);
-    expect(JSON.parse(json)).toEqual({ v: 1, s: 'granted', t: T, an: T, ex: T + 1000, dc: T });
+    expect(JSON.parse(json)).toEqual({ v: 1, s: 'granted', t: T, an: T, ex: T + 1000, dc: T, ms: T });
     expect(deserializeSnapshot(json)).toEqual(s);
   });
 

@@ -21,10 +21,12 @@ export const SNAPSHOT_SCHEMA_VERSION = 1;
  * | `cc` | connected-call times (G2) |
  * | `fl` | calls in flight `[id, startedAt]` (G2) |
  * | `mi` | consecutive unanswered calls (M1/M2) |
+ * | `ms` | the consecutive-unanswered count started at (M1–M3; a late miss dated before it counts nothing) |
  * | `ex` | grant expiry (G1; absent while granted = permanent) |
  * | `uc` | last user contact (W1) |
  * | `rv` | revoked at (U1) |
  * | `dc` | the latest decision on the permission at (G1/U1; a late accept dated at or before it is superseded) |
+ * | `cg` | the callback grant in force was made at (G5; a late no dated before it leaves it) |
  */
 export interface SerializedSnapshot {
   v: 1;
@@ -36,10 +38,12 @@ export interface SerializedSnapshot {
   cc?: number[];
   fl?: [string, number][];
   mi?: number;
+  ms?: number;
   ex?: number;
   uc?: number;
   rv?: number;
   dc?: number;
+  cg?: number;
 }
 
 /** The plain JSON form of a snapshot (see {@link SerializedSnapshot}). */
@@ -52,10 +56,12 @@ export function toSerialized(snapshot: RelationshipSnapshot): SerializedSnapshot
   if (c.connectedCalls.length) out.cc = [...c.connectedCalls];
   if (c.callsInFlight.length) out.fl = c.callsInFlight.map(([id, at]) => [id, at]);
   if (c.unanswered) out.mi = c.unanswered;
+  if (c.unansweredSince !== null) out.ms = c.unansweredSince;
   if (c.grantExpiresAt !== null) out.ex = c.grantExpiresAt;
   if (c.lastUserContactAt !== null) out.uc = c.lastUserContactAt;
   if (c.revokedAt !== null) out.rv = c.revokedAt;
   if (c.decidedAt !== null) out.dc = c.decidedAt;
+  if (c.callbackGrantedAt !== null) out.cg = c.callbackGrantedAt;
   return out;
 }
 
@@ -64,7 +70,7 @@ export function serializeSnapshot(snapshot: RelationshipSnapshot): string {
   return JSON.stringify(toSerialized(snapshot));
 }
 
-const KEYS = new Set(['v', 's', 't', 'rq', 'rs', 'an', 'cc', 'fl', 'mi', 'ex', 'uc', 'rv', 'dc']);
+const KEYS = new Set(['v', 's', 't', 'rq', 'rs', 'an', 'cc', 'fl', 'mi', 'ex', 'uc', 'rv', 'dc', 'ms', 'cg']);
 
 /**
  * Reads a stored snapshot (a JSON string or the parsed object) back, under `policy`.
@@ -97,10 +103,12 @@ export function deserializeSnapshot(stored: string | unknown, policy?: Policy | 
     connectedCalls: times(o.cc, 'snapshot.cc', now),
     callsInFlight: stamped(o.fl, 'snapshot.fl', now),
     unanswered: count(o.mi, 'snapshot.mi'),
+    unansweredSince: optionalTime(o.ms, 'snapshot.ms', now),
     grantExpiresAt: o.ex === undefined ? null : time(o.ex, 'snapshot.ex'),
     lastUserContactAt: optionalTime(o.uc, 'snapshot.uc', now),
     revokedAt: optionalTime(o.rv, 'snapshot.rv', now),
     decidedAt: optionalTime(o.dc, 'snapshot.dc', now),
+    callbackGrantedAt: optionalTime(o.cg, 'snapshot.cg', now),
   };
   if (context.grantExpiresAt !== null && value !== 'granted' && value !== 'prompted')
     throw new SnapshotError(`a grant expiry only exists in granted or prompted, not in ${value}`, 'snapshot.ex');

@@ -27,6 +27,12 @@ export interface RelationshipContext {
   readonly callsInFlight: readonly Stamped[];
   /** M1/M2: consecutive unanswered business calls since the last connected call or grant. */
   readonly unanswered: number;
+  /**
+   * M1–M3: when the consecutive-unanswered count last started again (a grant, a connected call
+   * delivered in order). A miss delivered late and dated before it counts nothing: in time order it
+   * came before the reset.
+   */
+  readonly unansweredSince: number | null;
   /** G1: when the grant ends; `null` while granted means permanent. Unused outside a grant. */
   readonly grantExpiresAt: number | null;
   /** W1: the user's last contact (a message, a call, an answered business call). */
@@ -35,10 +41,16 @@ export interface RelationshipContext {
   readonly revokedAt: number | null;
   /**
    * The time of the latest fact that decided the permission: a user's reply, a revoke (U1, M2),
-   * the platform's view (reconciliation), a callback grant (G5). An accept delivered late and dated
-   * at or before it is superseded: it grants nothing (docs/semantics.md "Late facts").
+   * the platform's view (reconciliation). An accept delivered late and dated at or before it is
+   * superseded: it grants nothing (docs/semantics.md "Late facts").
    */
   readonly decidedAt: number | null;
+  /**
+   * G5: when the user's call that granted callback permission came, unless an accept has replaced
+   * that grant since. A no dated before it leaves it; an accept dated at or before it replaces it (in
+   * time order the accept came first, and a user's call never replaces a live grant).
+   */
+  readonly callbackGrantedAt: number | null;
 }
 
 export function initialContext(at: number): RelationshipContext {
@@ -50,9 +62,11 @@ export function initialContext(at: number): RelationshipContext {
     connectedCalls: [],
     callsInFlight: [],
     unanswered: 0,
+    unansweredSince: null,
     grantExpiresAt: null,
     lastUserContactAt: null,
     revokedAt: null,
     decidedAt: null,
+    callbackGrantedAt: null,
   };
 }

@@ -28,6 +28,9 @@ export function relationshipGuards(policy: Policy) {
   };
   /** A grant dated at or before the latest decision on the permission (delivered late, or at the same millisecond: the decision recorded stands). */
   const decidedLater = (ctx: RelationshipContext, event: RelationshipEvent) => ctx.decidedAt !== null && event.at <= ctx.decidedAt;
+  /** The latest decision or callback grant (G5) recorded, whichever is later. */
+  const lastGrantOrDecision = (ctx: RelationshipContext) =>
+    ctx.callbackGrantedAt === null || (ctx.decidedAt !== null && ctx.decidedAt > ctx.callbackGrantedAt) ? ctx.decidedAt : ctx.callbackGrantedAt;
   return {
     /** R1 + R2 (U2): fewer requests than both windows allow since the last reset. */
     requestAllowed: (ctx: RelationshipContext, event: RelationshipEvent) => requestsLeft(ctx, event.at),
@@ -65,11 +68,15 @@ export function relationshipGuards(policy: Policy) {
      * G5: the business enabled callback permission, so a user's call grants one, unless a later
      * decision supersedes it or it arrived late (the state it met is not the one it happened in: no grant).
      */
-    userCallGrantsPermission: (ctx: RelationshipContext, event: RelationshipEvent) =>
-      policy.userCallGrantsPermission && event.at >= ctx.now && !decidedLater(ctx, event),
+    userCallGrantsPermission: (ctx: RelationshipContext, event: RelationshipEvent) => {
+      if (!policy.userCallGrantsPermission || event.at < ctx.now) return false;
+      const last = lastGrantOrDecision(ctx);
+      return last === null || event.at > last;
+    },
     /**
      * G1/U1: an accept dated at or before the latest decision (a reply, a revoke, the platform's
-     * view), so delivered late or at the same millisecond: that decision stands, the accept grants nothing.
+     * view), so delivered late or at the same millisecond: that decision stands, the accept grants
+     * nothing. A callback grant (G5) is no such decision: an accept dated at or before it replaces it.
      */
     acceptSuperseded: (ctx: RelationshipContext, event: RelationshipEvent) => decidedLater(ctx, event),
     /**
@@ -77,7 +84,15 @@ export function relationshipGuards(policy: Policy) {
      * later accept, the platform's later view): that decision stands, in time order the grant came
      * after the no. At the same millisecond the no wins.
      */
-    noSuperseded: (ctx: RelationshipContext, event: RelationshipEvent) => ctx.decidedAt !== null && event.at < ctx.decidedAt,
+    noSuperseded: (ctx: RelationshipContext, event: RelationshipEvent) => {
+      const last = lastGrantOrDecision(ctx);
+      return last !== null && event.at < last;
+    },
+    /**
+     * M1–M3: a miss delivered late and dated before the consecutive-unanswered count last started
+     * again (a grant, a connected call): in time order that reset came after it, so it counts nothing.
+     */
+    missBeforeCountRestart: (ctx: RelationshipContext, event: RelationshipEvent) => ctx.unansweredSince !== null && event.at < ctx.unansweredSince,
     /** M3: the fact is not late (nothing was applied after its time), so it may reset what later facts could have counted. */
     factInOrder: (ctx: RelationshipContext, event: RelationshipEvent) => event.at >= ctx.now,
   } satisfies Record<string, Guard>;

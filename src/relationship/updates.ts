@@ -71,10 +71,12 @@ export function relationshipUpdates(policy: Policy) {
     connectedCalls: keptTimes(ctx.connectedCalls, at),
     callsInFlight: keptCalls(ctx.callsInFlight, at),
     unanswered: ctx.unanswered,
+    unansweredSince: ctx.unansweredSince,
     grantExpiresAt: ctx.grantExpiresAt,
     lastUserContactAt: ctx.lastUserContactAt,
     revokedAt: ctx.revokedAt,
     decidedAt: ctx.decidedAt,
+    callbackGrantedAt: ctx.callbackGrantedAt,
     };
   };
   /** The clock moves to `at` (never back); uses that no window can count any more are dropped. The same context when nothing changes. */
@@ -128,8 +130,11 @@ export function relationshipUpdates(policy: Policy) {
       const accept = e as PermissionAcceptedEvent | (PermissionSyncedEvent & { source?: undefined });
       next.grantExpiresAt = accept.expiresAt;
       next.unanswered = 0;
+      next.unansweredSince = latest(c.unansweredSince, e.at);
       next.revokedAt = null;
       next.decidedAt = latest(c.decidedAt, e.at);
+      // It replaces a callback grant (G5), even one made after its time: in time order it came first.
+      next.callbackGrantedAt = null;
       if (accept.source === 'user') next.answeredAt = latest(c.answeredAt, e.at);
       return next;
     },
@@ -146,13 +151,17 @@ export function relationshipUpdates(policy: Policy) {
       next.decidedAt = latest(c.decidedAt, e.at);
       return next;
     },
-    /** G5: callback permission: the user's call grants a temporary permission. */
+    /**
+     * G5: callback permission: the user's call grants a temporary permission. It is no decision of the
+     * user's on the permission: an accept dated at or before it, delivered later, replaces it.
+     */
     grantFromUserCall: (c, e) => {
       const next = draft(c, e.at);
       next.grantExpiresAt = e.at + policy.temporaryGrantMs;
       next.unanswered = 0;
+      next.unansweredSince = latest(c.unansweredSince, e.at);
       next.revokedAt = null;
-      next.decidedAt = latest(c.decidedAt, e.at);
+      next.callbackGrantedAt = latest(c.callbackGrantedAt, e.at);
       return next;
     },
     /** R4: the user declined; their requests are answered. */
@@ -232,7 +241,10 @@ export function relationshipUpdates(policy: Policy) {
       next.callsInFlight = withoutId(next.callsInFlight, callId(e));
       next.connectedCalls = [...next.connectedCalls, e.at];
       next.limitsResetAt = latest(c.limitsResetAt, e.at);
-      if (e.at >= c.now) next.unanswered = 0;
+      if (e.at >= c.now) {
+        next.unanswered = 0;
+        next.unansweredSince = latest(c.unansweredSince, e.at);
+      }
       next.lastUserContactAt = latest(c.lastUserContactAt, e.at);
       return next;
     },
@@ -240,7 +252,10 @@ export function relationshipUpdates(policy: Policy) {
     recordUserCallConnected: (c, e) => {
       const next = draft(c, e.at);
       next.limitsResetAt = latest(c.limitsResetAt, e.at);
-      if (e.at >= c.now) next.unanswered = 0;
+      if (e.at >= c.now) {
+        next.unanswered = 0;
+        next.unansweredSince = latest(c.unansweredSince, e.at);
+      }
       next.lastUserContactAt = latest(c.lastUserContactAt, e.at);
       return next;
     },

@@ -87,6 +87,12 @@ export function candidateEvents(value: RelationshipState, context: RelationshipC
     out.push({ label: 'PERMISSION_REVOKED late', event: { type: 'PERMISSION_REVOKED', at: context.decidedAt - 1 } });
     out.push({ label: 'PERMISSION_REJECTED late', event: { type: 'PERMISSION_REJECTED', at: context.decidedAt - 1, source: 'user' } });
   }
+  // A miss dated before the miss count started again (a grant, a connect): it counts nothing.
+  if (context.unansweredSince !== null)
+    out.push({ label: 'CALL_UNANSWERED late', event: { type: 'CALL_UNANSWERED', at: Math.min(context.unansweredSince - 1, late), callId: call, reason: 'no_answer' } });
+  // An accept dated at the callback grant's millisecond (G5): in time order it came first, and it replaces the grant.
+  if (context.callbackGrantedAt !== null)
+    out.push({ label: 'PERMISSION_ACCEPTED before the callback grant', event: { type: 'PERMISSION_ACCEPTED', at: context.callbackGrantedAt, expiresAt: null, source: 'user' } });
   if (latestRequest) out.push({ label: 'REQUEST_FAILED', event: { type: 'REQUEST_FAILED', at, requestId: latestRequest } });
   if (latestCall) out.push({ label: 'CALL_ID_ASSIGNED', event: { type: 'CALL_ID_ASSIGNED', at, callId: latestCall, platformCallId: `p${at}` } });
   return out;
@@ -111,6 +117,7 @@ export function abstractState(value: RelationshipState, context: RelationshipCon
     sessionWindowOpen(context, policy, at),
     context.revokedAt !== null,
     context.decidedAt !== null,
+    context.callbackGrantedAt !== null,
   ]);
 }
 

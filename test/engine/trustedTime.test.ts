@@ -236,6 +236,53 @@ describe('late facts keep their true time where the rules are about time', () =>
     expect(await startCalls(engine, 1)).toEqual(['refused G4']);
   });
 
+  it('G5 G1: an accept delivered after the user’s call that granted callback permission, dated at or before that call, replaces the callback grant', async () => {
+    // The order-safety property's counterexample: a user's call at the same millisecond as an accept, both after an earlier accept.
+    const policy = definePolicy({ userCallGrantsPermission: true, temporaryGrantMs: 1000 });
+    const clock = createManualClock(T0 + 2);
+    const engine = createCallPermissionEngine({ policy, clock, effects: createRecordingEffects() });
+    const callback = await engine.record(SENDER, USER, { type: 'USER_CALL_RECEIVED', at: T0 + 1, callId: 'u1' });
+    expect(callback.snapshot.context.grantExpiresAt).toBe(T0 + 1 + 1000);
+    // In time order: accept (7 days) at T0, the user's call at T0+1 (a grant is live: no callback grant), an accept ending at T0+2.
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, expiresAt: T0 + 7 * DAY });
+    const shorter = await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0 + 1, expiresAt: T0 + 2 });
+    expect(shorter.snapshot.context.grantExpiresAt).toBe(T0 + 2);
+    expect(await startCalls(engine, 1)).toEqual(['refused G4']);
+    // A permanent accept dated before a callback grant binds R5, as it would have in time order.
+    const other = '447700900124';
+    await engine.record(SENDER, other, { type: 'USER_CALL_RECEIVED', at: T0 + 1, callId: 'u2' });
+    await engine.record(SENDER, other, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+    expect(await engine.requestPermission(SENDER, other)).toMatchObject({ outcome: 'refused', refusal: { rule: 'R5' } });
+  });
+
+  it('G5 U1: a no delivered late, dated before a callback grant, leaves it; a user’s call delivered late grants nothing', async () => {
+    const policy = definePolicy({ userCallGrantsPermission: true });
+    const clock = createManualClock(T0 + HOUR);
+    const engine = createCallPermissionEngine({ policy, clock, effects: createRecordingEffects() });
+    await engine.record(SENDER, USER, { type: 'USER_CALL_RECEIVED', at: T0 + 30 * MINUTE, callId: 'u1' });
+    const no = await engine.record(SENDER, USER, { type: 'PERMISSION_REVOKED', at: T0 + 10 * MINUTE });
+    expect(no.state).toBe('granted');
+    expect(await startCalls(engine, 1)).toEqual(['started']);
+    const other = '447700900124';
+    await engine.record(SENDER, other, { type: 'USER_MESSAGE', at: T0 + HOUR });
+    const late = await engine.record(SENDER, other, { type: 'USER_CALL_RECEIVED', at: T0 + 30 * MINUTE, callId: 'u2' });
+    expect(late.state).toBe('noPermission');
+  });
+
+  it('M1 M2 R5: misses delivered late, dated before a later grant, count nothing against it (they cannot revoke a permanent grant and free R5)', async () => {
+    const { engine, clock } = setUp();
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, expiresAt: T0 + 7 * DAY });
+    clock.set(T0 + HOUR);
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0 + 10 * MINUTE, permanent: true });
+    for (let i = 1; i <= 4; i++) await engine.record(SENDER, USER, { type: 'CALL_UNANSWERED', at: T0 + i * MINUTE, callId: `c${i}`, reason: 'no_answer' });
+    const snapshot = (await engine.snapshot(SENDER, USER))!;
+    expect([snapshot.value, snapshot.context.unanswered]).toEqual(['granted', 0]);
+    expect(await engine.requestPermission(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'R5' } });
+    // One dated after the grant counts.
+    const counted = await engine.record(SENDER, USER, { type: 'CALL_UNANSWERED', at: T0 + 20 * MINUTE, callId: 'c5', reason: 'busy' });
+    expect(counted.snapshot.context.unanswered).toBe(1);
+  });
+
   it('M3: a connect delivered late resets no misses (some may have come after it) and leaves prompted as it is', async () => {
     const { engine, clock } = setUp();
     await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });

@@ -27,7 +27,9 @@
  * cannot be placed exactly, the model takes the side the semantics names: a late connect resets
  * no misses (and leaves `prompted` as it is); an accept dated at or before the latest decision
  * on the permission (any reject, a revoke, the platform's view, a grant) grants nothing, even at the
- * same millisecond; a no dated before a later grant leaves that grant (at the same millisecond the no wins).
+ * same millisecond, but one dated at or before a callback grant (G5) replaces it; a no dated before
+ * a later grant leaves that grant (at the same millisecond the no wins); a late miss dated before the
+ * miss count last started again (a grant, a connect in order) counts nothing.
  */
 import type { RelationshipEventInput, RequestChannel } from '../../src/events/types.js';
 import type { Policy } from '../../src/policy/policy.js';
@@ -120,8 +122,12 @@ export class ReferenceRelationship {
   unanswered = 0;
   /** W1: the user's last contact. */
   lastContactAt: number | undefined;
-  /** The latest decision on the permission: a user's reply, a decline, a revoke (user, M2), the platform's view, a callback grant. */
+  /** The latest decision on the permission: a user's reply, a decline, a revoke (user, M2), the platform's view. */
   lastDecisionAt: number | undefined;
+  /** G5: the latest callback grant, until an accept (or the platform's grant) replaces it. */
+  lastCallbackAt: number | undefined;
+  /** M1–M3: when the consecutive-unanswered count last started again (a grant, a connect delivered in order). */
+  unansweredSince: number | undefined;
 
   constructor(policy: Policy, at: number) {
     this.policy = policy;
@@ -265,10 +271,11 @@ export class ReferenceRelationship {
     // `at`: when it happened, as far as the rules count it; `later`: where the clock goes (never back).
     const at = late && !keepsOwnTime ? before : ownAt;
     const later = Math.max(ownAt, before);
-    /** Whether a later decision on the permission stands against this late fact. */
+    /** Whether a later decision on the permission stands against this late accept (a callback grant does not). */
     const superseded = this.lastDecisionAt !== undefined && at <= this.lastDecisionAt;
-    /** A no dated before the latest decision (a later grant stands; at the same millisecond the no wins). */
-    const noSuperseded = this.lastDecisionAt !== undefined && at < this.lastDecisionAt;
+    const lastGrantOrDecision = Math.max(this.lastDecisionAt ?? -Infinity, this.lastCallbackAt ?? -Infinity);
+    /** A no dated before the latest decision or callback grant (a later grant stands; at the same millisecond the no wins). */
+    const noSuperseded = at < lastGrantOrDecision;
     const decided = () => {
       this.lastDecisionAt = this.lastDecisionAt === undefined ? at : Math.max(this.lastDecisionAt, at);
     };
@@ -310,7 +317,8 @@ export class ReferenceRelationship {
         else if (event.permanent === true || (expiry === null && event.permanent !== false)) expiresAt = null; // an explicit null is permanent
         else if (event.permanent === false || p.acceptWithoutExpiry === 'temporary') expiresAt = ownAt + p.temporaryGrantMs;
         else expiresAt = null;
-        this.grant(expiresAt);
+        this.grant(expiresAt, at);
+        this.lastCallbackAt = undefined; // in time order it came before any callback grant dated at or after it
         decided();
         // R4: only the user's own reply answers requests (a profile or platform grant is not a reply).
         if (event.source === undefined || event.source === 'user') this.reply(at);
@@ -338,7 +346,10 @@ export class ReferenceRelationship {
         const granted = this.state === 'granted' || this.state === 'prompted';
         decided();
         if (live && granted) this.grantExpiresAt = expiresAt;
-        else if (live) this.grant(expiresAt);
+        else if (live) {
+          this.grant(expiresAt, at);
+          this.lastCallbackAt = undefined;
+        }
         else if (granted) {
           this.state = 'noPermission';
           this.grantExpiresAt = null;
@@ -362,6 +373,8 @@ export class ReferenceRelationship {
         break;
       case 'CALL_UNANSWERED':
         this.release(event.callId);
+        // Dated before the count last started again (delivered late): in time order the reset came after it.
+        if (this.unansweredSince !== undefined && at < this.unansweredSince) break;
         if (this.state === 'granted' || this.state === 'prompted') {
           this.unanswered += 1;
           if (this.unanswered >= p.unansweredBeforeRevoke) {
@@ -376,9 +389,9 @@ export class ReferenceRelationship {
         break;
       case 'USER_CALL_RECEIVED':
         this.contact(at);
-        if (p.userCallGrantsPermission && !superseded && !late && (this.state === 'noPermission' || this.state === 'requested' || this.state === 'revoked')) {
-          this.grant(at + p.temporaryGrantMs);
-          decided();
+        if (p.userCallGrantsPermission && at > lastGrantOrDecision && !late && (this.state === 'noPermission' || this.state === 'requested' || this.state === 'revoked')) {
+          this.grant(at + p.temporaryGrantMs, at);
+          this.lastCallbackAt = Math.max(this.lastCallbackAt ?? at, at);
         }
         break;
       case 'USER_CALL_CONNECTED':
@@ -389,10 +402,11 @@ export class ReferenceRelationship {
     return 'applied';
   }
 
-  private grant(expiresAt: number | null): void {
+  private grant(expiresAt: number | null, at: number): void {
     this.state = 'granted';
     this.grantExpiresAt = expiresAt;
     this.unanswered = 0;
+    this.unansweredSince = Math.max(this.unansweredSince ?? at, at);
   }
 
   private revoke(): void {
@@ -413,6 +427,7 @@ export class ReferenceRelationship {
     this.lastResetAt = this.lastResetAt === undefined ? at : Math.max(this.lastResetAt, at);
     if (!inOrder) return;
     this.unanswered = 0;
+    this.unansweredSince = Math.max(this.unansweredSince ?? at, at);
     if (this.state === 'prompted') this.state = 'granted';
   }
 
