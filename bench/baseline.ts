@@ -59,6 +59,7 @@ const OWN_TIME: ReadonlySet<RelationshipEvent['type']> = new Set([
   'PERMISSION_ACCEPTED',
   'PERMISSION_REJECTED',
   'PERMISSION_REVOKED',
+  'PERMISSION_SYNCED',
   'CALL_CONNECTED',
   'CALL_UNANSWERED',
   'USER_CALL_RECEIVED',
@@ -257,6 +258,8 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
       case 'PERMISSION_SYNCED': {
         const live = event.status !== 'NO_PERMISSION' && (event.expiresAt === null || at < event.expiresAt);
         const d = draft(r, later);
+        // Delivered late, before a later decision: a grant as a late accept, "no permission" as a late no.
+        if (live ? (isGrant(state) ? at < r.decidedAt : superseded) : at < lastGrantOrDecision) return unchanged(r, d) ? r : d;
         d.decidedAt = Math.max(r.decidedAt, at);
         if (live && isGrant(state)) d.grantEndsAt = event.expiresAt ?? PERMANENT;
         else if (live) {

@@ -60,6 +60,7 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
       // Reconciliation: the platform's view wins. A grant it reports is adopted; "no permission" is
       // news only where there is a grant (handled in granted and prompted).
       PERMISSION_SYNCED: [
+        { guard: 'syncSuperseded', actions: 'advanceClock' }, // G1, U1: the platform's view as of a time before a later decision
         { guard: 'syncedGrant', target: '.granted', actions: 'grantPermission' }, // G1
         { actions: 'recordPlatformView' },
       ],
@@ -107,6 +108,7 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
             { target: 'revoked', actions: 'revokePermission' }, // U1
           ],
           PERMISSION_SYNCED: [
+            { guard: 'syncSupersededInGrant', actions: 'advanceClock' }, // G1, U1: the platform's view as of a time before a later decision
             { guard: 'syncedGrant', actions: 'adoptGrantExpiry' }, // G1
             { target: 'noPermission', actions: 'expireGrant' }, // G1
           ],
@@ -131,6 +133,7 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
             { target: 'revoked', actions: 'revokePermission' }, // U1
           ],
           PERMISSION_SYNCED: [
+            { guard: 'syncSupersededInGrant', actions: 'advanceClock' }, // G1, U1: the platform's view as of a time before a later decision
             { guard: 'syncedGrant', actions: 'adoptGrantExpiry' }, // G1
             { target: 'noPermission', actions: 'expireGrant' }, // G1
           ],

@@ -28,6 +28,8 @@ export const GUARD_RULES: Readonly<Record<GuardName, readonly RuleId[]>> = Objec
   noSuperseded: ['U1'],
   factInOrder: ['M3'],
   missBeforeCountRestart: ['M1', 'M2', 'M3'],
+  syncSuperseded: ['G1', 'U1'],
+  syncSupersededInGrant: ['G1', 'U1'],
 });
 
 /** The rules each named action of the statechart carries out (the same sources and checks as {@link GUARD_RULES}). */

@@ -2,7 +2,7 @@ import { CallPermissionError, EffectFailedError, StoreConflictError } from '../e
 import { parseEvent } from '../events/parse.js';
 import type { RelationshipEvent, RelationshipEventInput, RequestChannel } from '../events/types.js';
 import { applyLearnedLimits, MemoryLearnedLimits, mergeLearnedLimits, type LearnedLimit, type LearnedLimitsStore, type LimitLearning } from '../policy/learnedLimits.js';
-import type { Policy, PolicyPresetName } from '../policy/policy.js';
+import { validatePolicy, type Policy, type PolicyPresetName } from '../policy/policy.js';
 import { normalisePhoneNumber } from '../phone.js';
 import { canRequestPermission, canStartCall, type Refusal } from '../pure/decide.js';
 import { deserializeSnapshot, toSerialized, type SerializedSnapshot } from '../pure/serialize.js';
@@ -38,7 +38,11 @@ export interface CallPermissionEngineOptions {
   readonly store?: RelationshipStore;
   /** The side effects (Infobip or your own). Needed for `requestPermission` and `startCall` only. */
   readonly effects?: CallPermissionEffects;
-  /** A preset name or a policy from `definePolicy`. Default `infobip`. */
+  /**
+   * A preset name or a policy from `definePolicy`. Default `infobip`. A policy object is checked as
+   * `definePolicy` checks it (an `InvalidPolicyError` naming the setting), e.g. a late tolerance
+   * below twice the clock bound.
+   */
   readonly policy?: Policy | PolicyPresetName;
   /**
    * The trusted clock, in epoch ms: commands are decided at its time, and no fact may move a
@@ -200,6 +204,8 @@ function defaultId(): string {
  */
 export function createCallPermissionEngine(options: CallPermissionEngineOptions = {}): CallPermissionEngine {
   const policy = resolvePolicy(options.policy);
+  // A policy built by hand rather than by definePolicy gets the same checks (an InvalidPolicyError naming the setting).
+  validatePolicy(policy);
   const store = options.store ?? new MemoryStore();
   const clock = options.clock ?? Date.now;
   const newId = options.newId ?? defaultId;

@@ -43,7 +43,8 @@ export interface Policy {
    * How far behind a relationship's clock a fact may arrive and still be recorded (it is then
    * applied at the relationship's current time; the clock never runs backwards). Older facts are
    * refused with `EVENT_TOO_LATE`: past the longest rule window they could no longer be counted
-   * where they belong.
+   * where they belong. At least 2 × {@link Policy.maxClockSkewMs}, so that a fact dated at an engine's
+   * own clock is never too late (`definePolicy` refuses less).
    */
   readonly lateEventToleranceMs: number;
   /**
@@ -52,6 +53,7 @@ export interface Policy {
    * relationship's clock beyond the engine's clock plus this; a fact dated further ahead is applied
    * at the engine's clock when it can only tighten the rules (a reject, a revoke, a miss), and is
    * refused with `EVENT_IN_FUTURE` otherwise (docs/semantics.md "Trusted time").
+   * {@link Policy.lateEventToleranceMs} must be at least twice this (`definePolicy` checks it).
    */
   readonly maxClockSkewMs: number;
   /** S1: business-initiated call attempts per sender in 24 h. */
@@ -208,6 +210,14 @@ export function validatePolicy(policy: Policy): void {
     throw new InvalidPolicyError('must allow at least as many requests as the short window (R1 ≤ R2)', 'policy.requestsPerLongWindow');
   if (policy.requestLongWindowMs < policy.requestShortWindowMs)
     throw new InvalidPolicyError('must be at least as long as requestShortWindowMs', 'policy.requestLongWindowMs');
+  // An on-time fact must never be too late: a fact dated up to maxClockSkewMs ahead of one engine
+  // instance's clock, itself up to maxClockSkewMs ahead of another's, may have moved the
+  // relationship's clock; a fact dated at the slower clock then arrives 2 × the skew "late".
+  if (policy.lateEventToleranceMs < 2 * policy.maxClockSkewMs)
+    throw new InvalidPolicyError(
+      `must be at least 2 × maxClockSkewMs (${2 * policy.maxClockSkewMs} ms), got ${policy.lateEventToleranceMs}: a fact dated at an engine's own clock can meet a relationship clock moved up to twice the skew ahead (a fact dated within the skew of an instance whose clock runs the skew ahead), and must not be refused as EVENT_TOO_LATE`,
+      'policy.lateEventToleranceMs',
+    );
   if (policy.unansweredBeforeRevoke <= policy.unansweredBeforePrompt)
     throw new InvalidPolicyError('must be greater than unansweredBeforePrompt (the prompt comes before the revoke)', 'policy.unansweredBeforeRevoke');
   if (policy.acceptWithoutExpiry !== 'permanent' && policy.acceptWithoutExpiry !== 'temporary')

@@ -69,14 +69,15 @@ export function normaliseEvent(snapshot: RelationshipSnapshot, input: unknown): 
 /**
  * Facts that keep their own time when they arrive late (docs/semantics.md "Late facts"): what they
  * record counts as of when it happened (a connect's G2 slot and G3 reset, a reply, a revoke, a
- * miss, a contact). Any other late event (a reservation, a release, a re-keying, a clock tick, the
- * platform's view) is moved to the relationship's clock.
+ * miss, a contact, the platform's view at the time it was read). Any other late event (a
+ * reservation, a release, a re-keying, a clock tick) is moved to the relationship's clock.
  */
 const KEEP_OWN_TIME: ReadonlySet<RelationshipEvent['type']> = new Set([
   'USER_MESSAGE',
   'PERMISSION_ACCEPTED',
   'PERMISSION_REJECTED',
   'PERMISSION_REVOKED',
+  'PERMISSION_SYNCED',
   'CALL_CONNECTED',
   'CALL_UNANSWERED',
   'USER_CALL_RECEIVED',

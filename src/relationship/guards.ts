@@ -28,6 +28,14 @@ export function relationshipGuards(policy: Policy) {
   };
   /** A grant dated at or before the latest decision on the permission (delivered late, or at the same millisecond: the decision recorded stands). */
   const decidedLater = (ctx: RelationshipContext, event: RelationshipEvent) => ctx.decidedAt !== null && event.at <= ctx.decidedAt;
+  /** A platform's view dated before the latest decision (a grant it reports: at that millisecond too, if `tieStands`). */
+  const syncedBefore = (ctx: RelationshipContext, event: RelationshipEvent, tieStands: boolean) => {
+    const synced = event as PermissionSyncedEvent;
+    const grant = synced.status !== 'NO_PERMISSION' && (synced.expiresAt === null || event.at < synced.expiresAt);
+    if (grant) return ctx.decidedAt !== null && (tieStands ? event.at <= ctx.decidedAt : event.at < ctx.decidedAt);
+    const last = lastGrantOrDecision(ctx);
+    return last !== null && event.at < last;
+  };
   /** The latest decision or callback grant (G5) recorded, whichever is later. */
   const lastGrantOrDecision = (ctx: RelationshipContext) =>
     ctx.callbackGrantedAt === null || (ctx.decidedAt !== null && ctx.decidedAt > ctx.callbackGrantedAt) ? ctx.decidedAt : ctx.callbackGrantedAt;
@@ -93,6 +101,18 @@ export function relationshipGuards(policy: Policy) {
      * again (a grant, a connected call): in time order that reset came after it, so it counts nothing.
      */
     missBeforeCountRestart: (ctx: RelationshipContext, event: RelationshipEvent) => ctx.unansweredSince !== null && event.at < ctx.unansweredSince,
+    /**
+     * Reconciliation delivered late, outside a grant: a grant the platform reports dated at or
+     * before the latest decision (as an accept, {@link acceptSuperseded}: at the same millisecond the
+     * no recorded stands), or its "no permission" dated before the latest decision or callback grant
+     * (as a no, {@link noSuperseded}): the later decision stands.
+     */
+    syncSuperseded: (ctx: RelationshipContext, event: RelationshipEvent) => syncedBefore(ctx, event, true),
+    /**
+     * The same in `granted`/`prompted`, except that a grant the platform reports at the very
+     * millisecond of the latest decision (a grant too) still replaces its expiry: the platform's view wins.
+     */
+    syncSupersededInGrant: (ctx: RelationshipContext, event: RelationshipEvent) => syncedBefore(ctx, event, false),
     /** M3: the fact is not late (nothing was applied after its time), so it may reset what later facts could have counted. */
     factInOrder: (ctx: RelationshipContext, event: RelationshipEvent) => event.at >= ctx.now,
   } satisfies Record<string, Guard>;

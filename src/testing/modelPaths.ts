@@ -86,6 +86,8 @@ export function candidateEvents(value: RelationshipState, context: RelationshipC
     out.push({ label: 'PERMISSION_ACCEPTED late', event: { type: 'PERMISSION_ACCEPTED', at: Math.min(context.decidedAt, late), expiresAt: null, source: 'user' } });
     out.push({ label: 'PERMISSION_REVOKED late', event: { type: 'PERMISSION_REVOKED', at: context.decidedAt - 1 } });
     out.push({ label: 'PERMISSION_REJECTED late', event: { type: 'PERMISSION_REJECTED', at: context.decidedAt - 1, source: 'user' } });
+    out.push({ label: 'PERMISSION_SYNCED permanent late', event: { type: 'PERMISSION_SYNCED', at: Math.min(context.decidedAt, late), status: 'PERMANENT', expiresAt: null } });
+    out.push({ label: 'PERMISSION_SYNCED none late', event: { type: 'PERMISSION_SYNCED', at: context.decidedAt - 1, status: 'NO_PERMISSION', expiresAt: null } });
   }
   // A miss dated before the miss count started again (a grant, a connect): it counts nothing.
   if (context.unansweredSince !== null)

@@ -14,6 +14,7 @@ import {
   type RelationshipEventType,
 } from '../../src/index.js';
 import { FUTURE_FACT_TREATMENT } from '../../src/pure/trustedTime.js';
+import { MemoryStore } from '../../src/stores/memory.js';
 import { createManualClock, createRecordingEffects } from '../../src/testing/index.js';
 import { DAY, HOUR, T0 } from '../support/timeline.js';
 
@@ -47,6 +48,38 @@ describe('the trusted clock bound', () => {
     expect(SKEW).toBe(5 * MINUTE);
     expect(definePolicy({ maxClockSkewMs: 30_000 }).maxClockSkewMs).toBe(30_000);
     expect(() => definePolicy({ maxClockSkewMs: -1 })).toThrow(InvalidPolicyError);
+  });
+
+  it('the late tolerance is at least twice the clock bound: an on-time fact is never refused as too late', async () => {
+    const refused = (overrides: Parameters<typeof definePolicy>[0]) => {
+      try {
+        definePolicy(overrides);
+      } catch (error) {
+        return error;
+      }
+      throw new Error('expected an InvalidPolicyError');
+    };
+    for (const overrides of [{ lateEventToleranceMs: 9 * MINUTE }, { maxClockSkewMs: 4 * DAY }, { lateEventToleranceMs: HOUR, maxClockSkewMs: HOUR / 2 + 1 }]) {
+      const error = refused(overrides);
+      expect(error, JSON.stringify(overrides)).toBeInstanceOf(InvalidPolicyError);
+      expect(error).toMatchObject({ code: 'INVALID_POLICY', path: 'policy.lateEventToleranceMs' });
+      expect((error as Error).message).toContain('maxClockSkewMs');
+    }
+    expect(definePolicy({ lateEventToleranceMs: HOUR, maxClockSkewMs: HOUR / 2 }).lateEventToleranceMs).toBe(HOUR);
+    expect(definePolicy({ lateEventToleranceMs: 10 * MINUTE }).maxClockSkewMs).toBe(5 * MINUTE);
+    // Why: a fact dated within the skew of an instance running the skew ahead moves the relationship's clock
+    // 2 × the skew past the slower instance's; a user's reject dated at that slower clock is still recorded.
+    const policy = definePolicy({ lateEventToleranceMs: 10 * MINUTE });
+    const store = new MemoryStore();
+    const slow = createCallPermissionEngine({ policy, store, clock: () => T0 });
+    const fast = createCallPermissionEngine({ policy, store, clock: () => T0 + 5 * MINUTE });
+    await slow.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0 - HOUR, permanent: true });
+    await fast.record(SENDER, USER, { type: 'USER_MESSAGE', at: T0 + 10 * MINUTE });
+    const no = await slow.record(SENDER, USER, { type: 'PERMISSION_REJECTED', at: T0, source: 'user' });
+    expect(no.state).toBe('revoked');
+    // A policy object built by hand is checked by the engine as definePolicy checks it.
+    const handMade = { ...definePolicy('infobip'), maxClockSkewMs: 4 * DAY };
+    expect(() => createCallPermissionEngine({ policy: handMade })).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', path: 'policy.lateEventToleranceMs' }));
   });
 
   it('reproduction 1 (G2): a USER_MESSAGE dated +25 h does not let five more calls out', async () => {
@@ -281,6 +314,24 @@ describe('late facts keep their true time where the rules are about time', () =>
     // One dated after the grant counts.
     const counted = await engine.record(SENDER, USER, { type: 'CALL_UNANSWERED', at: T0 + 20 * MINUTE, callId: 'c5', reason: 'busy' });
     expect(counted.snapshot.context.unanswered).toBe(1);
+  });
+
+  it('U1 G1: the platform’s view delivered late keeps its time: a grant it reports never undoes a later no; its "no permission" never ends a later grant', async () => {
+    const { engine, clock } = setUp();
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+    clock.set(T0 + HOUR);
+    await engine.record(SENDER, USER, { type: 'PERMISSION_REVOKED', at: T0 + 10 * MINUTE });
+    // A reconciliation read the platform's view at T0+5 min, before the user's revoke, and records it late.
+    const stale = await engine.record(SENDER, USER, { type: 'PERMISSION_SYNCED', at: T0 + 5 * MINUTE, status: 'PERMANENT' });
+    expect(stale.state).toBe('revoked');
+    expect(await startCalls(engine, 1)).toEqual(['refused G4']);
+    // Read after the revoke, the platform's grant counts (it is a later decision) from its own time.
+    const fresh = await engine.record(SENDER, USER, { type: 'PERMISSION_SYNCED', at: T0 + 20 * MINUTE, status: 'TEMPORARY', expiresAt: T0 + 2 * HOUR });
+    expect([fresh.state, fresh.snapshot.context.decidedAt]).toEqual(['granted', T0 + 20 * MINUTE]);
+    // "No permission" read before that grant leaves it; read after it, ends it.
+    expect((await engine.record(SENDER, USER, { type: 'PERMISSION_SYNCED', at: T0 + 15 * MINUTE, status: 'NO_PERMISSION' })).state).toBe('granted');
+    expect((await engine.record(SENDER, USER, { type: 'PERMISSION_SYNCED', at: T0 + 30 * MINUTE, status: 'NO_PERMISSION' })).state).toBe('noPermission');
+    expect(await startCalls(engine, 1)).toEqual(['refused G4']);
   });
 
   it('M3: a connect delivered late resets no misses (some may have come after it) and leaves prompted as it is', async () => {

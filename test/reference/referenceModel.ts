@@ -29,7 +29,9 @@
  * on the permission (any reject, a revoke, the platform's view, a grant) grants nothing, even at the
  * same millisecond, but one dated at or before a callback grant (G5) replaces it; a no dated before
  * a later grant leaves that grant (at the same millisecond the no wins); a late miss dated before the
- * miss count last started again (a grant, a connect in order) counts nothing.
+ * miss count last started again (a grant, a connect in order) counts nothing; the platform's view
+ * (PERMISSION_SYNCED) delivered late keeps its time, a grant it reports superseded as an accept
+ * would be, its "no permission" as a no would be.
  */
 import type { RelationshipEventInput, RequestChannel } from '../../src/events/types.js';
 import type { Policy } from '../../src/policy/policy.js';
@@ -79,6 +81,7 @@ const KEEPS_OWN_TIME: readonly string[] = [
   'PERMISSION_ACCEPTED',
   'PERMISSION_REJECTED',
   'PERMISSION_REVOKED',
+  'PERMISSION_SYNCED',
   'CALL_CONNECTED',
   'CALL_UNANSWERED',
   'USER_CALL_RECEIVED',
@@ -344,6 +347,10 @@ export class ReferenceRelationship {
         const expiresAt = event.expiresAt === undefined || event.expiresAt === null ? null : (event.expiresAt as number);
         const live = event.status !== 'NO_PERMISSION' && (expiresAt === null || at < expiresAt);
         const granted = this.state === 'granted' || this.state === 'prompted';
+        // Dated before a later decision (delivered late): a grant it reports as a late accept, "no permission" as a late no.
+        // In a grant, a grant it reports at the very millisecond of the latest decision still replaces the expiry (the platform's view wins).
+        const grantSuperseded = granted ? this.lastDecisionAt !== undefined && at < this.lastDecisionAt : superseded;
+        if (live ? grantSuperseded : noSuperseded) break;
         decided();
         if (live && granted) this.grantExpiresAt = expiresAt;
         else if (live) {

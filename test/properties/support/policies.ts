@@ -35,11 +35,17 @@ export const customPolicy: fc.Arbitrary<Policy> = fc
     unansweredBeforePrompt: fc.integer({ min: 1, max: 4 }),
     extraBeforeRevoke: fc.integer({ min: 1, max: 4 }),
     sessionWindowMs: windowMs(DAY, 2 * DAY),
-    lateEventToleranceMs: windowMs(7 * DAY, 8 * DAY),
+    lateEventToleranceMs: windowMs(7 * DAY, 8 * DAY).map((ms) => Math.max(2, ms)),
+    /** The clock bound: the presets' 5 minutes, or anything up to half the tolerance (definePolicy's limit). */
+    skewShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
   })
-  .map(({ extraLongRequests, extraLongWindowMs, extraBeforeRevoke, ...rest }) =>
+  .map(({ extraLongRequests, extraLongWindowMs, extraBeforeRevoke, skewShare, ...rest }) =>
     definePolicy({
       ...rest,
+      maxClockSkewMs:
+        skewShare === undefined && rest.lateEventToleranceMs >= 10 * MINUTE
+          ? 5 * MINUTE
+          : Math.max(1, Math.floor((skewShare ?? 1) * Math.min(5 * MINUTE, rest.lateEventToleranceMs / 2))),
       requestsPerLongWindow: rest.requestsPerShortWindow + extraLongRequests,
       requestLongWindowMs: rest.requestShortWindowMs + extraLongWindowMs,
       unansweredBeforeRevoke: rest.unansweredBeforePrompt + extraBeforeRevoke,
