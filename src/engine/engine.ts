@@ -114,8 +114,9 @@ export interface CallPermissionEngine {
   /** G2/G4: reserve a call slot, place the call through the effects, release it if placing definitely failed. */
   startCall(sender: string, user: string): Promise<StartCallResult>;
   /**
-   * Record a fact about a sender as a whole (S2/S4): a restriction (`RESTRICTED` with `until`), its
-   * lifting, a quality warning, or the end of a connected call (`CALL_ENDED`) that frees its slot.
+   * Record a fact about a sender as a whole (S2/S4/G6): a restriction (`RESTRICTED` with `until`), its
+   * lifting, a quality warning, the end of a connected call (`CALL_ENDED`) that frees its slot, or a
+   * call with a user the engine did not place (`CALL_GOING_ON`, the platform's 138003) that holds the pair's turn.
    */
   recordSender(sender: string, event: SenderEventInput): Promise<SenderStatus>;
   /** The sender's state and S1/S2 counters at `at` (default: the engine's clock). */
@@ -459,7 +460,8 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     const number = phoneNumber(sender, 'sender');
     const event = bindSenderToTrustedClock(parseSenderEvent(input, policy), clock(), policy);
     const given = (input as { user?: unknown } | null)?.user;
-    const user = event.type === 'CALL_ENDED' && given !== undefined ? phoneNumber(given, 'event.user') : undefined;
+    // A call going on is held on its user's shard; a call's end goes there straight when its user is given.
+    const user = event.type === 'CALL_RESERVED' ? event.user : event.type === 'CALL_ENDED' && given !== undefined ? phoneNumber(given, 'event.user') : undefined;
     if (user !== undefined) await senders.apply(senders.keyOf(number, user), event);
     else await senders.broadcast(number, event); // a restriction is sender-wide; a call's end without its user changes only the shard holding it
     return senderStatus(number, event.at);

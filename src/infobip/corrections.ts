@@ -42,9 +42,13 @@ export function readRefusalData(carrier: PlatformCodeCarrier): RefusalData {
   return { ...(retryAt === undefined ? {} : { retryAt }), ...(maxAllowed === undefined || maxAllowed < 1 ? {} : { maxAllowed }) };
 }
 
-/** One fact a correction recorded (or found already recorded under its key). */
+/**
+ * One fact a correction recorded (or found already recorded under its key). A sender fact
+ * (`RESTRICTED`, `CALL_GOING_ON`) is recorded on the sender's statechart: its key names it, and its
+ * idempotency is the statechart's own (a pause already in force, a pair already held, changes nothing).
+ */
 export interface CorrectionFact {
-  readonly type: RelationshipEventType;
+  readonly type: RelationshipEventType | 'RESTRICTED' | 'CALL_GOING_ON';
   readonly factKey: string;
   readonly outcome: 'recorded' | 'duplicate';
 }
@@ -182,6 +186,38 @@ export async function applyCorrection(engine: CallPermissionEngine, input: Corre
         for (let i = 0; i < bound && actionOf(await view(), 'START_CALL').canPerformAction; i++)
           if (!(await record({ type: 'CALL_STARTED', at, callId: `${input.code}-${input.ref}-${i}`.slice(0, 128) }, `${base}:slot-${i}`))) break;
       localRetryAt = viewRetryAt(await view(), 'START_CALL');
+      break;
+    }
+    case 'restriction':
+    case 'unavailable': {
+      // S4 (and S3 the policy's list missed): the sender pauses until the platform's time, else qualityPauseMs.
+      // A pause already in force as long is left as it is, so the same refusal again changes nothing.
+      const until = platformRetryAt ?? at + engine.policy.qualityPauseMs;
+      const status = await engine.senderStatus(sender, at);
+      const current = status.restrictedUntil === undefined ? undefined : Date.parse(status.restrictedUntil);
+      if (current === undefined || current < until) {
+        try {
+          await engine.recordSender(sender, { type: 'RESTRICTED', at, until });
+          facts.push({ type: 'RESTRICTED', factKey: `${base}:sender`, outcome: 'recorded' });
+        } catch (error) {
+          if (!(error instanceof EventInFutureError)) throw error;
+        }
+      } else facts.push({ type: 'RESTRICTED', factKey: `${base}:sender`, outcome: 'duplicate' });
+      const after = (await engine.senderStatus(sender, at)).restrictedUntil;
+      if (after !== undefined) localRetryAt = Date.parse(after);
+      break;
+    }
+    case 'call-going-on': {
+      // G6: a call with the user the engine did not place; its turn is held until its end (or ongoingCallMaxMs).
+      const callId = `${input.code}-${input.ref}`.slice(0, 128);
+      const before = await engine.senderStatus(sender, at);
+      try {
+        const after = await engine.recordSender(sender, { type: 'CALL_GOING_ON', at, callId, user });
+        const held = after.limits[1].currentUsage > before.limits[1].currentUsage;
+        facts.push({ type: 'CALL_GOING_ON', factKey: `${base}:sender`, outcome: held ? 'recorded' : 'duplicate' });
+      } catch (error) {
+        if (!(error instanceof EventInFutureError)) throw error;
+      }
       break;
     }
     case 'report':

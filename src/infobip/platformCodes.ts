@@ -1,5 +1,5 @@
 /** A rule id of [docs/rules.md](../../docs/rules.md) that a platform refusal can cite. */
-export type RuleId = 'G2' | 'G4' | 'R1' | 'R2' | 'R5' | 'S1' | 'S2' | 'S3';
+export type RuleId = 'G2' | 'G4' | 'G6' | 'R1' | 'R2' | 'R5' | 'S1' | 'S2' | 'S3' | 'S4';
 
 /**
  * How the engine corrects itself when the platform refuses with a code (see {@link PLATFORM_CODE_TABLE}):
@@ -7,9 +7,12 @@ export type RuleId = 'G2' | 'G4' | 'R1' | 'R2' | 'R5' | 'S1' | 'S2' | 'S3';
  * - `request-slots`: the request slots are full as the platform counts them (`REQUEST_SENT` reservations);
  * - `call-slots`: the call slots are full until the platform's `retryAt` (`CALL_STARTED` reservations), its number learned;
  * - `permanent`: a permanent permission exists (`PERMISSION_ACCEPTED` permanent);
- * - `report`: nothing per relationship changes; the refusal is reported (sender-wide codes).
+ * - `restriction`: the sender is restricted (S4): `RESTRICTED` on the sender statechart until the refusal's time, else `policy.qualityPauseMs`;
+ * - `unavailable`: calling is unavailable for the sender (S3) though the policy's country list let it through: the same pause, and the host is told to add the country;
+ * - `call-going-on`: a call with the user is going on that the engine did not know of (G6): the sender holds the pair's turn until that call's end, or `policy.ongoingCallMaxMs`;
+ * - `report`: nothing local can be corrected (S1/S2 counts of calls the engine never saw); the refusal is reported.
  */
-export type CorrectionKind = 'no-permission' | 'request-slots' | 'call-slots' | 'permanent' | 'report';
+export type CorrectionKind = 'no-permission' | 'request-slots' | 'call-slots' | 'permanent' | 'restriction' | 'unavailable' | 'call-going-on' | 'report';
 
 /** One row of the one table: platform code → rule → what the engine changes → what the host is told. */
 export interface PlatformCodeRow {
@@ -31,7 +34,7 @@ const row = (r: PlatformCodeRow): PlatformCodeRow => Object.freeze({ ...r, rules
  * THE table of platform codes ([docs/rules.md, "Platform error codes"](../../docs/rules.md#platform-error-codes); Meta's codes passed through by
  * Infobip). docs/platform.md renders it (a test keeps them equal). A refusal with one of these means
  * the local state was wrong: the engine corrects it as the row says, then reconciles with Infobip's
- * view when it can. Sender-wide codes are `report` until the sender statechart owns them.
+ * view when it can. Sender-wide codes correct the sender's statechart (S3, S4, G6) or are reported (S1, S2).
  */
 export const PLATFORM_CODE_TABLE: readonly PlatformCodeRow[] = Object.freeze([
   row({
@@ -66,9 +69,46 @@ export const PLATFORM_CODE_TABLE: readonly PlatformCodeRow[] = Object.freeze([
     engineChange: '`PERMISSION_ACCEPTED` permanent (source `automatic`): the platform confirmed PERMANENT',
     hostTold: 'R5: no request needed; calls may be placed',
   }),
-  row({ code: 138002, meaning: 'concurrent-call limit of the number', rules: ['S2'], correction: 'report', engineChange: 'nothing per relationship', hostTold: 'S2: sender-wide; retry later' }),
-  row({ code: 138005, meaning: 'call-rate limit of the number', rules: ['S1'], correction: 'report', engineChange: 'nothing per relationship', hostTold: 'S1: sender-wide; retry later' }),
-  row({ code: 138013, meaning: 'business-initiated calling unavailable in this country', rules: ['S3'], correction: 'report', engineChange: 'nothing per relationship', hostTold: 'S3: sender-wide; calls from this sender are refused' }),
+  row({
+    code: 138002,
+    meaning: 'concurrent-call limit of the number',
+    rules: ['S2'],
+    correction: 'report',
+    engineChange: 'nothing: the platform counts calls the engine never placed (no ids to hold or end); its own calls free S2 as they end',
+    hostTold: 'S2: sender-wide; retry once a call ends',
+  }),
+  row({
+    code: 138005,
+    meaning: 'call-rate limit of the number',
+    rules: ['S1'],
+    correction: 'report',
+    engineChange: 'nothing: the attempts the platform counted beyond the engine’s (another system calling from the number) have no times to place in S1’s window',
+    hostTold: 'S1: sender-wide; retry at the time the refusal’s data gives',
+  }),
+  row({
+    code: 138013,
+    meaning: 'business-initiated calling unavailable in this country',
+    rules: ['S3'],
+    correction: 'unavailable',
+    engineChange: 'sender `RESTRICTED` until the refusal’s time, else `policy.qualityPauseMs` (the country list let the number through)',
+    hostTold: 'S3: calls and requests from this sender are refused; add its country to `policy.unavailableSenderCountries`',
+  }),
+  row({
+    code: 138014,
+    meaning: 'the sender is restricted from business-initiated calling',
+    rules: ['S4'],
+    correction: 'restriction',
+    engineChange: 'sender `RESTRICTED` until the refusal’s time, else `policy.qualityPauseMs` (a later `account_update` replaces it)',
+    hostTold: 'S4 with `retryAt` the restriction’s end: calls and requests from this sender are refused until then',
+  }),
+  row({
+    code: 138003,
+    meaning: 'a call is already ongoing with this user (one call at a time per pair)',
+    rules: ['G6'],
+    correction: 'call-going-on',
+    engineChange: 'sender `CALL_GOING_ON` for the pair (id `138003-<ref>`): its turn is held until that call’s end, or `policy.ongoingCallMaxMs`',
+    hostTold: 'G6: retry once the call with the user ends (`recordSender` `CALL_ENDED` with the id, when the host learns of it)',
+  }),
 ]);
 
 /** The row of a code, or `undefined` for a code outside the table. */

@@ -2,6 +2,7 @@ import { InvalidEventError } from '../errors.js';
 import { parseTime } from '../events/parse.js';
 import type { TimeInput } from '../events/types.js';
 import type { Policy } from '../policy/policy.js';
+import { normalisePhoneNumber } from '../phone.js';
 import type { SenderEvent } from './events.js';
 
 /** A sender fact as a host records it with `engine.recordSender` (times as epoch ms, ISO strings or `Date`s). */
@@ -16,6 +17,17 @@ export type SenderEventInput =
   | { readonly type: 'RESTRICTION_LIFTED'; readonly at: TimeInput }
   | { readonly type: 'QUALITY_WARNING'; readonly at: TimeInput }
   | {
+      /**
+       * G6: the platform says a call with `user` is going on that the engine did not place (138003):
+       * the pair's turn (and an S2 slot, an S1 attempt: the safe side) is held until its end
+       * (`CALL_ENDED` with the same `callId`) or `policy.ongoingCallMaxMs`.
+       */
+      readonly type: 'CALL_GOING_ON';
+      readonly at: TimeInput;
+      readonly callId: string;
+      readonly user: string;
+    }
+  | {
       readonly type: 'CALL_ENDED';
       readonly at: TimeInput;
       readonly callId: string;
@@ -24,7 +36,7 @@ export type SenderEventInput =
     };
 
 /** The sender facts a host may record; reservations and id assignments are the engine's own. */
-export const SENDER_INPUT_TYPES = Object.freeze(['CLOCK', 'RESTRICTED', 'RESTRICTION_LIFTED', 'QUALITY_WARNING', 'CALL_ENDED'] as const);
+export const SENDER_INPUT_TYPES = Object.freeze(['CLOCK', 'RESTRICTED', 'RESTRICTION_LIFTED', 'QUALITY_WARNING', 'CALL_GOING_ON', 'CALL_ENDED'] as const);
 
 const ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 
@@ -53,6 +65,11 @@ export function parseSenderEvent(input: unknown, policy: Policy, path = 'event')
       if (typeof raw.callId !== 'string' || !ID_PATTERN.test(raw.callId))
         throw new InvalidEventError('must be 1–128 printable ASCII characters without spaces', `${path}.callId`);
       return { type: 'CALL_ENDED', at, callId: raw.callId };
+    }
+    case 'CALL_GOING_ON': {
+      if (typeof raw.callId !== 'string' || !ID_PATTERN.test(raw.callId))
+        throw new InvalidEventError('must be 1–128 printable ASCII characters without spaces', `${path}.callId`);
+      return { type: 'CALL_RESERVED', at, callId: raw.callId, user: normalisePhoneNumber(raw.user, `${path}.user`) };
     }
   }
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { correctionKey, PLATFORM_CODE_TABLE, readRefusalData, renderPlatformCodeTable, type PlatformRefusedResult } from '../../src/infobip/index.js';
+import { applyCorrection, correctionKey, PLATFORM_CODE_TABLE, readRefusalData, renderPlatformCodeTable, type PlatformRefusedResult } from '../../src/infobip/index.js';
 import { HOUR_MS } from '../../src/time.js';
 import { documentedTable } from './documentedTable.js';
 import { SENDER, startWorld, USER, type World } from './harness.js';
@@ -97,6 +97,57 @@ describe('platform code → correction, over HTTP', () => {
     expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'started' });
   });
 
+  it('138014 (S4): the sender pauses until the time the refusal gives; calls and requests are refused locally; the same refusal again changes nothing', async () => {
+    await grant();
+    const until = world.now + 3 * 24 * HOUR_MS;
+    world.infobip.script('calls', metaRefusal(138014, `Business initiated calling restricted until ${new Date(until).toISOString()}`));
+    world.infobip.script('permissions', { status: 401 });
+    const result = refused(await world.integration.startCall(SENDER, USER));
+    const callId = (world.infobip.requestsOn('calls')[0]!.body as { externalId: string }).externalId;
+    expect(result.correction).toMatchObject({ platformCode: 138014, rules: ['S4'], correction: 'restriction', retryAt: until, facts: [{ type: 'RESTRICTED', outcome: 'recorded' }] });
+    expect(await engine().senderStatus(SENDER)).toMatchObject({ state: 'restricted', restrictedUntil: new Date(until).toISOString() });
+    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'S4', retryAt: until } });
+    expect(await world.integration.requestPermission(SENDER, '447700900999')).toMatchObject({ outcome: 'refused', refusal: { rule: 'S4', retryAt: until } });
+    expect(world.infobip.requestsOn('calls')).toHaveLength(1);
+    const again = await applyCorrection(engine(), { code: 138014, sender: SENDER, user: USER, ref: callId, at: world.now, data: { retryAt: until } });
+    expect(again.facts).toEqual([{ type: 'RESTRICTED', factKey: `${correctionKey(138014, callId)}:sender`, outcome: 'duplicate' }]);
+  });
+
+  it('138013 (S3): a sender whose country the list let through pauses for policy.qualityPauseMs, and the host is told to add the country', async () => {
+    await grant();
+    world.infobip.script('calls', metaRefusal(138013, 'Business initiated calling is not available in this country'));
+    world.infobip.script('permissions', { status: 401 });
+    const result = refused(await world.integration.startCall(SENDER, USER));
+    const pauseEnds = world.now + engine().policy.qualityPauseMs;
+    expect(result.correction).toMatchObject({ platformCode: 138013, rules: ['S3'], correction: 'unavailable', retryAt: pauseEnds });
+    expect(result.correction.message).toContain('unavailableSenderCountries');
+    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'S4', retryAt: pauseEnds } });
+    expect(world.infobip.requestsOn('calls')).toHaveLength(1);
+  });
+
+  it('138003 (G6): a call with the user the engine did not place holds the pair’s turn until its end is recorded', async () => {
+    await grant();
+    world.infobip.script('calls', metaRefusal(138003, 'A call is already ongoing with the receiver'));
+    world.infobip.script('permissions', { status: 401 });
+    const result = refused(await world.integration.startCall(SENDER, USER));
+    const callId = (world.infobip.requestsOn('calls')[0]!.body as { externalId: string }).externalId;
+    expect(result.correction).toMatchObject({ platformCode: 138003, rules: ['G6'], correction: 'call-going-on', facts: [{ type: 'CALL_GOING_ON', outcome: 'recorded' }] });
+    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'G6' } });
+    expect(world.infobip.requestsOn('calls')).toHaveLength(1);
+    // The host learns that call ended: the pair's turn is free again.
+    await engine().recordSender(SENDER, { type: 'CALL_ENDED', at: world.now, callId: `138003-${callId}`, user: USER });
+    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'started' });
+  });
+
+  it('138005 (S1): reported; nothing local changes, so the next call goes out', async () => {
+    await grant();
+    world.infobip.script('calls', metaRefusal(138005, 'Call rate limit reached'));
+    world.infobip.script('permissions', { status: 401 });
+    const result = refused(await world.integration.startCall(SENDER, USER));
+    expect(result.correction).toMatchObject({ platformCode: 138005, rules: ['S1'], correction: 'report', facts: [] });
+    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'started' });
+  });
+
   it('a correction found in a webhook is applied once: the same delivery report again records nothing', async () => {
     const sent = await world.integration.requestPermission(SENDER, USER);
     expect(sent).toMatchObject({ outcome: 'sent' });
@@ -121,6 +172,6 @@ describe('platform code → correction, over HTTP', () => {
 
   it('every code of the table has a row in docs/platform.md, exactly as the code has it', () => {
     expect(documentedTable('platform-codes')).toBe(renderPlatformCodeTable());
-    for (const code of [138006, 138009, 138012, 138017]) expect(PLATFORM_CODE_TABLE.some((r) => r.code === code)).toBe(true);
+    for (const code of [138006, 138009, 138012, 138017, 138002, 138005, 138013, 138014, 138003]) expect(PLATFORM_CODE_TABLE.some((r) => r.code === code)).toBe(true);
   });
 });

@@ -167,6 +167,8 @@ describe('S4: a restricted sender places no business-initiated calls and sends n
     await expect(engine.recordSender(SENDER, { type: 'RESTRICTED', at: T0, until: 'soon' } as never)).rejects.toMatchObject({ path: 'event.until' });
     await expect(engine.recordSender(SENDER, { type: 'CALL_RESERVED', at: T0 } as never)).rejects.toMatchObject({ code: 'UNKNOWN_EVENT_TYPE' });
     await expect(engine.recordSender('not a number', { type: 'CLOCK', at: T0 })).rejects.toMatchObject({ code: 'INVALID_PHONE_NUMBER' });
+    await expect(engine.recordSender(SENDER, { type: 'CALL_GOING_ON', at: T0, callId: 'x1' } as never)).rejects.toMatchObject({ code: 'INVALID_PHONE_NUMBER', path: 'event.user' });
+    await expect(engine.recordSender(SENDER, { type: 'CALL_GOING_ON', at: T0, callId: 'has space', user: '447700900001' })).rejects.toMatchObject({ path: 'event.callId' });
     expect(await engine.senderStatus(SENDER)).toMatchObject({ state: 'active', limits: [{ currentUsage: 0 }, { currentUsage: 0 }] });
   });
 });

@@ -8,7 +8,7 @@ import { MemoryCorrelationDirectory, type CorrelationDirectory } from '../correl
 import { validateCallOutcomeTable } from '../callOutcomes.js';
 import { InfobipWebhookError } from '../errors.js';
 import { confirmPermanence, type PermanenceConfirmation, type PermanenceConfirmationOptions } from '../confirmPermanence.js';
-import { applyCorrection, readRefusalData, type AppliedCorrection, type RefusalData } from '../corrections.js';
+import { applyCorrection, readRefusalData, type AppliedCorrection, type CorrectionFact, type RefusalData } from '../corrections.js';
 import type { PlatformCodeCarrier } from '../platformCodes.js';
 import type { ReconcileResult } from '../reconcile.js';
 import { isObject } from '../shape.js';
@@ -49,7 +49,7 @@ export interface WebhookHandlerOptions {
 export interface WebhookDisagreement {
   readonly refusal: PlatformRefusal;
   /** Facts the correction recorded (docs/platform.md's table): e.g. `PERMISSION_SYNCED` for 138006, a permanent accept for 138017. */
-  readonly folded: readonly RelationshipEventType[];
+  readonly folded: readonly CorrectionFact['type'][];
   /** The correction applied, when the refusal names its relationship. */
   readonly correction?: AppliedCorrection;
   readonly reconciliation?: ReconcileResult;
