@@ -55,7 +55,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/v1/relationships/{sender}/{user}/calls': {
         parameters: relationshipParameters,
-        post: { summary: 'Start a call if the rules allow (G2, G4)', requestBody: noBody, responses: { 201: json(object, 'Started'), 409: error, 401: error, 415: error, 502: error } },
+        post: { summary: 'Start a call if the rules allow (G2, G4; the sender: S1–S4, G6)', requestBody: noBody, responses: { 201: json(object, 'Started'), 409: error, 401: error, 415: error, 502: error } },
       },
       '/v1/relationships/{sender}/{user}/events': {
         parameters: relationshipParameters,
@@ -68,6 +68,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/v1/relationships/{sender}/{user}/permissions': {
         parameters: relationshipParameters,
         get: { summary: 'The Infobip-shaped permissions view', parameters: [{ name: 'at', in: 'query', schema: { type: 'string', format: 'date-time' } }], responses: { 200: json(object, 'The view'), 400: error, 401: error } },
+      },
+      '/v1/senders/{sender}': {
+        parameters: [relationshipParameters[0]],
+        get: {
+          summary: "The sender's statechart across all its users (S1–S4, G6): state, S1/S2 counters, why a new call would be refused",
+          parameters: [{ name: 'at', in: 'query', schema: { type: 'string', format: 'date-time' } }],
+          responses: { 200: json(object, 'The sender status'), 400: error, 401: error },
+        },
       },
       '/v1/relationships/{sender}/{user}/timeline': {
         parameters: relationshipParameters,

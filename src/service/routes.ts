@@ -349,6 +349,16 @@ export function createRoutes(context: ServiceContext): ((request: Request) => Pr
       },
     },
 
+    {
+      // The sender statechart (S1–S4, G6) across all its users: state, counters, why a new call would be refused.
+      method: 'GET',
+      pattern: ['v1', 'senders', ':sender'],
+      handle: async (_request, params, url) => {
+        const at = optionalTime(url, 'at') ?? clock.now();
+        return json(200, await engine.senderStatus(params.sender!, at));
+      },
+    },
+
     { method: 'POST', pattern: ['webhooks', 'infobip'], handle: async (request) => context.webhook(request) },
   ];
 

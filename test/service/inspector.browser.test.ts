@@ -48,6 +48,8 @@ describe.skipIf(!hasChromium)('the inspector page in headless Chromium', () => {
     state: () => page.locator('#state').textContent(),
     highlighted: () => page.locator('#statechart g.node.current title').textContent(),
     counter: (name: string) => page.locator(`[data-counter="${name}"] td`).nth(1).textContent(),
+    /** The sender's side (S1–S4, G6), across all its users. */
+    sender: (name: string) => page.locator(`[data-sender="${name}"] td`).nth(1).textContent(),
     viewStatus: () => page.locator('[data-testid="view-status"]').textContent(),
     decisions: () => page.locator('#decisions').innerText(),
     result: () => page.locator('#result').textContent(),
@@ -130,6 +132,9 @@ describe.skipIf(!hasChromium)('the inspector page in headless Chromium', () => {
       await page.click('#call-button');
       await poll(shown.result).toMatch(/^Call: started/);
       await poll(() => shown.counter('in-flight')).toBe('1');
+      // The sender's side: the attempt counts (S1), the call holds a slot (S2, G6) until its end.
+      await poll(() => shown.sender('concurrent')).toBe('1 / 1000');
+      expect(await shown.sender('attempts')).toBe(`${miss} / 10000`);
       if (miss % 2 === 1) {
         const event = businessCallEvent(SENDER, USER, await lastCallId(), (await clockNow()) + 30_000, 'NO_ANSWER');
         expect((await service.call('POST', '/webhooks/infobip', event)).status).toBe(200);
@@ -138,6 +143,7 @@ describe.skipIf(!hasChromium)('the inspector page in headless Chromium', () => {
       }
       await poll(() => shown.counter('unanswered')).toBe(String(miss));
       await poll(() => shown.counter('in-flight')).toBe('0');
+      await poll(() => shown.sender('concurrent')).toBe('0 / 1000');
       after.push(`${await shown.state()}/${await shown.highlighted()}`);
     }
     expect(after).toEqual(['granted/granted', 'prompted/prompted', 'prompted/prompted', 'revoked/revoked']);

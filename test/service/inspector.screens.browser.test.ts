@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { RULE_SUMMARIES } from '../../src/diagram/ruleSummaries.js';
+import { RULE_SUMMARIES as RELATIONSHIP_RULE_SUMMARIES } from '../../src/diagram/ruleSummaries.js';
+import { SENDER_RULE_SUMMARIES } from '../../src/sender/summaries.js';
+
+const RULE_SUMMARIES: Readonly<Record<string, string>> = { ...RELATIONSHIP_RULE_SUMMARIES, ...SENDER_RULE_SUMMARIES };
 import { DAY, SENDER, startTestService, T0, USER, type TestService } from './harness.js';
 
 /**
@@ -104,7 +107,8 @@ describe.skipIf(!hasChromium)('the inspector on any screen', () => {
       expect(badge.href).toBe(`/docs/rules.md#${badge.id!.toLowerCase()}`);
       expect(badge.title).toBe(`${badge.id}: ${RULE_SUMMARIES[badge.id!]}`);
     }
-    expect(new Set(badges.map((b) => b.id))).toEqual(new Set(['R1', 'R2', 'G1', 'G2', 'G4', 'G5', 'M1', 'M2', 'U1', 'U2', 'W1']));
+    // The relationship's rules, and the sender's beside them (its card: S1–S4, G6).
+    expect(new Set(badges.map((b) => b.id))).toEqual(new Set(['R1', 'R2', 'G1', 'G2', 'G4', 'G5', 'M1', 'M2', 'U1', 'U2', 'W1', 'S1', 'S2', 'S3', 'S4', 'G6']));
 
     await screenshot(page, name);
     await page.close();

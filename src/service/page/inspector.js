@@ -240,6 +240,21 @@ function renderView(timeline) {
   );
 }
 
+/** The sender's statechart (S1–S4, G6): its state, S1/S2 counters, and what a new call would meet. */
+function renderSender(status) {
+  const [attempts, concurrent] = status.limits;
+  const meter = (used, max) => element('span', { class: `meter${used >= max ? ' full' : ''}` }, element('i', { style: `width:${Math.min(100, (100 * used) / max)}%` }));
+  const row = (label, value, id) => element('tr', { 'data-sender': id }, element('td', {}, label), element('td', {}, value));
+  const rows = [
+    row(labelWithRules('State', ['S3', 'S4']), [stateChip(status.state), status.restrictedUntil ? element('span', { class: 'muted small' }, ` until ${when(status.restrictedUntil)}`) : null], 'state'),
+    row(labelWithRules(`Call attempts in ${humanDuration(attempts.timePeriod)}`, ['S1']), [meter(attempts.currentUsage, attempts.maxAllowed), `${attempts.currentUsage} / ${attempts.maxAllowed}`], 'attempts'),
+    row(labelWithRules('Calls going on', ['S2', 'G6']), [meter(concurrent.currentUsage, concurrent.maxAllowed), `${concurrent.currentUsage} / ${concurrent.maxAllowed}`], 'concurrent'),
+    status.qualityWarningAt ? row(labelWithRules('Quality warning', ['S4']), when(status.qualityWarningAt), 'quality') : null,
+    status.refusal ? row('A new call', [ruleLink(status.refusal.rule), ` ${status.refusal.reason}`], 'refusal') : null,
+  ];
+  $('#sender-status').replaceChildren(...rows.filter((r) => r !== null));
+}
+
 /** What a row's effect did: a dry run's would-be request, Infobip's answer, or an error. */
 function detailText(detail) {
   if (!detail) return '';
@@ -364,7 +379,7 @@ async function refreshList() {
 async function refreshRelationship() {
   if (!page.sender || !page.user) return;
   const generation = ++page.generation;
-  const { ok, data } = await api('GET', relationshipPath('timeline'));
+  const [{ ok, data }, sender] = await Promise.all([api('GET', relationshipPath('timeline')), api('GET', `/v1/senders/${encodeURIComponent(page.sender)}`)]);
   if (generation !== page.generation) return;
   if (!ok) {
     showResult(`${data.error?.path ?? ''}: ${data.error?.message ?? 'could not load'}`, 'error');
@@ -377,6 +392,7 @@ async function refreshRelationship() {
   highlightState(data.now.stateNow);
   renderCounters(data);
   renderView(data);
+  if (sender.ok) renderSender(sender.data);
   renderTimeline(data);
   document.body.dataset.loaded = String(generation);
 }
