@@ -51,6 +51,7 @@ export function createSenderMachine(limits: SenderLimits = senderLimits(DEFAULT_
       ],
       RESTRICTION_LIFTED: { actions: 'advanceClock' },
       QUALITY_WARNING: { actions: 'recordQualityWarning' }, // S4: the warning is surfaced, calls go on
+      ATTEMPTS_EXHAUSTED: { actions: 'fillAttempts' }, // S1: the platform's count (138005) is the floor
       CALL_ID_ASSIGNED: { actions: 'assignCallId' },
       CALL_ENDED: { actions: 'endCall' }, // S2, G6
     },

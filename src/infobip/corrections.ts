@@ -44,11 +44,11 @@ export function readRefusalData(carrier: PlatformCodeCarrier): RefusalData {
 
 /**
  * One fact a correction recorded (or found already recorded under its key). A sender fact
- * (`RESTRICTED`, `CALL_GOING_ON`) is recorded on the sender's statechart: its key names it, and its
+ * (`RESTRICTED`, `ATTEMPTS_EXHAUSTED`, `CALL_GOING_ON`) is recorded on the sender's statechart: its key names it, and its
  * idempotency is the statechart's own (a pause already in force, a pair already held, changes nothing).
  */
 export interface CorrectionFact {
-  readonly type: RelationshipEventType | 'RESTRICTED' | 'CALL_GOING_ON';
+  readonly type: RelationshipEventType | 'RESTRICTED' | 'ATTEMPTS_EXHAUSTED' | 'CALL_GOING_ON';
   readonly factKey: string;
   readonly outcome: 'recorded' | 'duplicate';
 }
@@ -205,6 +205,19 @@ export async function applyCorrection(engine: CallPermissionEngine, input: Corre
       } else facts.push({ type: 'RESTRICTED', factKey: `${base}:sender`, outcome: 'duplicate' });
       const after = (await engine.senderStatus(sender, at)).restrictedUntil;
       if (after !== undefined) localRetryAt = Date.parse(after);
+      break;
+    }
+    case 'sender-attempts': {
+      // S1: the platform counted the day's attempts up; the local count is raised to the limit (every shard).
+      const before = await engine.senderStatus(sender, at);
+      try {
+        const after = await engine.recordSender(sender, { type: 'ATTEMPTS_EXHAUSTED', at });
+        facts.push({ type: 'ATTEMPTS_EXHAUSTED', factKey: `${base}:sender`, outcome: after.limits[0].currentUsage > before.limits[0].currentUsage ? 'recorded' : 'duplicate' });
+      } catch (error) {
+        if (!(error instanceof EventInFutureError)) throw error;
+      }
+      const frees = (await engine.senderStatus(sender, at)).limits[0].limitExpirationTime;
+      if (frees !== undefined) localRetryAt = Date.parse(frees);
       break;
     }
     case 'call-going-on': {

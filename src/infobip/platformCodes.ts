@@ -9,10 +9,11 @@ export type RuleId = 'G2' | 'G4' | 'G6' | 'R1' | 'R2' | 'R5' | 'S1' | 'S2' | 'S3
  * - `permanent`: a permanent permission exists (`PERMISSION_ACCEPTED` permanent);
  * - `restriction`: the sender is restricted (S4): `RESTRICTED` on the sender statechart until the refusal's time, else `policy.qualityPauseMs`;
  * - `unavailable`: calling is unavailable for the sender (S3) though the policy's country list let it through: the same pause, and the host is told to add the country;
+ * - `sender-attempts`: the sender's S1 attempts of the day are used up as the platform counts them: `ATTEMPTS_EXHAUSTED` raises the count to the limit;
  * - `call-going-on`: a call with the user is going on that the engine did not know of (G6): the sender holds the pair's turn until that call's end, or `policy.ongoingCallMaxMs`;
- * - `report`: nothing local can be corrected (S1/S2 counts of calls the engine never saw); the refusal is reported.
+ * - `report`: nothing local can be corrected (S2: calls the engine never saw, without ids to end them by); the refusal is reported.
  */
-export type CorrectionKind = 'no-permission' | 'request-slots' | 'call-slots' | 'permanent' | 'restriction' | 'unavailable' | 'call-going-on' | 'report';
+export type CorrectionKind = 'no-permission' | 'request-slots' | 'call-slots' | 'permanent' | 'restriction' | 'unavailable' | 'sender-attempts' | 'call-going-on' | 'report';
 
 /** One row of the one table: platform code → rule → what the engine changes → what the host is told. */
 export interface PlatformCodeRow {
@@ -34,7 +35,7 @@ const row = (r: PlatformCodeRow): PlatformCodeRow => Object.freeze({ ...r, rules
  * THE table of platform codes ([docs/rules.md, "Platform error codes"](../../docs/rules.md#platform-error-codes); Meta's codes passed through by
  * Infobip). docs/platform.md renders it (a test keeps them equal). A refusal with one of these means
  * the local state was wrong: the engine corrects it as the row says, then reconciles with Infobip's
- * view when it can. Sender-wide codes correct the sender's statechart (S3, S4, G6) or are reported (S1, S2).
+ * view when it can. Sender-wide codes correct the sender's statechart (S1, S3, S4, G6) or are reported (S2).
  */
 export const PLATFORM_CODE_TABLE: readonly PlatformCodeRow[] = Object.freeze([
   row({
@@ -81,9 +82,9 @@ export const PLATFORM_CODE_TABLE: readonly PlatformCodeRow[] = Object.freeze([
     code: 138005,
     meaning: 'call-rate limit of the number',
     rules: ['S1'],
-    correction: 'report',
-    engineChange: 'nothing: the attempts the platform counted beyond the engine’s (another system calling from the number) have no times to place in S1’s window',
-    hostTold: 'S1: sender-wide; retry at the time the refusal’s data gives',
+    correction: 'sender-attempts',
+    engineChange: 'sender `ATTEMPTS_EXHAUSTED`: S1’s count raised to the limit in the current minute (held 24 h from now: the platform’s own times are unknown)',
+    hostTold: 'S1 with `retryAt`: no call from this sender until the counted attempts leave the 24 h window',
   }),
   row({
     code: 138013,

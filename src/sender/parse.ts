@@ -16,6 +16,8 @@ export type SenderEventInput =
     }
   | { readonly type: 'RESTRICTION_LIFTED'; readonly at: TimeInput }
   | { readonly type: 'QUALITY_WARNING'; readonly at: TimeInput }
+  /** S1: the platform refused a call with 138005: its count of the day's attempts is the floor from now on. */
+  | { readonly type: 'ATTEMPTS_EXHAUSTED'; readonly at: TimeInput }
   | {
       /**
        * G6: the platform says a call with `user` is going on that the engine did not place (138003):
@@ -36,7 +38,7 @@ export type SenderEventInput =
     };
 
 /** The sender facts a host may record; reservations and id assignments are the engine's own. */
-export const SENDER_INPUT_TYPES = Object.freeze(['CLOCK', 'RESTRICTED', 'RESTRICTION_LIFTED', 'QUALITY_WARNING', 'CALL_GOING_ON', 'CALL_ENDED'] as const);
+export const SENDER_INPUT_TYPES = Object.freeze(['CLOCK', 'RESTRICTED', 'RESTRICTION_LIFTED', 'QUALITY_WARNING', 'ATTEMPTS_EXHAUSTED', 'CALL_GOING_ON', 'CALL_ENDED'] as const);
 
 const ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 
@@ -56,7 +58,8 @@ export function parseSenderEvent(input: unknown, policy: Policy, path = 'event')
     case 'CLOCK':
     case 'RESTRICTION_LIFTED':
     case 'QUALITY_WARNING':
-      return { type: raw.type as 'CLOCK' | 'RESTRICTION_LIFTED' | 'QUALITY_WARNING', at };
+    case 'ATTEMPTS_EXHAUSTED':
+      return { type: raw.type as 'CLOCK' | 'RESTRICTION_LIFTED' | 'QUALITY_WARNING' | 'ATTEMPTS_EXHAUSTED', at };
     case 'RESTRICTED': {
       const until = raw.until === undefined || raw.until === null ? at + policy.qualityPauseMs : parseTime(raw.until, `${path}.until`);
       return { type: 'RESTRICTED', at, until };

@@ -14,6 +14,7 @@ export const SENDER_FUTURE_FACT_TREATMENT: Readonly<Record<SenderEventType, Futu
   RESTRICTED: 'atTrustedNow', // S4: a pause is never dropped; its expiry is the report's own
   RESTRICTION_LIFTED: 'refuse', // S4: would end a pause at a made-up time
   QUALITY_WARNING: 'atTrustedNow', // S4: only shown
+  ATTEMPTS_EXHAUSTED: 'atTrustedNow', // S1: counted from now, held for a day from now
   CALL_RESERVED: 'atTrustedNow', // S1/S2: counted from now (the engine's own, never from outside)
   CALL_ID_ASSIGNED: 'atTrustedNow', // only re-keys the call
   CALL_ENDED: 'refuse', // S2/G6: gives a slot back

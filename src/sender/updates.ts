@@ -1,7 +1,7 @@
 import type { SenderContext } from './context.js';
 import type { SenderCallEndedEvent, SenderCallIdAssignedEvent, SenderCallReservedEvent, SenderEvent, SenderRestrictedEvent } from './events.js';
 import { ATTEMPT_BUCKET_MS, type SenderLimits } from './limits.js';
-import { pruned, withAttempt } from './windows.js';
+import { countAttempts, pruned, withAttempt } from './windows.js';
 
 /** An action of the sender statechart: the next context from the current one and the event. */
 export type SenderUpdate = (context: SenderContext, event: SenderEvent) => SenderContext;
@@ -31,6 +31,14 @@ export function senderUpdates(limits: SenderLimits) {
       const { callId, user, at } = e as SenderCallReservedEvent;
       const minute = at - (((at % ATTEMPT_BUCKET_MS) + ATTEMPT_BUCKET_MS) % ATTEMPT_BUCKET_MS);
       return { ...ctx, attempts: withAttempt(ctx.attempts, minute), ongoing: [...ctx.ongoing, [callId, user, at] as const] };
+    },
+    /** S1: the count is raised to the limit in the current minute (what the platform counted beyond ours). */
+    fillAttempts: (c, e) => {
+      const ctx = advance(c, e.at);
+      const missing = limits.attemptsPerDay - countAttempts(ctx, e.at);
+      if (missing <= 0) return ctx;
+      const minute = e.at - (((e.at % ATTEMPT_BUCKET_MS) + ATTEMPT_BUCKET_MS) % ATTEMPT_BUCKET_MS);
+      return { ...ctx, attempts: withAttempt(ctx.attempts, minute, missing) };
     },
     /** The call is known by the platform's id from now on. */
     assignCallId: (c, e) => {

@@ -36,12 +36,12 @@ export function countAttempts(ctx: SenderContext, at: number): number {
   return count;
 }
 
-/** S1: the bucket list with one more attempt in the minute starting at `minute` (never earlier than the last bucket's). */
-export function withAttempt(attempts: readonly AttemptBucket[], minute: number): readonly AttemptBucket[] {
+/** S1: the bucket list with `n` more attempts (default 1) in the minute starting at `minute` (never earlier than the last bucket's). */
+export function withAttempt(attempts: readonly AttemptBucket[], minute: number, n = 1): readonly AttemptBucket[] {
   const last = attempts[attempts.length - 1];
-  const next = last && last[0] === minute ? [...attempts.slice(0, -1), [minute, last[1] + 1] as const] : [...attempts, [minute, 1] as const];
+  const next = last && last[0] === minute ? [...attempts.slice(0, -1), [minute, last[1] + n] as const] : [...attempts, [minute, n] as const];
   const total = totals.get(attempts);
-  if (total !== undefined) totals.set(next, total + 1);
+  if (total !== undefined) totals.set(next, total + n);
   return next;
 }
 

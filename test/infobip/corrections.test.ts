@@ -139,13 +139,16 @@ describe('platform code → correction, over HTTP', () => {
     expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'started' });
   });
 
-  it('138005 (S1): reported; nothing local changes, so the next call goes out', async () => {
+  it('138005 (S1): the sender’s attempts of the day are used up as the platform counts them; calls are refused locally until they leave the window', async () => {
     await grant();
     world.infobip.script('calls', metaRefusal(138005, 'Call rate limit reached'));
     world.infobip.script('permissions', { status: 401 });
     const result = refused(await world.integration.startCall(SENDER, USER));
-    expect(result.correction).toMatchObject({ platformCode: 138005, rules: ['S1'], correction: 'report', facts: [] });
-    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'started' });
+    const minute = world.now - (world.now % 60_000);
+    expect(result.correction).toMatchObject({ platformCode: 138005, rules: ['S1'], correction: 'sender-attempts', retryAt: minute + 60_000 + 24 * HOUR_MS, facts: [{ type: 'ATTEMPTS_EXHAUSTED', outcome: 'recorded' }] });
+    expect((await engine().senderStatus(SENDER)).limits[0]).toMatchObject({ currentUsage: engine().policy.senderCallAttemptsPerDay });
+    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'S1', retryAt: minute + 60_000 + 24 * HOUR_MS } });
+    expect(world.infobip.requestsOn('calls')).toHaveLength(1);
   });
 
   it('a correction found in a webhook is applied once: the same delivery report again records nothing', async () => {

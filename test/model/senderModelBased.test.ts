@@ -36,6 +36,7 @@ function candidates(context: SenderContext): Labelled[] {
     { label: 'RESTRICTED over', event: { type: 'RESTRICTED', at, until: at } },
     { label: 'RESTRICTION_LIFTED', event: { type: 'RESTRICTION_LIFTED', at } },
     { label: 'QUALITY_WARNING', event: { type: 'QUALITY_WARNING', at } },
+    { label: 'ATTEMPTS_EXHAUSTED', event: { type: 'ATTEMPTS_EXHAUSTED', at } },
     ...USERS.map((user, i) => ({ label: `CALL_RESERVED u${i}`, event: { type: 'CALL_RESERVED', at, callId: `c${at}`, user } as SenderEvent })),
   ];
   if (latest) {

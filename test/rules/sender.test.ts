@@ -46,6 +46,22 @@ describe('S1: business-initiated call attempts per rolling 24 h per sender', () 
   });
 });
 
+describe('S1: the platform’s count is the floor (138005)', () => {
+  it('ATTEMPTS_EXHAUSTED raises every shard’s count to its share; calls wait until that minute leaves the window; a second report changes nothing', async () => {
+    const clock = createManualClock(T0 + 30_000);
+    const engine = createCallPermissionEngine({ clock, effects: createRecordingEffects(), policy: definePolicy({ senderCallAttemptsPerDay: 10 }), senderShards: 4 });
+    const all = users(6);
+    for (const user of all) await engine.record(SENDER, user, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+    expect(await engine.startCall(SENDER, all[0]!)).toMatchObject({ outcome: 'started' });
+    const status = await engine.recordSender(SENDER, { type: 'ATTEMPTS_EXHAUSTED', at: clock() });
+    expect(status.limits[0]).toMatchObject({ currentUsage: 10, maxAllowed: 10, limitExpirationTime: new Date(T0 + 60_000 + DAY).toISOString() });
+    expect((await engine.recordSender(SENDER, { type: 'ATTEMPTS_EXHAUSTED', at: clock() })).limits[0].currentUsage).toBe(10);
+    for (const user of all.slice(1)) expect(await engine.startCall(SENDER, user)).toMatchObject({ outcome: 'refused', refusal: { rule: 'S1', retryAt: T0 + 60_000 + DAY } });
+    clock.set(T0 + 60_000 + DAY);
+    expect(await engine.startCall(SENDER, all[1]!)).toMatchObject({ outcome: 'started' });
+  });
+});
+
 describe('S2: concurrent calls per sender', () => {
   it('refuses a call while the limit of calls is going on; any call’s end frees a slot', async () => {
     const { engine, clock, users: [a, b, c] } = await senderWith({ senderConcurrentCalls: 2 });

@@ -17,6 +17,7 @@ const event = (at: number): fc.Arbitrary<SenderEvent> =>
     fc.integer({ min: -60_000, max: 3 * 3_600_000 }).map((d) => ({ type: 'RESTRICTED', at, until: at + d }) as const),
     fc.constant({ type: 'RESTRICTION_LIFTED', at } as const),
     fc.constant({ type: 'QUALITY_WARNING', at } as const),
+    fc.constant({ type: 'ATTEMPTS_EXHAUSTED', at } as const),
     fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom('447700900001', '447700900002', '447700900003')).map(([n, user]) => ({ type: 'CALL_RESERVED', at, callId: `c${n}`, user }) as const),
     fc.integer({ min: 0, max: 5 }).map((n) => ({ type: 'CALL_ENDED', at, callId: `c${n}` }) as const),
     fc.integer({ min: 0, max: 5 }).map((n) => ({ type: 'CALL_ID_ASSIGNED', at, callId: `c${n}`, platformCallId: `c${n + 1}` }) as const),
