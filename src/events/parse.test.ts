@@ -10,6 +10,21 @@ describe('parseEvent', () => {
     expect(parseEvent({ type: 'CLOCK', at: new Date(T) }, DEFAULT_POLICY)).toEqual({ type: 'CLOCK', at: T });
   });
 
+  it('R1 R2 G2: a reconstructed use’s countedFrom is kept when inside its window before the event; refused after it or older than the window (the path named)', () => {
+    const H = 3_600_000;
+    const request = (countedFrom: unknown) => parseEvent({ type: 'REQUEST_SENT', at: T, requestId: 'r', via: 'template', countedFrom }, DEFAULT_POLICY);
+    const call = (countedFrom: unknown) => parseEvent({ type: 'CALL_STARTED', at: T, callId: 'c', countedFrom }, DEFAULT_POLICY);
+    expect(request(T - 20 * H)).toEqual({ type: 'REQUEST_SENT', at: T, requestId: 'r', via: 'template', countedFrom: T - 20 * H });
+    expect(request('2026-03-25T10:00:00.001Z')).toMatchObject({ countedFrom: T - 7 * 24 * H + 1 });
+    expect(request(T)).toEqual({ type: 'REQUEST_SENT', at: T, requestId: 'r', via: 'template' });
+    expect(call(T - 24 * H + 1)).toMatchObject({ countedFrom: T - 24 * H + 1 });
+    expect(() => request(T + 1)).toThrow(expect.objectContaining({ path: 'event.countedFrom' }));
+    expect(() => request(T - 7 * 24 * H)).toThrow(expect.objectContaining({ path: 'event.countedFrom' }));
+    expect(() => call(T - 24 * H)).toThrow(expect.objectContaining({ path: 'event.countedFrom' }));
+    expect(() => call('yesterday')).toThrow(expect.objectContaining({ path: 'event.countedFrom', code: 'INVALID_TIME' }));
+    expect(() => call(T - 1000)).not.toThrow(InvalidEventError);
+  });
+
   it('G1: resolves an accept’s expiry — explicit time, permanent flag, or the policy default', () => {
     const accept = (extra: object, policy = DEFAULT_POLICY) => parseEvent({ type: 'PERMISSION_ACCEPTED', at: T, ...extra }, policy);
     expect(accept({ expiresAt: '2026-04-03T10:00:00Z' })).toMatchObject({ expiresAt: T + 2 * 86_400_000, source: 'user' });

@@ -40,7 +40,9 @@ export function parseEvent(input: unknown, policy: Policy, path = 'event'): Rela
     case 'REQUEST_SENT': {
       const via = raw.via;
       if (via !== 'interactive' && via !== 'template') throw new InvalidEventError('must be "interactive" or "template"', `${path}.via`);
-      return { type, at, requestId: parseId(raw.requestId, `${path}.requestId`), via };
+      const requestId = parseId(raw.requestId, `${path}.requestId`);
+      const countedFrom = parseCountedFrom(raw.countedFrom, at, Math.min(policy.requestLongWindowMs, policy.requestAnswerableMs), `${path}.countedFrom`);
+      return countedFrom === undefined ? { type, at, requestId, via } : { type, at, requestId, via, countedFrom };
     }
     case 'REQUEST_FAILED':
       return { type, at, requestId: parseId(raw.requestId, `${path}.requestId`) };
@@ -74,7 +76,11 @@ export function parseEvent(input: unknown, policy: Policy, path = 'event'): Rela
       const requestId = optionalId(raw.requestId, `${path}.requestId`);
       return requestId === undefined ? { type, at, source } : { type, at, source, requestId };
     }
-    case 'CALL_STARTED':
+    case 'CALL_STARTED': {
+      const callId = parseId(raw.callId, `${path}.callId`);
+      const countedFrom = parseCountedFrom(raw.countedFrom, at, policy.callWindowMs, `${path}.countedFrom`);
+      return countedFrom === undefined ? { type, at, callId } : { type, at, callId, countedFrom };
+    }
     case 'CALL_CONNECTED':
     case 'USER_CALL_RECEIVED':
     case 'USER_CALL_CONNECTED':
@@ -106,6 +112,18 @@ export function parseTime(value: unknown, path: string): number {
   if (ms < EARLIEST || ms >= LATEST)
     throw new InvalidEventError(`${ms} is outside 2000–2200: epoch seconds instead of milliseconds?`, path, 'INVALID_TIME');
   return ms;
+}
+
+/**
+ * A reconstructed use's own time: not after the fact's time, and recent enough that the window it
+ * counts in (`windowMs`) still counts it at that time. Equal to `at`, it is left out (the same event).
+ */
+function parseCountedFrom(value: unknown, at: number, windowMs: number, path: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const ms = parseTime(value, path);
+  if (ms > at) throw new InvalidEventError('must not be after the event itself (a use is counted from when it happened, at the latest)', path);
+  if (at - ms >= windowMs) throw new InvalidEventError(`must be within ${windowMs} ms before the event (a use older than its window counts for nothing)`, path);
+  return ms === at ? undefined : ms;
 }
 
 function parseId(value: unknown, path: string): string {

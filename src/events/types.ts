@@ -17,7 +17,18 @@ export interface ClockEvent extends At { readonly type: 'CLOCK' }
 /** W1: the user sent the business a message. */
 export interface UserMessageEvent extends At { readonly type: 'USER_MESSAGE' }
 /** R1–R5: a permission request was handed to the platform (the engine's reservation). */
-export interface RequestSentEvent extends At { readonly type: 'REQUEST_SENT'; readonly requestId: string; readonly via: RequestChannel }
+export interface RequestSentEvent extends At {
+  readonly type: 'REQUEST_SENT';
+  readonly requestId: string;
+  readonly via: RequestChannel;
+  /**
+   * When the platform started counting this request, if before `at`: reconciliation records a use
+   * the platform counts and the local state lacks, at the time the platform's view implies
+   * (`limitExpirationTime` − the window), so its slot frees when the platform's does
+   * (docs/semantics.md "Reconstructed uses"). Within the request windows of `at`.
+   */
+  readonly countedFrom?: number;
+}
 /** The send of a request definitely did not happen: its reservation is released. */
 export interface RequestFailedEvent extends At { readonly type: 'REQUEST_FAILED'; readonly requestId: string }
 /** G1/G5/U1: the user (or the platform) granted permission. `expiresAt: null` is permanent. */
@@ -47,7 +58,12 @@ export interface PermissionSyncedEvent extends At {
 /** U1: the user revoked permission in WhatsApp. */
 export interface PermissionRevokedEvent extends At { readonly type: 'PERMISSION_REVOKED' }
 /** G2/G4: a business-initiated call was placed (the engine's reservation of a call slot). */
-export interface CallStartedEvent extends At { readonly type: 'CALL_STARTED'; readonly callId: string }
+export interface CallStartedEvent extends At {
+  readonly type: 'CALL_STARTED';
+  readonly callId: string;
+  /** As {@link RequestSentEvent.countedFrom}: the call's slot is held from then (within the call window of `at`). */
+  readonly countedFrom?: number;
+}
 /**
  * The platform gave a placed call its own id (Infobip's `callId`): later call events name that id,
  * so the call's reservation is re-keyed to it.
@@ -106,7 +122,9 @@ export const EVENT_TYPES: readonly RelationshipEventType[] = Object.freeze([
 export type TimeInput = number | string | Date;
 
 /** An event with its `at` loosened to any {@link TimeInput}. */
-export type Loosen<E> = E extends { at: number } ? Omit<E, 'at'> & { at: TimeInput } : never;
+export type Loosen<E> = E extends { at: number }
+  ? Omit<E, 'at' | 'countedFrom'> & { at: TimeInput } & (E extends { countedFrom?: number } ? { countedFrom?: TimeInput } : unknown)
+  : never;
 
 /**
  * An event as a host passes it in. Times may be ISO strings or `Date`s; an accept may say

@@ -162,7 +162,7 @@ export async function applyCorrection(engine: CallPermissionEngine, input: Corre
       if ((await view()).status !== 'PERMANENT') await record({ type: 'PERMISSION_ACCEPTED', at, permanent: true, source: 'automatic' }, base);
       break;
     case 'request-slots': {
-      const bound = engine.policy.requestsPerLongWindow;
+      const bound = (await engine.policyFor(sender)).requestsPerLongWindow;
       for (let i = 0; i < bound && actionOf(await view(), 'SEND_CALL_PERMISSION_REQUEST').canPerformAction; i++)
         if (!(await record({ type: 'REQUEST_SENT', at, requestId: `${input.code}-${input.ref}-${i}`.slice(0, 128), via: 'template' }, `${base}:slot-${i}`))) break;
       localRetryAt = viewRetryAt(await view(), 'SEND_CALL_PERMISSION_REQUEST');
@@ -181,10 +181,18 @@ export async function applyCorrection(engine: CallPermissionEngine, input: Corre
       }
       const current = await view();
       const bound = actionOf(current, 'START_CALL').limits[0]?.maxAllowed ?? 0;
+      // The platform's "next allowed at" is when its oldest counted call leaves the window: the first
+      // slot held counts from then minus the window, so it frees when the platform's does. A time not
+      // after now (skew, or stale data) or more than a window ahead cannot be a slot's: counted from now.
+      const windowMs = (await engine.policyFor(sender)).callWindowMs;
+      const oldest = platformRetryAt !== undefined && platformRetryAt > at && platformRetryAt <= at + windowMs ? platformRetryAt - windowMs : undefined;
       // A grant is needed to hold call slots; without one, G4 refuses calls already.
       if (current.status !== 'NO_PERMISSION')
-        for (let i = 0; i < bound && actionOf(await view(), 'START_CALL').canPerformAction; i++)
-          if (!(await record({ type: 'CALL_STARTED', at, callId: `${input.code}-${input.ref}-${i}`.slice(0, 128) }, `${base}:slot-${i}`))) break;
+        for (let i = 0; i < bound && actionOf(await view(), 'START_CALL').canPerformAction; i++) {
+          const callId = `${input.code}-${input.ref}-${i}`.slice(0, 128);
+          const own = i === 0 && oldest !== undefined && oldest < at && (await record({ type: 'CALL_STARTED', at, callId, countedFrom: oldest }, `${base}:slot-${i}:from`));
+          if (!own && !(await record({ type: 'CALL_STARTED', at, callId }, `${base}:slot-${i}`))) break;
+        }
       localRetryAt = viewRetryAt(await view(), 'START_CALL');
       break;
     }

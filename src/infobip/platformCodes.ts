@@ -59,7 +59,8 @@ export const PLATFORM_CODE_TABLE: readonly PlatformCodeRow[] = Object.freeze([
     meaning: 'connected-call limit reached (its data says when the next is allowed)',
     rules: ['G2'],
     correction: 'call-slots',
-    engineChange: 'learns the number it states for the sender; `CALL_STARTED` reservations until G2 refuses (held for the call window from the refusal: never shorter than the platform’s wait)',
+    engineChange:
+      'learns the number it states for the sender; `CALL_STARTED` reservations until G2 refuses, the first counted from its "next allowed at" minus the window (so it frees then), the others held for the call window from the refusal',
     hostTold: 'G2 with `retryAt`: when the engine allows again, never before the time the refusal’s data gives (`platformRetryAt`)',
   }),
   row({

@@ -98,7 +98,13 @@ export function clampLateEvent(snapshot: RelationshipSnapshot, event: Relationsh
       'event.at',
       'EVENT_TOO_LATE',
     );
-  return KEEP_OWN_TIME.has(event.type) ? event : { ...event, at: now };
+  if (KEEP_OWN_TIME.has(event.type)) return event;
+  // Moved to the clock, a late command counts from there, as any late command does (its reconstructed time is dropped).
+  if ('countedFrom' in event) {
+    const { countedFrom: _dropped, ...rest } = event;
+    return { ...rest, at: now };
+  }
+  return { ...event, at: now };
 }
 
 /** Applies an already normalised event (see {@link normaliseEvent}). */

@@ -48,7 +48,14 @@ export function futureFactTreatment(event: RelationshipEvent): FutureFactTreatme
 export function bindToTrustedClock(event: RelationshipEvent, trustedNow: number, policy: Policy): RelationshipEvent {
   const bound = trustedNow + policy.maxClockSkewMs;
   if (event.at <= bound) return event;
-  if (futureFactTreatment(event) === 'atTrustedNow') return { ...event, at: trustedNow };
+  if (futureFactTreatment(event) === 'atTrustedNow') {
+    // A reconstructed use keeps its own time only if that is not after where the fact now lands.
+    if ('countedFrom' in event && event.countedFrom !== undefined && event.countedFrom >= trustedNow) {
+      const { countedFrom: _dropped, ...rest } = event;
+      return { ...rest, at: trustedNow };
+    }
+    return { ...event, at: trustedNow };
+  }
   throw new EventInFutureError(
     `${isoTime(event.at)} is ${event.at - trustedNow} ms ahead of the engine's clock (${isoTime(trustedNow)}); facts may be dated at most policy.maxClockSkewMs = ${policy.maxClockSkewMs} ms ahead. A ${event.type} dated further ahead is refused: deliver it again once its time has come`,
     event.at - policy.maxClockSkewMs,

@@ -3,10 +3,11 @@ import type {
   PermissionSyncedEvent,
   RelationshipEvent,
   RequestFailedEvent,
+  RequestSentEvent,
 } from '../events/types.js';
 import type { Policy } from '../policy/policy.js';
 import type { RelationshipContext } from './context.js';
-import { countCallSlots, countRequests, isOpenRequest, lastIndexOfId, openRequestsLapseAt } from './windows.js';
+import { countCallSlots, countRequests, isOpenRequest, lastIndexOfId, openRequestsLapseAt, requestCountedFrom, requestsStillCounted, roomAround, slotsStillHeld } from './windows.js';
 
 /** A guard of the statechart: a pure question about the context and the event at its time. */
 export type Guard = (context: RelationshipContext, event: RelationshipEvent) => boolean;
@@ -20,6 +21,21 @@ export function relationshipGuards(policy: Policy) {
   const requestsLeft = (ctx: RelationshipContext, at: number) =>
     countRequests(ctx, policy.requestShortWindowMs, at) < policy.requestsPerShortWindow &&
     countRequests(ctx, policy.requestLongWindowMs, at) < policy.requestsPerLongWindow;
+  /**
+   * Room for the request at its time; a reconstructed one (`countedFrom`) needs room in every window
+   * that holds its own time, among the uses still counted (docs/semantics.md "Reconstructed uses").
+   */
+  const requestFits = (ctx: RelationshipContext, event: RelationshipEvent) => {
+    const t = requestCountedFrom(ctx, event as RequestSentEvent);
+    if (t === event.at) return requestsLeft(ctx, event.at);
+    const times = requestsStillCounted(ctx, policy, event.at);
+    return roomAround(times, policy.requestShortWindowMs, policy.requestsPerShortWindow, t) && roomAround(times, policy.requestLongWindowMs, policy.requestsPerLongWindow, t);
+  };
+  /** G2: a call slot free at its time; a reconstructed call's in every window that holds its own time. */
+  const slotFits = (ctx: RelationshipContext, event: CallStartedEvent) =>
+    event.countedFrom === undefined
+      ? countCallSlots(ctx, policy, event.at) < policy.connectedCallsPerWindow
+      : roomAround(slotsStillHeld(ctx, policy, event.at), policy.callWindowMs, policy.connectedCallsPerWindow, event.countedFrom);
   /** Is a request still open once the failed send (the latest under its id, as `releaseRequest` takes it) is taken back? */
   const openAfterRemoving = (ctx: RelationshipContext, event: RelationshipEvent) => {
     const failed = lastIndexOfId(ctx.requests, (event as RequestFailedEvent).requestId);
@@ -41,16 +57,16 @@ export function relationshipGuards(policy: Policy) {
     ctx.callbackGrantedAt === null || (ctx.decidedAt !== null && ctx.decidedAt > ctx.callbackGrantedAt) ? ctx.decidedAt : ctx.callbackGrantedAt;
   return {
     /** R1 + R2 (U2): fewer requests than both windows allow since the last reset. */
-    requestAllowed: (ctx: RelationshipContext, event: RelationshipEvent) => requestsLeft(ctx, event.at),
+    requestAllowed: (ctx: RelationshipContext, event: RelationshipEvent) => requestFits(ctx, event),
     /** R1 + R2 + R5: as above, and the grant is not permanent. Used in `granted`/`prompted`. */
     requestAllowedWhileGranted: (ctx: RelationshipContext, event: RelationshipEvent) =>
-      ctx.grantExpiresAt !== null && requestsLeft(ctx, event.at),
+      ctx.grantExpiresAt !== null && requestFits(ctx, event),
     /** G1 + G2 (G4 by state): the grant is live and a connected-call slot is free. */
     callAllowed: (ctx: RelationshipContext, event: RelationshipEvent) =>
       (ctx.grantExpiresAt === null || event.at < ctx.grantExpiresAt) &&
       // An id still holding a slot cannot start twice; one whose slot lapsed (no outcome ever came) may.
       !ctx.callsInFlight.some((call) => call[0] === (event as CallStartedEvent).callId && event.at < call[1] + policy.callWindowMs) &&
-      countCallSlots(ctx, policy, event.at) < policy.connectedCallsPerWindow,
+      slotFits(ctx, event as CallStartedEvent),
     /** G1: a temporary grant reached its end. */
     grantExpired: (ctx: RelationshipContext, event: RelationshipEvent) => ctx.grantExpiresAt !== null && event.at >= ctx.grantExpiresAt,
     /** R4: every open request lapsed unanswered, and before it the user had revoked. */

@@ -1,5 +1,6 @@
 import type {
   CallConnectedEvent,
+  CallStartedEvent,
   CallIdAssignedEvent,
   PermissionAcceptedEvent,
   PermissionRejectedEvent,
@@ -10,7 +11,7 @@ import type {
 } from '../events/types.js';
 import type { Policy } from '../policy/policy.js';
 import type { RelationshipContext, Stamped } from './context.js';
-import { isOpenRequest, lastIndexOfId } from './windows.js';
+import { isOpenRequest, lastIndexOfId, requestCountedFrom } from './windows.js';
 
 /** An action of the statechart: the next context from the current one and the event. */
 export type Update = (context: RelationshipContext, event: RelationshipEvent) => RelationshipContext;
@@ -109,10 +110,10 @@ export function relationshipUpdates(policy: Policy) {
       next.lastUserContactAt = latest(c.lastUserContactAt, e.at);
       return next;
     },
-    /** R1/R2: a request is counted (and reserved) from the moment it is sent. */
+    /** R1/R2: a request is counted (and reserved) from the moment it is sent (or from when the platform counts it). */
     recordRequest: (c, e) => {
       const next = draft(c, e.at);
-      next.requests = [...next.requests, [(e as RequestSentEvent).requestId, e.at] as const];
+      next.requests = [...next.requests, [(e as RequestSentEvent).requestId, requestCountedFrom(c, e as RequestSentEvent)] as const];
       return next;
     },
     /** The request never left: its count is given back. */
@@ -200,10 +201,10 @@ export function relationshipUpdates(policy: Policy) {
       if (e.type === 'PERMISSION_SYNCED') next.decidedAt = latest(c.decidedAt, e.at);
       return next;
     },
-    /** G2: a call slot is held from the moment the call is placed. */
+    /** G2: a call slot is held from the moment the call is placed (or from when the platform counts it). */
     reserveCall: (c, e) => {
       const next = draft(c, e.at);
-      next.callsInFlight = [...next.callsInFlight, [callId(e), e.at] as const];
+      next.callsInFlight = [...next.callsInFlight, [callId(e), (e as CallStartedEvent).countedFrom ?? e.at] as const];
       return next;
     },
     /** The placed call is known by the platform's id from now on. */

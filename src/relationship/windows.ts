@@ -29,6 +29,42 @@ export function countRequests(ctx: RelationshipContext, windowMs: number, at: nu
   return count;
 }
 
+/**
+ * R1/R2: the time a request counts from: its event's time, or a reconstructed one's own (`countedFrom`,
+ * docs/semantics.md "Reconstructed uses"), never before the last reset (G3).
+ */
+export function requestCountedFrom(ctx: RelationshipContext, event: { readonly at: number; readonly countedFrom?: number }): number {
+  if (event.countedFrom === undefined) return event.at;
+  return ctx.limitsResetAt !== null && event.countedFrom < ctx.limitsResetAt ? ctx.limitsResetAt : event.countedFrom;
+}
+
+/**
+ * Whether one more use at `t` keeps every window of `windowMs` that holds it within `max`, among the
+ * uses `times` (those still counted at the event's time: the only ones any later decision meets). A
+ * window ending at `y` holds the uses in (y − W, y]; those holding `t` end in [t, t + W), and the
+ * count only grows where a use enters, so the ends worth looking at are `t` and every later use's time.
+ */
+export function roomAround(times: readonly number[], windowMs: number, max: number, t: number): boolean {
+  const held = (y: number) => {
+    let n = 0;
+    for (const u of times) if (u <= y && y < u + windowMs) n++;
+    return n;
+  };
+  if (held(t) >= max) return false;
+  for (const u of times) if (u > t && u < t + windowMs && held(u) >= max) return false;
+  return true;
+}
+
+/** R1/R2: times of the requests the long window still counts at `at` (since the last reset). */
+export function requestsStillCounted(ctx: RelationshipContext, policy: Policy, at: number): number[] {
+  return countedRequestTimes(ctx, policy.requestLongWindowMs, at);
+}
+
+/** G2: start times of the call slots still held at `at` (connected and in flight). */
+export function slotsStillHeld(ctx: RelationshipContext, policy: Policy, at: number): number[] {
+  return callSlotReleaseTimes(ctx, policy, at).map((free) => free - policy.callWindowMs);
+}
+
 /** G2: release times of the call slots in use at `at`: connected calls and calls in flight. */
 export function callSlotReleaseTimes(ctx: RelationshipContext, policy: Policy, at: number): number[] {
   const releases: number[] = [];

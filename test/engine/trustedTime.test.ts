@@ -355,3 +355,23 @@ describe('late facts keep their true time where the rules are about time', () =>
     expect(late.snapshot.context.connectedCalls).toEqual([T0 + MINUTE]);
   });
 });
+
+describe('trusted time and reconstructed uses (countedFrom)', () => {
+  it('R1 R2: a reservation dated beyond the bound lands at the engine’s clock; its countedFrom is kept only if before that', async () => {
+    const { engine } = setUp();
+    await engine.record(SENDER, USER, { type: 'REQUEST_SENT', at: T0 + DAY, requestId: 'ahead', via: 'template', countedFrom: T0 + DAY - HOUR });
+    expect((await engine.snapshot(SENDER, USER))!.context.requests).toEqual([['ahead', T0]]);
+    const other = '447700900124';
+    await engine.record(SENDER, other, { type: 'REQUEST_SENT', at: T0 + 6 * HOUR, requestId: 'kept', via: 'template', countedFrom: T0 - HOUR });
+    expect((await engine.snapshot(SENDER, other))!.context.requests).toEqual([['kept', T0 - HOUR]]);
+  });
+
+  it('G2: a late reservation is moved to the relationship’s clock and counts from there (its countedFrom dropped)', async () => {
+    const { clock, engine } = setUp();
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+    clock.set(T0 + 2 * HOUR);
+    await engine.record(SENDER, USER, { type: 'USER_MESSAGE', at: T0 + 2 * HOUR });
+    await engine.record(SENDER, USER, { type: 'CALL_STARTED', at: T0 + HOUR, callId: 'late', countedFrom: T0 });
+    expect((await engine.snapshot(SENDER, USER))!.context.callsInFlight).toEqual([['late', T0 + 2 * HOUR]]);
+  });
+});

@@ -78,6 +78,35 @@ describe('platform code → correction, over HTTP', () => {
     expect(world.infobip.requestsOn('calls')).toHaveLength(1);
   });
 
+  it('138012 (G2): the slots free when the platform says (its "next allowed at"), not a window after the refusal', async () => {
+    await grant();
+    const retryAt = world.now + 5 * HOUR_MS;
+    world.infobip.script('calls', metaRefusal(138012, `Business initiated calls limit reached. Currently 100. Next call allowed at ${new Date(retryAt).toISOString()}`));
+    world.infobip.script('permissions', { status: 401 });
+    const result = refused(await world.integration.startCall(SENDER, USER));
+    expect(result.correction.retryAt).toBe(retryAt);
+    expect(result.correction.facts[0]).toMatchObject({ type: 'CALL_STARTED', factKey: expect.stringMatching(/:slot-0:from$/) });
+    world.advance(5 * HOUR_MS - 1);
+    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'G2', retryAt } });
+    world.advance(1);
+    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'started' });
+  });
+
+  it('attack: a 138012 whose retry time is already past (skew) or days ahead holds the slots a window from now; the host is told the later of the two times', async () => {
+    await grant();
+    for (const [offset, ref] of [[-10 * 60_000, 'past'], [3 * 24 * HOUR_MS, 'far']] as const) {
+      const platformRetryAt = world.now + offset;
+      const applied = await applyCorrection(engine(), { code: 138012, sender: SENDER, user: USER, ref, at: world.now, data: { retryAt: platformRetryAt, maxAllowed: 100 } });
+      expect(applied.platformRetryAt).toBe(platformRetryAt);
+      expect(applied.retryAt).toBe(Math.max(platformRetryAt, world.now + 24 * HOUR_MS));
+      expect(applied.facts.every((f) => !f.factKey.endsWith(':from'))).toBe(true);
+    }
+    // Applied again (a redelivered refusal): nothing more is recorded.
+    const again = await applyCorrection(engine(), { code: 138012, sender: SENDER, user: USER, ref: 'past', at: world.now, data: { retryAt: world.now - 600_000 } });
+    expect(again.facts.every((f) => f.outcome === 'duplicate')).toBe(true);
+    expect(await world.integration.startCall(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'G2', retryAt: world.now + 24 * HOUR_MS } });
+  });
+
   it('138017 (R5): a refused request learns the permanent permission; later requests are refused locally, calls go out', async () => {
     world.infobip.script('template', metaRefusal(138017, 'A permanent call permission already exists'));
     world.infobip.script('permissions', { status: 401 });

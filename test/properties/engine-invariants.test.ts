@@ -23,6 +23,8 @@ const DAY = 86_400_000;
 const withFreshIds = (steps: Step[]) => steps.map((s) => (s.kind === 'REQUEST_SENT' || s.kind === 'CALL_STARTED' ? { ...s, fresh: true } : s));
 
 const recorded = (snapshot: RelationshipSnapshot, key: 'rq' | 'fl', id: string) => (toSerialized(snapshot)[key] ?? []).some(([i]) => i === id);
+/** When a recorded use counts from: its event's time, or a reconstructed use's own (`countedFrom`, docs/semantics.md). */
+const countedFrom = (snapshot: RelationshipSnapshot, key: 'rq' | 'fl', id: string) => (toSerialized(snapshot)[key] ?? []).findLast(([i]) => i === id)![1];
 
 /** Replays events through the engine and hands each applied one to `visit` with the snapshots around it. */
 function walk(
@@ -52,7 +54,7 @@ describe('limits are never exceeded', () => {
           if (event.type === 'CALL_CONNECTED' || event.type === 'USER_CALL_CONNECTED') resetAt = Math.max(resetAt, at);
           if (event.type === 'REQUEST_FAILED') sent.delete(event.requestId);
           if (event.type !== 'REQUEST_SENT' || recorded(before, 'rq', event.requestId) || !recorded(after, 'rq', event.requestId)) return;
-          sent.set(event.requestId, at);
+          sent.set(event.requestId, countedFrom(after, 'rq', event.requestId));
           // A request at the very millisecond of the reset counts (the tie).
           const counted = (windowMs: number) => [...sent.values()].filter((t) => t >= resetAt && at < t + windowMs).length;
           expect(counted(policy.requestShortWindowMs), 'R1').toBeLessThanOrEqual(policy.requestsPerShortWindow);
@@ -87,7 +89,7 @@ describe('limits are never exceeded', () => {
             }
             case 'CALL_STARTED': {
               if (recorded(before, 'fl', event.callId) || !recorded(after, 'fl', event.callId)) return;
-              inFlight.set(event.callId, at);
+              inFlight.set(event.callId, countedFrom(after, 'fl', event.callId));
               const held = [...connected, ...inFlight.values()].filter((t) => at < t + policy.callWindowMs).length;
               expect(held, 'G2').toBeLessThanOrEqual(policy.connectedCallsPerWindow);
               return;

@@ -119,3 +119,65 @@ describe('reconciliation with a platform view', () => {
     );
   });
 });
+
+/**
+ * The platform's own history of uses (requests within R1/R2, calls within its G2), as its view shows
+ * it: counts in each window and, for a full window, when its oldest use leaves (`limitExpirationTime`).
+ */
+const platformHistory = fc
+  .record({
+    requests: fc.array(fc.integer({ min: 0, max: 7 * DAY_MS - 1 }), { maxLength: 2 }),
+    calls: fc.array(fc.integer({ min: 0, max: DAY_MS - 1 }), { maxLength: 5 }),
+    callMax: fc.constantFrom(1, 2, 3, 5),
+  })
+  .map(({ requests, calls, callMax }) => {
+    // Ages (ms before the reconciliation); the platform kept R1: its requests are ≥ 24 h apart.
+    const sorted = [...new Set(requests)].sort((a, b) => a - b);
+    const kept = sorted.length === 2 && sorted[1]! - sorted[0]! < DAY_MS ? [sorted[0]!] : sorted;
+    return { requests: kept, calls: [...new Set(calls)].slice(0, callMax), callMax };
+  });
+
+function platformView(at: number, h: { requests: number[]; calls: number[]; callMax: number }): PermissionsView {
+  const limit = (timePeriod: string, windowMs: number, maxAllowed: number, ages: number[]) => {
+    const times = ages.map((age) => at - age).filter((t) => at < t + windowMs);
+    return { timePeriod, maxAllowed, currentUsage: times.length, ...(times.length >= maxAllowed ? { limitExpirationTime: new Date(Math.min(...times) + windowMs).toISOString() } : {}) };
+  };
+  const day = limit('PT24H', DAY_MS, 1, h.requests);
+  const week = limit('P7D', 7 * DAY_MS, 2, h.requests);
+  const calls = limit('PT24H', DAY_MS, h.callMax, h.calls);
+  return {
+    status: 'TEMPORARY',
+    expirationTime: new Date(at + 6 * DAY_MS).toISOString(),
+    actions: [
+      { name: 'SEND_CALL_PERMISSION_REQUEST', canPerformAction: day.currentUsage < 1 && week.currentUsage < 2, limits: [day, week] },
+      { name: 'START_CALL', canPerformAction: calls.currentUsage < h.callMax, limits: [calls] },
+    ],
+  };
+}
+
+describe('reconciliation from a platform history, over time', () => {
+  it('R1 R2 G2: folded into a relationship that knew nothing, the engine refuses at every later time the platform would (its uses free no earlier), and at the platform’s own times it allows again', async () => {
+    await check(
+      fc.asyncProperty(platformHistory, fc.array(fc.integer({ min: 0, max: 7 * DAY_MS }), { maxLength: 6 }), async (h, offsets) => {
+        const at = T0 + 10 * DAY_MS;
+        const engine = createCallPermissionEngine({ clock: () => at, policy: 'infobip' });
+        await reconcile(engine, clientFor(platformView(at, h)), SENDER, USER, { clock: () => at });
+        const platformAllows = (y: number) => {
+          const inWindow = (ages: number[], w: number) => ages.filter((age) => at - age <= y && y < at - age + w).length;
+          return [inWindow(h.requests, DAY_MS) < 1 && inWindow(h.requests, 7 * DAY_MS) < 2, inWindow(h.calls, DAY_MS) < h.callMax];
+        };
+        // Every time a platform use leaves a window (and 1 ms before), and random later times.
+        const edges = [...h.requests.flatMap((age) => [at - age + DAY_MS, at - age + 7 * DAY_MS]), ...h.calls.map((age) => at - age + DAY_MS)];
+        const probes = [at, ...edges.flatMap((t) => [t - 1, t]), ...offsets.map((o) => at + o)].filter((y) => y >= at && y < at + 6 * DAY_MS);
+        for (const y of probes) {
+          const local = (await engine.permissions(SENDER, USER, y)).actions.map((a) => a.canPerformAction);
+          const remote = platformAllows(y);
+          for (const i of [0, 1]) if (!remote[i]) expect(local[i], `${i ? 'START_CALL' : 'SEND_CALL_PERMISSION_REQUEST'} at +${y - at} ms`).toBe(false);
+        }
+        // Precision: once every platform use has left its window, the engine allows again too.
+        const free = Math.max(at, ...edges);
+        if (free < at + 6 * DAY_MS) expect((await engine.permissions(SENDER, USER, free)).actions.map((a) => a.canPerformAction)).toEqual([true, true]);
+      }),
+    );
+  });
+});

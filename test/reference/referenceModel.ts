@@ -191,6 +191,13 @@ export class ReferenceRelationship {
       .sort((a, b) => a - b);
   }
 
+  /** When a request or call starts counting: its time, or a reconstructed one's own, never before the last reset (a late command's is dropped: it counts from the clock). */
+  private reconstructedFrom(event: RelationshipEventInput, late: boolean, at: number): number {
+    if (late || (event.type !== 'REQUEST_SENT' && event.type !== 'CALL_STARTED') || event.countedFrom === undefined) return at;
+    const t = event.countedFrom as number;
+    return event.type === 'REQUEST_SENT' && this.lastResetAt !== undefined && t < this.lastResetAt ? this.lastResetAt : t;
+  }
+
   private holdsSlot(callId: string, at: number): boolean {
     return this.inFlight.some((c) => c.id === callId && at < c.startedAt + this.policy.callWindowMs);
   }
@@ -285,9 +292,21 @@ export class ReferenceRelationship {
     const clockChangedSomething = this.advance(later);
     // A command the rules refuse is not applied: the clock stays at the last event applied.
     // A call id in flight (still holding its slot) names the same call: a repeated start adds nothing.
+    // A reconstructed use (countedFrom, not late) counts from its own time, never before a use already
+    // counted (nor the last reset); it needs room there too, so no window it falls in overflows.
+    const countsFrom = this.reconstructedFrom(event, late, at);
+    const p0 = this.policy;
+    /** Room in every window of `w` that holds `t`, among the uses counted at `at` (docs/semantics.md "Reconstructed uses"). */
+    const room = (uses: number[], w: number, max: number, t: number) =>
+      [t, ...uses.filter((u) => u > t && u < t + w)].every((y) => uses.filter((u) => u <= y && y < u + w).length < max);
+    const requestRoom = () => {
+      const uses = this.countedRequestTimes(at, p0.requestLongWindowMs);
+      return room(uses, p0.requestShortWindowMs, p0.requestsPerShortWindow, countsFrom) && room(uses, p0.requestLongWindowMs, p0.requestsPerLongWindow, countsFrom);
+    };
+    const slotRoom = () => room(this.slotReleaseTimes(at).map((free) => free - p0.callWindowMs), p0.callWindowMs, p0.connectedCallsPerWindow, countsFrom);
     const refused =
-      (event.type === 'REQUEST_SENT' && !this.canRequest(at).allowed) ||
-      (event.type === 'CALL_STARTED' && (!this.canCall(at).allowed || this.holdsSlot(event.callId, at)));
+      (event.type === 'REQUEST_SENT' && (countsFrom < at ? this.grantLiveAt(at) && this.grantExpiresAt === null || !requestRoom() : !this.canRequest(at).allowed)) ||
+      (event.type === 'CALL_STARTED' && (this.holdsSlot(event.callId, at) || (countsFrom < at ? !this.grantLiveAt(at) || !slotRoom() : !this.canCall(at).allowed)));
     if (refused) return clockChangedSomething ? 'applied' : 'ignored';
     this.now = later;
     const p = this.policy;
@@ -300,7 +319,7 @@ export class ReferenceRelationship {
         this.contact(at);
         break;
       case 'REQUEST_SENT':
-        this.requests.push({ id: event.requestId, sentAt: at });
+        this.requests.push({ id: event.requestId, sentAt: countsFrom });
         if (this.state === 'noPermission' || this.state === 'revoked') {
           this.returnTo = this.state;
           this.state = 'requested';
@@ -365,7 +384,7 @@ export class ReferenceRelationship {
         break;
       }
       case 'CALL_STARTED':
-        this.inFlight.push({ id: event.callId, startedAt: at });
+        this.inFlight.push({ id: event.callId, startedAt: countsFrom });
         break;
       case 'CALL_ID_ASSIGNED': {
         const i = this.inFlight.findIndex((c) => c.id === event.callId);

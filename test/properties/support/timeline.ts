@@ -175,6 +175,16 @@ export class TimelineDriver {
     return ref.now - back;
   }
 
+  /**
+   * Sometimes a reservation reconstructed from the platform's view: counted from a time before the
+   * event, inside its window (sometimes on its very edge).
+   */
+  private countedFrom(s: Step, at: number, windowMs: number): { countedFrom?: number } {
+    if (s.variant % 4 !== 3) return {};
+    const back = s.pick % 3 === 0 ? windowMs - 1 : 1 + (s.duration % (windowMs - 1));
+    return { countedFrom: at - back };
+  }
+
   /** The concrete event for a step, given the driver's current knowledge. */
   eventFor(s: Step): RelationshipEventInput {
     const ref = this.reference;
@@ -192,7 +202,7 @@ export class TimelineDriver {
         const chosen = decision.allowed ? decision.via : 'template';
         const via = s.wrongChannel ? (chosen === 'template' ? 'interactive' : 'template') : chosen;
         const requestId = s.fresh || requestIds.length === 0 ? this.freshId('r') : requestIds[s.pick % requestIds.length]!;
-        return { type: s.kind, at, requestId, via };
+        return { type: s.kind, at, requestId, via, ...this.countedFrom(s, at, Math.min(ref.policy.requestLongWindowMs, ref.policy.requestAnswerableMs)) };
       }
       case 'REQUEST_FAILED':
         return { type: s.kind, at, requestId: this.choose(requestIds, s.pick, 'r') };
@@ -214,7 +224,7 @@ export class TimelineDriver {
       case 'CALL_STARTED': {
         const callId = s.fresh || this.callIdsSeen.length === 0 ? this.freshId('c') : this.callIdsSeen[s.pick % this.callIdsSeen.length]!;
         this.callIdsSeen.push(callId);
-        return { type: s.kind, at, callId };
+        return { type: s.kind, at, callId, ...this.countedFrom(s, at, ref.policy.callWindowMs) };
       }
       case 'CALL_ID_ASSIGNED': {
         const platformCallId = this.freshId('p');
