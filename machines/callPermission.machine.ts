@@ -4,6 +4,15 @@ import { DEFAULT_POLICY, type Policy } from '../src/policy/policy.js';
 import { initialContext, type RelationshipContext } from '../src/relationship/context.js';
 import { relationshipGuards, type Guard, type RelationshipGuards } from '../src/relationship/guards.js';
 import { relationshipUpdates, type RelationshipUpdates, type Update } from '../src/relationship/updates.js';
+import type { RuleId } from '../src/rules.js';
+
+/** What a transition carries besides its guard and actions: the rules of docs/rules.md it decides or carries out. */
+export interface TransitionMeta {
+  readonly rules: readonly RuleId[];
+}
+
+/** A transition's `meta`: the rule ids it cites (none for time alone and bookkeeping). The diagram and the inspector read them from here. */
+const cites = (...rules: RuleId[]): TransitionMeta => ({ rules });
 
 type XGuards<G> = { [K in keyof G]: (args: { context: RelationshipContext; event: RelationshipEvent }) => boolean };
 
@@ -20,8 +29,8 @@ function asXStateActions<U extends Record<string, Update>>(updates: U) {
 }
 
 /**
- * The statechart of one sender↔user relationship ([docs/rules.md](../docs/rules.md)). Every guard and action is named and
- * cites its rule; their implementations live in `src/relationship/` and are bound to `policy`.
+ * The statechart of one sender↔user relationship ([docs/rules.md](../docs/rules.md)). Every guard and action is named,
+ * and every transition cites its rules as data (`meta.rules`); the implementations live in `src/relationship/`, bound to `policy`.
  * There are no timers: time arrives as `at` on every event, and `CLOCK` lets a host move it on.
  *
  * Handlers on the root apply in every state unless the state handles the event itself.
@@ -41,107 +50,113 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
     // XState's pure transition() builds a scratch actor without input: tolerate it, it is never used.
     context: ({ input }) => initialContext(input?.at ?? 0),
     on: {
-      CLOCK: { actions: 'advanceClock' },
-      USER_MESSAGE: { actions: 'openSessionWindow' }, // W1
+      CLOCK: { actions: 'advanceClock', meta: cites() }, // time alone: no rule is decided
+      USER_MESSAGE: { actions: 'openSessionWindow', meta: cites('W1') },
       USER_CALL_RECEIVED: [
-        { guard: 'userCallGrantsPermission', target: '.granted', actions: ['openSessionWindow', 'grantFromUserCall'] }, // G5, W1
-        { actions: 'openSessionWindow' }, // W1
+        { guard: 'userCallGrantsPermission', target: '.granted', actions: ['openSessionWindow', 'grantFromUserCall'], meta: cites('G5', 'W1') },
+        { actions: 'openSessionWindow', meta: cites('W1') },
       ],
-      USER_CALL_CONNECTED: { actions: 'recordUserCallConnected' }, // G3, W1
+      USER_CALL_CONNECTED: { actions: 'recordUserCallConnected', meta: cites('G3', 'M3', 'W1') },
       PERMISSION_ACCEPTED: [
-        { guard: 'acceptSuperseded', actions: 'advanceClock' }, // G1, U1: delivered late, after a later decision
-        { target: '.granted', actions: 'grantPermission' }, // G1, G5, U1
+        { guard: 'acceptSuperseded', actions: 'advanceClock', meta: cites('G1', 'U1') }, // delivered late, after a later decision
+        { target: '.granted', actions: 'grantPermission', meta: cites('G1', 'G5', 'U1') },
       ],
-      PERMISSION_REJECTED: { actions: 'recordAnswer' }, // R4; M2: an automatic reject after the revoke counts nothing
+      PERMISSION_REJECTED: { actions: 'recordAnswer', meta: cites('R4', 'M2') }, // M2: an automatic reject after the revoke counts nothing
       PERMISSION_REVOKED: [
-        { guard: 'noSuperseded', actions: 'advanceClock' }, // U1: delivered late, before a later grant
-        { target: '.revoked', actions: 'revokePermission' }, // U1
+        { guard: 'noSuperseded', actions: 'advanceClock', meta: cites('U1') }, // delivered late, before a later grant
+        { target: '.revoked', actions: 'revokePermission', meta: cites('U1') },
       ],
       // Reconciliation: the platform's view wins. A grant it reports is adopted; "no permission" is
       // news only where there is a grant (handled in granted and prompted).
       PERMISSION_SYNCED: [
-        { guard: 'syncSuperseded', actions: 'advanceClock' }, // G1, U1: the platform's view as of a time before a later decision
-        { guard: 'syncedGrant', target: '.granted', actions: 'grantPermission' }, // G1
-        { actions: 'recordPlatformView' },
+        { guard: 'syncSuperseded', actions: 'advanceClock', meta: cites('G1', 'U1') }, // the platform's view as of a time before a later decision
+        { guard: 'syncedGrant', target: '.granted', actions: 'grantPermission', meta: cites('G1', 'G5', 'U1') },
+        { actions: 'recordPlatformView', meta: cites('G1') },
       ],
-      REQUEST_FAILED: { actions: 'releaseRequest' },
-      CALL_ID_ASSIGNED: { actions: 'assignCallId' },
-      CALL_CONNECTED: { actions: 'recordCallConnected' }, // G2, G3, M3, W1
-      CALL_UNANSWERED: { actions: 'releaseCall' }, // outside a grant a miss has nothing to count against
-      CALL_FAILED: { actions: 'releaseCall' }, // M4
+      REQUEST_FAILED: { actions: 'releaseRequest', meta: cites('R1', 'R2') },
+      CALL_ID_ASSIGNED: { actions: 'assignCallId', meta: cites() }, // bookkeeping: the platform's call id replaces ours
+      CALL_CONNECTED: { actions: 'recordCallConnected', meta: cites('G2', 'G3', 'M3', 'W1') },
+      CALL_UNANSWERED: { actions: 'releaseCall', meta: cites('G2') }, // outside a grant a miss has nothing to count against
+      CALL_FAILED: { actions: 'releaseCall', meta: cites('G2', 'M4') }, // a technical failure is M4's case in every state
     },
     states: {
       noPermission: {
         on: {
-          REQUEST_SENT: { guard: 'requestAllowed', target: 'requested', actions: 'recordRequest' }, // R1, R2, U2
+          REQUEST_SENT: { guard: 'requestAllowed', target: 'requested', actions: 'recordRequest', meta: cites('R1', 'R2', 'U2') },
         },
       },
       requested: {
         on: {
           CLOCK: [
-            { guard: 'requestLapsedAfterRevoke', target: 'revoked', actions: 'advanceClock' }, // R4
-            { guard: 'requestLapsed', target: 'noPermission', actions: 'advanceClock' }, // R4
+            { guard: 'requestLapsedAfterRevoke', target: 'revoked', actions: 'advanceClock', meta: cites('R4') },
+            { guard: 'requestLapsed', target: 'noPermission', actions: 'advanceClock', meta: cites('R4') },
           ],
-          REQUEST_SENT: { guard: 'requestAllowed', actions: 'recordRequest' }, // R1, R2
+          REQUEST_SENT: { guard: 'requestAllowed', actions: 'recordRequest', meta: cites('R1', 'R2', 'U2') },
           REQUEST_FAILED: [
-            { guard: 'onlyOpenRequestFailedAfterRevoke', target: 'revoked', actions: 'releaseRequest' },
-            { guard: 'onlyOpenRequestFailed', target: 'noPermission', actions: 'releaseRequest' },
+            { guard: 'onlyOpenRequestFailedAfterRevoke', target: 'revoked', actions: 'releaseRequest', meta: cites('R1', 'R2', 'R4') },
+            { guard: 'onlyOpenRequestFailed', target: 'noPermission', actions: 'releaseRequest', meta: cites('R1', 'R2', 'R4') },
           ],
-          PERMISSION_REJECTED: { target: 'noPermission', actions: 'declineRequest' }, // R4
+          PERMISSION_REJECTED: { target: 'noPermission', actions: 'declineRequest', meta: cites('R4') },
         },
       },
       granted: {
         on: {
-          CLOCK: { guard: 'grantExpired', target: 'noPermission', actions: 'expireGrant' }, // G1
-          REQUEST_SENT: { guard: 'requestAllowedWhileGranted', actions: 'recordRequest' }, // R1, R2, R5
-          CALL_STARTED: { guard: 'callAllowed', actions: 'reserveCall' }, // G2, G4
-          USER_CALL_RECEIVED: { actions: 'openSessionWindow' }, // W1; G5's callback grant never replaces a live one
+          CLOCK: { guard: 'grantExpired', target: 'noPermission', actions: 'expireGrant', meta: cites('G1') },
+          REQUEST_SENT: { guard: 'requestAllowedWhileGranted', actions: 'recordRequest', meta: cites('R1', 'R2', 'R5') },
+          CALL_STARTED: { guard: 'callAllowed', actions: 'reserveCall', meta: cites('G1', 'G2', 'G4') },
+          USER_CALL_RECEIVED: { actions: 'openSessionWindow', meta: cites('W1') }, // G5's callback grant never replaces a live one
           // The revoke threshold lies beyond the prompt (definePolicy enforces it), so from
           // `granted` a miss can only prompt; the revoke happens from `prompted`.
           CALL_UNANSWERED: [
-            { guard: 'missBeforeCountRestart', actions: 'releaseCall' }, // M1, M2, M3: delivered late, before the count started again
-            { guard: 'missReachesPrompt', target: 'prompted', actions: 'countMiss' }, // M1
-            { actions: 'countMiss' },
+            { guard: 'missBeforeCountRestart', actions: 'releaseCall', meta: cites('G2', 'M1', 'M2', 'M3') }, // delivered late, before the count started again
+            { guard: 'missReachesPrompt', target: 'prompted', actions: 'countMiss', meta: cites('M1', 'M2') },
+            { actions: 'countMiss', meta: cites('M1', 'M2') },
           ],
           PERMISSION_REJECTED: [
-            { guard: 'noSuperseded', actions: 'recordAnswer' }, // R4; U1: delivered late, before a later grant
-            { target: 'revoked', actions: 'revokePermission' }, // U1
+            { guard: 'noSuperseded', actions: 'recordAnswer', meta: cites('R4', 'M2', 'U1') }, // delivered late, before a later grant
+            { target: 'revoked', actions: 'revokePermission', meta: cites('U1') },
           ],
           PERMISSION_SYNCED: [
-            { guard: 'syncSupersededInGrant', actions: 'advanceClock' }, // G1, U1: the platform's view as of a time before a later decision
-            { guard: 'syncedGrant', actions: 'adoptGrantExpiry' }, // G1
-            { target: 'noPermission', actions: 'expireGrant' }, // G1
+            { guard: 'syncSupersededInGrant', actions: 'advanceClock', meta: cites('G1', 'U1') }, // the platform's view as of a time before a later decision
+            { guard: 'syncedGrant', actions: 'adoptGrantExpiry', meta: cites('G1') },
+            { target: 'noPermission', actions: 'expireGrant', meta: cites('G1') },
           ],
         },
       },
       prompted: {
         on: {
-          CLOCK: { guard: 'grantExpired', target: 'noPermission', actions: 'expireGrant' }, // G1
-          REQUEST_SENT: { guard: 'requestAllowedWhileGranted', actions: 'recordRequest' }, // R1, R2, R5
-          CALL_STARTED: { guard: 'callAllowed', actions: 'reserveCall' }, // G2, G4
-          USER_CALL_RECEIVED: { actions: 'openSessionWindow' }, // W1; G5's callback grant never replaces a live one
+          CLOCK: { guard: 'grantExpired', target: 'noPermission', actions: 'expireGrant', meta: cites('G1') },
+          REQUEST_SENT: { guard: 'requestAllowedWhileGranted', actions: 'recordRequest', meta: cites('R1', 'R2', 'R5') },
+          CALL_STARTED: { guard: 'callAllowed', actions: 'reserveCall', meta: cites('G1', 'G2', 'G4') },
+          USER_CALL_RECEIVED: { actions: 'openSessionWindow', meta: cites('W1') }, // G5's callback grant never replaces a live one
           CALL_UNANSWERED: [
-            { guard: 'missBeforeCountRestart', actions: 'releaseCall' }, // M1, M2, M3: delivered late, before the count started again
-            { guard: 'missReachesRevoke', target: 'revoked', actions: 'revokeAfterMisses' }, // M2
-            { actions: 'countMiss' },
+            { guard: 'missBeforeCountRestart', actions: 'releaseCall', meta: cites('G2', 'M1', 'M2', 'M3') }, // delivered late, before the count started again
+            { guard: 'missReachesRevoke', target: 'revoked', actions: 'revokeAfterMisses', meta: cites('M2') },
+            { actions: 'countMiss', meta: cites('M1', 'M2') },
           ],
           // M3; delivered late, misses may have come after it: it stays prompted (the side that never lets out more)
-          CALL_CONNECTED: [{ guard: 'factInOrder', target: 'granted', actions: 'recordCallConnected' }, { actions: 'recordCallConnected' }],
-          USER_CALL_CONNECTED: [{ guard: 'factInOrder', target: 'granted', actions: 'recordUserCallConnected' }, { actions: 'recordUserCallConnected' }], // G3, M3
+          CALL_CONNECTED: [
+            { guard: 'factInOrder', target: 'granted', actions: 'recordCallConnected', meta: cites('G2', 'G3', 'M3', 'W1') },
+            { actions: 'recordCallConnected', meta: cites('G2', 'G3', 'M3', 'W1') },
+          ],
+          USER_CALL_CONNECTED: [
+            { guard: 'factInOrder', target: 'granted', actions: 'recordUserCallConnected', meta: cites('G3', 'M3', 'W1') },
+            { actions: 'recordUserCallConnected', meta: cites('G3', 'M3', 'W1') },
+          ],
           PERMISSION_REJECTED: [
-            { guard: 'noSuperseded', actions: 'recordAnswer' }, // R4; U1: delivered late, before a later grant
-            { target: 'revoked', actions: 'revokePermission' }, // U1
+            { guard: 'noSuperseded', actions: 'recordAnswer', meta: cites('R4', 'M2', 'U1') }, // delivered late, before a later grant
+            { target: 'revoked', actions: 'revokePermission', meta: cites('U1') },
           ],
           PERMISSION_SYNCED: [
-            { guard: 'syncSupersededInGrant', actions: 'advanceClock' }, // G1, U1: the platform's view as of a time before a later decision
-            { guard: 'syncedGrant', actions: 'adoptGrantExpiry' }, // G1
-            { target: 'noPermission', actions: 'expireGrant' }, // G1
+            { guard: 'syncSupersededInGrant', actions: 'advanceClock', meta: cites('G1', 'U1') }, // the platform's view as of a time before a later decision
+            { guard: 'syncedGrant', actions: 'adoptGrantExpiry', meta: cites('G1') },
+            { target: 'noPermission', actions: 'expireGrant', meta: cites('G1') },
           ],
         },
       },
       revoked: {
         on: {
-          REQUEST_SENT: { guard: 'requestAllowed', target: 'requested', actions: 'recordRequest' }, // U2
+          REQUEST_SENT: { guard: 'requestAllowed', target: 'requested', actions: 'recordRequest', meta: cites('R1', 'R2', 'U2') },
         },
       },
     },

@@ -32,6 +32,7 @@ export {
   type Interpreter,
   type RelationshipSnapshot,
 } from './pure/snapshot.js';
+export { RULE_IDS, isRuleId, sortRuleIds, type RuleId } from './rules.js';
 export { canRequestPermission, canStartCall, type CallDecision, type Refusal, type RefusalRule, type RequestDecision } from './pure/decide.js';
 export {
   getPermissions,
@@ -45,7 +46,7 @@ export { deserializeSnapshot, serializeSnapshot, toSerialized, SNAPSHOT_SCHEMA_V
 export * from './engine/effects.js';
 export * from './engine/engine.js';
 export type { BatchFact, BatchOutcome } from './engine/recordMany.js';
-export type { InspectedActorEvent, InspectedEventEvent, InspectedSnapshot, InspectedSnapshotEvent, RelationshipActorRef, InspectionEvent, InspectionObserver } from './inspector/inspection.js';
+export type { InspectedActorEvent, InspectedEventEvent, InspectedSnapshot, InspectedSnapshotEvent, RelationshipActorRef, InspectionEvent, InspectionObserver } from './engine/inspection.js';
 export * from './stores/store.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { SENDER_STATES, type SenderState, type SenderContext, type AttemptBucket, type OngoingCall } from './sender/context.js';

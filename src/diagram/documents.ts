@@ -4,7 +4,7 @@ import { statechartJson } from './machineJson.js';
 import { toMermaid } from './mermaid.js';
 import { ANY_STATE_LABEL } from './rootHandlers.js';
 import { RULE_SUMMARIES } from './ruleSummaries.js';
-import { sortRuleIds } from './ruleTable.js';
+import { sortRuleIds } from '../rules.js';
 import { statechartGraph, type StatechartGraph } from './statechartGraph.js';
 import { renderSvg } from './svg.js';
 

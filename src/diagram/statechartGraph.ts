@@ -2,7 +2,7 @@ import type { AnyStateNode, AnyTransitionDefinition } from 'xstate';
 import { toDirectedGraph, type DirectedGraphEdge } from 'xstate/graph';
 import type { CallPermissionMachine } from '../../machines/callPermission.machine.js';
 import type { RelationshipState } from '../relationship/context.js';
-import { rulesOfTransition } from './ruleTable.js';
+import { rulesOfTransition } from '../../machines/transitionRules.js';
 
 /** One transition of the statechart as a diagram draws it. */
 export interface StatechartEdge {
@@ -80,7 +80,7 @@ export function statechartGraph(machine: CallPermissionMachine): StatechartGraph
       event,
       guard,
       actions,
-      rules: rulesOfTransition(event, guard, actions),
+      rules: rulesOfTransition(transition),
       order: siblings.indexOf(transition),
       appliesIn,
     };

@@ -23,7 +23,6 @@ import type { DueRelationship, RelationshipKey, RelationshipStore, SaveRequest, 
 import { isOutcomeUnknown, type CallPermissionEffects, type CallReceipt, type EffectReceipt } from './effects.js';
 import { createSerialQueue } from './serialQueue.js';
 import { createBatchRecorder, type BatchFact, type BatchOutcome } from './recordMany.js';
-import { createInspectionEmitter, type InspectionObserver } from '../inspector/inspection.js';
 import { canSenderCall, canSenderRequest, type SenderDecision } from '../sender/decide.js';
 import type { SenderEvent } from '../sender/events.js';
 import { createSenderLedger, type LoadedSender } from '../sender/ledger.js';
@@ -32,6 +31,8 @@ import { parseSenderEvent, type SenderEventInput } from '../sender/parse.js';
 import { applySenderEvent, clampLateSenderEvent, type SenderSnapshot } from '../sender/snapshot.js';
 import { bindSenderToTrustedClock } from '../sender/trustedTime.js';
 import { senderStatusOf, type SenderStatus } from '../sender/view.js';
+import type { RecordOptions, RecordResult } from './record.js';
+import { createInspectionEmitter, type InspectionObserver } from './inspection.js';
 
 export interface CallPermissionEngineOptions {
   /** Where relationships live. Default: a new {@link MemoryStore}. */
@@ -83,20 +84,7 @@ export interface CallPermissionEngineOptions {
   readonly senderShards?: number;
 }
 
-export interface RecordOptions {
-  /** The fact's idempotency key (e.g. `CALL_FINISHED:<callId>`): a second delivery changes nothing. */
-  readonly factKey?: string;
-}
-
-export interface RecordResult {
-  readonly previousState: RelationshipState;
-  readonly state: RelationshipState;
-  /** Whether the fact changed anything (a refused call start or a repeated clock tick does not). */
-  readonly changed: boolean;
-  /** The fact key was recorded before: nothing was applied. */
-  readonly duplicate: boolean;
-  readonly snapshot: RelationshipSnapshot;
-}
+export type { RecordOptions, RecordResult } from './record.js';
 
 export type RequestPermissionResult =
   | { readonly outcome: 'sent'; readonly requestId: string; readonly via: RequestChannel; readonly at: number; readonly receipt: EffectReceipt | void }

@@ -4,7 +4,7 @@ import type { Policy } from '../policy/policy.js';
 import { toSerialized, type SerializedSnapshot } from '../pure/serialize.js';
 import { applyNormalised, clampLateEvent, createRelationship, nextChangeDueAt, type Interpreter, type RelationshipSnapshot } from '../pure/snapshot.js';
 import type { BatchRelationshipStore, RelationshipKey, RelationshipStore, SaveManyRequest, StoredRelationship } from '../stores/store.js';
-import type { RecordOptions, RecordResult } from './engine.js';
+import type { RecordOptions, RecordResult } from './record.js';
 
 /** One fact of a batch: what `record(sender, user, event, { factKey })` takes. */
 export interface BatchFact {

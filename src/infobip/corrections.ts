@@ -1,10 +1,11 @@
+import type { RuleId } from '../rules.js';
 import type { CallPermissionEngine } from '../engine/engine.js';
 import { EventInFutureError } from '../errors.js';
 import type { RelationshipEventInput, RelationshipEventType } from '../events/types.js';
 import type { PermissionsView } from '../pure/view.js';
 import { isoDuration, isoTime } from '../time.js';
 import type { InfobipClient } from './client.js';
-import { platformCodeRow, type CorrectionKind, type PlatformCodeCarrier, type RuleId } from './platformCodes.js';
+import { platformCodeRow, type CorrectionKind, type PlatformCodeCarrier } from './platformCodes.js';
 import { reconcile, type ReconcileResult } from './reconcile.js';
 
 /**

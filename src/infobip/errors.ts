@@ -1,5 +1,5 @@
 import { CallPermissionError } from '../errors.js';
-import type { RuleId } from './platformCodes.js';
+import type { RuleId } from '../rules.js';
 
 /** One entry of Infobip's `violations` list (or a `validationErrors` entry, flattened). */
 export interface InfobipViolation {

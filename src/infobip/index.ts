@@ -39,9 +39,9 @@ export {
   type CorrectionKind,
   type PlatformCodeCarrier,
   type PlatformCodeRow,
-  type RuleId,
 } from './platformCodes.js';
 export { confirmationKey, confirmPermanence, type PermanenceConfirmation, type PermanenceConfirmationOptions } from './confirmPermanence.js';
+export type { RuleId } from '../rules.js';
 export {
   applyCorrection,
   correctionKey,

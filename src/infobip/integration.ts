@@ -1,3 +1,4 @@
+import type { RuleId } from '../rules.js';
 import {
   createCallPermissionEngine,
   type CallPermissionEngine,
@@ -14,7 +15,7 @@ import { createInfobipEffects, type InfobipEffects } from './effects.js';
 import { InfobipError } from './errors.js';
 import { confirmPermanence, type PermanenceConfirmation } from './confirmPermanence.js';
 import { applyCorrection, readRefusalData, type AppliedCorrection, type RefusalData } from './corrections.js';
-import type { PlatformCodeCarrier, RuleId } from './platformCodes.js';
+import type { PlatformCodeCarrier } from './platformCodes.js';
 import { reconcile, type ReconcileResult } from './reconcile.js';
 import { createWebhookHandler, type WebhookHandler, type WebhookHandlerOptions } from './webhooks/handler.js';
 

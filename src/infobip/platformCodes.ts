@@ -1,5 +1,4 @@
-/** A rule id of [docs/rules.md](../../docs/rules.md) that a platform refusal can cite. */
-export type RuleId = 'G2' | 'G4' | 'G6' | 'R1' | 'R2' | 'R5' | 'S1' | 'S2' | 'S3' | 'S4';
+import type { RuleId } from '../rules.js';
 
 /**
  * How the engine corrects itself when the platform refuses with a code (see {@link PLATFORM_CODE_TABLE}):

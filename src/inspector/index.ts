@@ -8,9 +8,6 @@
 export {
   buildTimeline,
   createTimelineRecorder,
-  formatInspection,
-  formatTimeline,
-  type FormatTimelineOptions,
   type TimelineCallEndedInput,
   type TimelineCommand,
   type TimelineCommandInput,
@@ -20,6 +17,7 @@ export {
   type TimelineOptions,
   type TimelineRecorder,
 } from './timeline.js';
+export { formatInspection, formatTimeline, type FormatTimelineOptions } from './format.js';
 export {
   inspectRelationship,
   relationshipCounters,
@@ -39,4 +37,4 @@ export {
   type InspectionEvent,
   type InspectionObserver,
   type RelationshipActorRef,
-} from './inspection.js';
+} from '../engine/inspection.js';

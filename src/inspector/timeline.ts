@@ -6,16 +6,14 @@ import { canRequestPermission, canStartCall, type CallDecision, type Refusal, ty
 import { applyNormalised, clampLateEvent, createRelationship, nextDueAt, resolvePolicy, type RelationshipSnapshot } from '../pure/snapshot.js';
 import { getPermissions, type PermissionsView } from '../pure/view.js';
 import type { RelationshipState } from '../relationship/context.js';
-import { relationshipLogic } from '../relationship/logic.js';
-import { takenTransition } from '../testing/transitions.js';
-import { rulesOfTransition, sortRuleIds } from '../diagram/ruleTable.js';
+import { relationshipLogic } from '../../machines/relationshipLogic.js';
+import { takenTransition } from '../../machines/transitions.js';
+import { sortRuleIds } from '../rules.js';
 import { isoTime } from '../time.js';
 import { canSenderCall } from '../sender/decide.js';
 import { senderLimits } from '../sender/limits.js';
 import { applySenderEvent, clampLateSenderEvent, createSender, type SenderSnapshot } from '../sender/snapshot.js';
 import { decisionsAt, relationshipCounters, shownDecision, type Decisions, type RelationshipCounters, type ShownDecision } from './counters.js';
-
-export { formatInspection, formatTimeline, type FormatTimelineOptions } from './format.js';
 
 /**
  * A command in a timeline: what `engine.requestPermission` / `engine.startCall` would do at `at`.
@@ -159,7 +157,7 @@ export function createTimelineRecorder(options: TimelineOptions = {}): TimelineR
     const transitions: { id: string; rules: string[] }[] = [];
     const take = (from: RelationshipSnapshot, e: RelationshipEvent) => {
       const taken = takenTransition(machine, from.value, from.context, e);
-      if (taken) transitions.push({ id: taken.id, rules: rulesOfTransition(taken.event, taken.guard, taken.actions) });
+      if (taken) transitions.push({ id: taken.id, rules: [...taken.rules] });
     };
     let current = before;
     if (event.type !== 'CLOCK') {

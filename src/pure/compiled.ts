@@ -2,7 +2,7 @@ import type { StateNode } from 'xstate';
 import { EVENT_TYPES, type RelationshipEvent, type RelationshipEventType } from '../events/types.js';
 import { RELATIONSHIP_STATES, type RelationshipContext, type RelationshipState } from '../relationship/context.js';
 import type { Guard } from '../relationship/guards.js';
-import type { RelationshipLogic } from '../relationship/logic.js';
+import type { RelationshipLogic } from '../../machines/relationshipLogic.js';
 import type { Update } from '../relationship/updates.js';
 
 /** One candidate transition: its named guard and actions resolved to functions. */

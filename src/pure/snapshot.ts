@@ -4,7 +4,7 @@ import { parseEvent, parseTime } from '../events/parse.js';
 import type { RelationshipEvent, RelationshipEventInput, TimeInput } from '../events/types.js';
 import { DEFAULT_POLICY, definePolicy, type Policy, type PolicyPresetName } from '../policy/policy.js';
 import type { RelationshipContext, RelationshipState } from '../relationship/context.js';
-import { relationshipLogic } from '../relationship/logic.js';
+import { relationshipLogic } from '../../machines/relationshipLogic.js';
 import { nextChangeAt, nextStateChangeAt } from '../relationship/windows.js';
 import { compileInitial, compileTransitions, stepCompiled, type TransitionTable } from './compiled.js';
 

@@ -1,5 +1,5 @@
+import type { RuleId } from '../rules.js';
 import type { RequestChannel } from '../events/types.js';
-import type { RuleId } from '../infobip/platformCodes.js';
 import type { ReconcileResult } from '../infobip/reconcile.js';
 import type { RelationshipState } from '../relationship/context.js';
 import type { RelationshipSummary } from './eventLog.js';

@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 export { generateModelPaths, candidateEvents, abstractState, walk, MODEL_POLICY, type Candidate, type ModelPath, type ModelStep, type ModelPathOptions } from './modelPaths.js';
-export { reachableTransitions, takenTransition, type TransitionId } from './transitions.js';
+export { reachableTransitions, takenTransition, type TransitionId } from '../../machines/transitions.js';
 export {
   createModelHarness,
   createManualClock,

@@ -2,10 +2,10 @@ import { getAdjacencyMap, getShortestPaths, getSimplePaths } from 'xstate/graph'
 import type { RelationshipEvent } from '../events/types.js';
 import { definePolicy, type Policy, type PolicyPresetName } from '../policy/policy.js';
 import type { RelationshipContext, RelationshipState } from '../relationship/context.js';
-import { relationshipLogic } from '../relationship/logic.js';
+import { relationshipLogic } from '../../machines/relationshipLogic.js';
 import { countedRequestTimes, callSlotReleaseTimes, openRequestsLapseAt, sessionWindowOpen } from '../relationship/windows.js';
 import { applyNormalised, createRelationship, resolvePolicy, type RelationshipSnapshot } from '../pure/snapshot.js';
-import { takenTransition, type TransitionId } from './transitions.js';
+import { takenTransition, type TransitionId } from '../../machines/transitions.js';
 
 const SECOND = 1000;
 const HOUR = 3_600_000;

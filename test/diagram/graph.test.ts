@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCallPermissionMachine } from '../../machines/callPermission.machine.js';
 import { renderSvg, rootHandlers, statechartGraph, toDot, toMermaid } from '../../src/diagram/index.js';
 import { definePolicy, POLICY_PRESETS, RELATIONSHIP_STATES, type PolicyPresetName } from '../../src/index.js';
-import { relationshipLogic } from '../../src/relationship/logic.js';
+import { relationshipLogic } from '../../machines/relationshipLogic.js';
 import { reachableTransitions } from '../../src/testing/index.js';
 
 const machine = relationshipLogic(definePolicy()).machine;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { definePolicy, MemoryStore, RELATIONSHIP_STATES } from '../../src/index.js';
-import { relationshipLogic } from '../../src/relationship/logic.js';
+import { relationshipLogic } from '../../machines/relationshipLogic.js';
 import {
   createModelHarness,
   createRecordingEffects,

@@ -1,8 +1,9 @@
+import type { RuleId } from '../../rules.js';
 import type { UnansweredReason } from '../../events/types.js';
 import { classifyCallOutcome, DEFAULT_CALL_OUTCOME_TABLE, type CallOutcomeRow, type HangupSource } from '../callOutcomes.js';
 import type { CallDirection, Correlation } from '../correlations.js';
 import { InfobipWebhookError } from '../errors.js';
-import { findPlatformCode, rulesForPlatformCode, type PlatformCodeCarrier, type RuleId } from '../platformCodes.js';
+import { findPlatformCode, rulesForPlatformCode, type PlatformCodeCarrier } from '../platformCodes.js';
 import { count, id, object, oneOf, optionalId, optionalObject, optionalString, phone, ShapeError, time, typeName, type Json } from '../shape.js';
 import type { IgnoredWebhookItem, PlatformRefusal, WebhookFact } from './types.js';
 

@@ -1,6 +1,7 @@
+import type { RuleId } from '../../rules.js';
 import type { AcceptSource, RejectSource, RelationshipEventInput } from '../../events/types.js';
 import { InfobipWebhookError } from '../errors.js';
-import { findPlatformCode, rulesForPlatformCode, type PlatformCodeCarrier, type RuleId } from '../platformCodes.js';
+import { findPlatformCode, rulesForPlatformCode, type PlatformCodeCarrier } from '../platformCodes.js';
 import { boolean, count, id, object, oneOf, optionalObject, optionalString, phone, ShapeError, string, time, typeName, type Json } from '../shape.js';
 import type { IgnoredWebhookItem, WebhookFact } from './types.js';
 

@@ -1,5 +1,5 @@
+import type { RuleId } from '../../rules.js';
 import type { RelationshipEventInput } from '../../events/types.js';
-import type { RuleId } from '../platformCodes.js';
 
 /** One fact a webhook carries, ready for `engine.record(sender, user, event, { factKey })`. */
 export interface WebhookFact {

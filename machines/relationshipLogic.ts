@@ -1,7 +1,7 @@
-import { createCallPermissionMachine, type CallPermissionMachine } from '../../machines/callPermission.machine.js';
-import type { Policy } from '../policy/policy.js';
-import { relationshipGuards, type RelationshipGuards } from './guards.js';
-import { relationshipUpdates, type RelationshipUpdates } from './updates.js';
+import { createCallPermissionMachine, type CallPermissionMachine } from './callPermission.machine.js';
+import type { Policy } from '../src/policy/policy.js';
+import { relationshipGuards, type RelationshipGuards } from '../src/relationship/guards.js';
+import { relationshipUpdates, type RelationshipUpdates } from '../src/relationship/updates.js';
 
 /** The statechart and its named implementations, built once per policy object. */
 export interface RelationshipLogic {

@@ -1,7 +1,9 @@
 import type { AnyStateNode, AnyTransitionDefinition } from 'xstate';
-import { EVENT_TYPES, type RelationshipEvent, type RelationshipEventType } from '../events/types.js';
-import type { CallPermissionMachine } from '../../machines/callPermission.machine.js';
-import { RELATIONSHIP_STATES, type RelationshipContext, type RelationshipState } from '../relationship/context.js';
+import { EVENT_TYPES, type RelationshipEvent, type RelationshipEventType } from '../src/events/types.js';
+import type { CallPermissionMachine } from './callPermission.machine.js';
+import { RELATIONSHIP_STATES, type RelationshipContext, type RelationshipState } from '../src/relationship/context.js';
+import type { RuleId } from '../src/rules.js';
+import { rulesOfTransition } from './transitionRules.js';
 
 /**
  * A transition as a test names it: `state · EVENT #n → target [guard]`, where `n` is its place among
@@ -15,6 +17,8 @@ export interface TransitionId {
   readonly guard: string | undefined;
   readonly target: RelationshipState | undefined;
   readonly actions: readonly string[];
+  /** The rules it cites (`meta.rules`), in docs/rules.md order. */
+  readonly rules: readonly RuleId[];
 }
 
 function candidates(machine: CallPermissionMachine, state: RelationshipState, event: RelationshipEventType): AnyTransitionDefinition[] {
@@ -34,6 +38,7 @@ function describe(state: RelationshipState, event: RelationshipEventType, index:
     guard,
     target,
     actions,
+    rules: rulesOfTransition(t),
   };
 }
 

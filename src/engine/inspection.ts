@@ -2,7 +2,7 @@ import type { RelationshipEvent } from '../events/types.js';
 import type { Policy } from '../policy/policy.js';
 import type { RelationshipSnapshot } from '../pure/snapshot.js';
 import type { RelationshipContext, RelationshipState } from '../relationship/context.js';
-import { relationshipLogic } from '../relationship/logic.js';
+import { relationshipLogic } from '../../machines/relationshipLogic.js';
 import type { RelationshipKey } from '../stores/store.js';
 
 /**
