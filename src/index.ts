@@ -46,6 +46,18 @@ export { deserializeSnapshot, serializeSnapshot, toSerialized, SNAPSHOT_SCHEMA_V
 export * from './engine/effects.js';
 export * from './engine/engine.js';
 export type { BatchFact, BatchOutcome } from './engine/recordMany.js';
+export type {
+  CallStarted,
+  CommandFailed,
+  CommandOutcome,
+  CommandRefused,
+  FactRecorded,
+  PlatformRefusal,
+  Relationship,
+  RelationshipCommands,
+  RequestSent,
+} from './engine/relationship.js';
+export type { TickOptions, TickResult, TickTarget } from './engine/tick.js';
 export type { InspectedActorEvent, InspectedEventEvent, InspectedSnapshot, InspectedSnapshotEvent, RelationshipActorRef, InspectionEvent, InspectionObserver } from './engine/inspection.js';
 export * from './stores/store.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';

@@ -32,6 +32,8 @@ import { applySenderEvent, clampLateSenderEvent, type SenderSnapshot } from '../
 import { bindSenderToTrustedClock } from '../sender/trustedTime.js';
 import { senderStatusOf, type SenderStatus } from '../sender/view.js';
 import type { RecordOptions, RecordResult } from './record.js';
+import { relationshipOf, type CommandOutcome, type Relationship } from './relationship.js';
+import { tickEngine, type TickOptions, type TickResult } from './tick.js';
 import { createInspectionEmitter, type InspectionObserver } from './inspection.js';
 
 export interface CallPermissionEngineOptions {
@@ -137,6 +139,17 @@ export interface CallPermissionEngine {
   learnedLimits(sender: string): Promise<readonly LearnedLimit[]>;
   /** Adopts numbers the platform stated for a sender (its latest statement per action and window wins). */
   learnLimits(sender: string, limits: readonly LearnedLimit[]): Promise<{ readonly changed: boolean; readonly policy: Policy }>;
+  /**
+   * One relationship's handle: its commands (one {@link CommandOutcome} each: done, refused by the
+   * rules, or failed in the effect), its facts, its view and its snapshot. The numbers are
+   * normalised here (`INVALID_PHONE_NUMBER` naming `key.sender` or `key.user`).
+   */
+  relationship(key: { readonly sender: string; readonly user: string }): Relationship;
+  /**
+   * Moves on every relationship due to change by the clock alone, up to `options.now` (default the
+   * engine's clock), in bounded batches; needs a store with a due index. Run it on a timer.
+   */
+  tick(options?: TickOptions): Promise<TickResult>;
 }
 
 interface Loaded {
@@ -474,7 +487,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     throw new EffectFailedError(`${what} failed; the reservation was released`, true, error);
   }
 
-  return {
+  const engine: Omit<CallPermissionEngine, 'relationship' | 'tick'> = {
     policy,
     store,
     record,
@@ -565,5 +578,10 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
       if (!Number.isSafeInteger(limit) || limit < 1) throw new CallPermissionError('INVALID_LIMIT', 'must be a whole number ≥ 1', 'limit');
       return store.dueBefore(before, limit);
     },
+  };
+  return {
+    ...engine,
+    relationship: (key) => relationshipOf(engine, { sender: phoneNumber(key?.sender, 'key.sender'), user: phoneNumber(key?.user, 'key.user') }),
+    tick: (tickOptions) => tickEngine(engine, clock, tickOptions),
   };
 }

@@ -7,6 +7,7 @@ import {
   type StartCallResult,
 } from '../engine/engine.js';
 import { EffectFailedError } from '../errors.js';
+import { relationshipOf, type Relationship, type RelationshipCommands } from '../engine/relationship.js';
 import type { PermissionsView } from '../pure/view.js';
 import type { InfobipClient } from './client.js';
 import type { InfobipConfig } from './config.js';
@@ -23,6 +24,11 @@ export interface InfobipIntegrationOptions {
   readonly infobip: InfobipConfig;
   /** Store, policy, clock…: everything but the effects, which are Infobip's. */
   readonly engine?: Omit<CallPermissionEngineOptions, 'effects'>;
+  /**
+   * The webhook's credentials and settings. Its `calls.callsConfigurationId` defaults to
+   * `infobip.callsConfigurationId` (events of other configurations are ignored); the correlation
+   * directory and the clock are the integration's own.
+   */
   readonly webhook: Omit<WebhookHandlerOptions, 'engine' | 'correlations' | 'reconcileWith' | 'confirmWith' | 'clock'> & {
     /** Reconcile a relationship named in a platform refusal found in a webhook. Default true. */
     readonly reconcileOnRefusal?: boolean;
@@ -71,6 +77,11 @@ export interface InfobipIntegration {
    * confirmation failed) and folds the answer in. `ref` keys the fact (default: one per relationship and day).
    */
   confirmPermanence(sender: string, user: string, ref?: string): Promise<PermanenceConfirmation>;
+  /**
+   * One relationship's handle, as `engine.relationship` gives it, whose commands also report
+   * Infobip's refusals as results (`{ ok: false, kind: 'refused', by: 'platform', platformCode }`).
+   */
+  relationship(key: { readonly sender: string; readonly user: string }): Relationship;
 }
 
 /** The engine, its Infobip effects, the webhook handler and reconciliation, wired to one another. */
@@ -95,6 +106,8 @@ export function createInfobipIntegration(options: InfobipIntegrationOptions): In
   const { reconcileOnRefusal, confirmPermanence: confirm, ...webhook } = options.webhook;
   const handleWebhook = createWebhookHandler({
     ...webhook,
+    // Given once: the calls configuration the calls are placed with is the one whose events count.
+    calls: { callsConfigurationId: options.infobip.callsConfigurationId, ...webhook.calls },
     engine,
     correlations,
     clock,
@@ -129,7 +142,7 @@ export function createInfobipIntegration(options: InfobipIntegrationOptions): In
     };
   }
 
-  return {
+  const integration: Omit<InfobipIntegration, 'relationship'> = {
     engine,
     client,
     effects,
@@ -153,5 +166,19 @@ export function createInfobipIntegration(options: InfobipIntegrationOptions): In
     remotePermissions: (sender, user) => client.getPermissions(sender, user),
     confirmPermanence: (sender, user, ref) =>
       confirmPermanence(engine, client, sender, user, ref ?? `${sender}:${user}:${Math.floor(clock() / 86_400_000)}`, { ...options.webhook.confirmation, clock }),
+  };
+  return {
+    ...integration,
+    relationship(key) {
+      const { sender, user } = engine.relationship(key).key;
+      const commands: RelationshipCommands = {
+        requestPermission: integration.requestPermission,
+        startCall: integration.startCall,
+        record: engine.record,
+        permissions: engine.permissions,
+        snapshot: engine.snapshot,
+      };
+      return relationshipOf(commands, { sender, user });
+    },
   };
 }

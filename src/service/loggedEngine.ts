@@ -16,6 +16,8 @@ import type { Refusal } from '../pure/decide.js';
 import { nextDueAt } from '../pure/snapshot.js';
 import type { RelationshipKey } from '../stores/store.js';
 import { createSerialQueue } from '../engine/serialQueue.js';
+import { relationshipOf } from '../engine/relationship.js';
+import { tickEngine } from '../engine/tick.js';
 import type { BatchOutcome } from '../engine/recordMany.js';
 import type { EntrySource, EventLog, NewLogEntry } from './eventLog.js';
 import { processLocks, type RelationshipLocks } from './relationshipLocks.js';
@@ -144,23 +146,34 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
     onChange(key);
   }
 
-  const as = (source: EntrySource): CallPermissionEngine => ({
-    ...inner,
-    record: (sender, user, event, recordOptions) => record(sender, user, event, source, recordOptions?.factKey),
-    // Fact by fact through the log's queue, so that the log keeps the store's order on every relationship.
-    recordMany: async (facts) => {
-      const outcomes: BatchOutcome[] = [];
-      for (const fact of facts) {
-        try {
-          outcomes.push({ ok: true, result: await record(fact.sender, fact.user, fact.event, source, fact.factKey) });
-        } catch (error) {
-          if (!(error instanceof CallPermissionError) || error.code === 'STORE_UNAVAILABLE' || error.code === 'STORE_FAILED') throw error;
-          outcomes.push({ ok: false, error });
+  const as = (source: EntrySource): CallPermissionEngine => {
+    const logging: CallPermissionEngine = {
+      ...inner,
+      // The handle and the tick go through this engine's logged commands and records, not the inner engine's.
+      relationship: (key) => {
+        const { sender, user } = keyOf(key.sender, key.user);
+        return relationshipOf(logging, { sender, user });
+      },
+      tick: (tickOptions) => tickEngine(logging, clock, tickOptions),
+      requestPermission: (sender, user) => loggedRequestPermission(sender, user),
+      startCall: (sender, user) => loggedStartCall(sender, user),
+      record: (sender, user, event, recordOptions) => record(sender, user, event, source, recordOptions?.factKey),
+      // Fact by fact through the log's queue, so that the log keeps the store's order on every relationship.
+      recordMany: async (facts) => {
+        const outcomes: BatchOutcome[] = [];
+        for (const fact of facts) {
+          try {
+            outcomes.push({ ok: true, result: await record(fact.sender, fact.user, fact.event, source, fact.factKey) });
+          } catch (error) {
+            if (!(error instanceof CallPermissionError) || error.code === 'STORE_UNAVAILABLE' || error.code === 'STORE_FAILED') throw error;
+            outcomes.push({ ok: false, error });
+          }
         }
-      }
-      return outcomes;
-    },
-  });
+        return outcomes;
+      },
+    };
+    return logging;
+  };
 
   async function record(sender: string, user: string, input: RelationshipEventInput | RelationshipEvent, source: EntrySource, factKey?: string) {
     const key = keyOf(sender, user);
@@ -265,33 +278,36 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
     }
   }
 
+  function loggedRequestPermission(sender: string, user: string): Promise<RequestPermissionResult> {
+    return command(sender, user, (key) => inner.requestPermission(key.sender, key.user), {
+      action: 'request',
+      what: (c: PermissionRequestCommand) => `Permission request ${c.requestId}`,
+      reserved: (c) => ({ type: 'REQUEST_SENT', at: c.at, requestId: c.requestId, via: c.via }),
+      release: (c, at) => ({ type: 'REQUEST_FAILED', at, requestId: c.requestId }),
+    });
+  }
+
+  function loggedStartCall(sender: string, user: string): Promise<StartCallResult> {
+    return command(sender, user, (key) => inner.startCall(key.sender, key.user), {
+      action: 'call',
+      what: (c: StartCallCommand) => `Call ${c.callId}`,
+      reserved: (c) => ({ type: 'CALL_STARTED', at: c.at, callId: c.callId }),
+      release: (c, at) => ({ type: 'CALL_FAILED', at, callId: c.callId, reason: 'NOT_PLACED' }),
+      followUp: (c, receipt, at) => {
+        const platformCallId = (receipt as CallReceipt | undefined)?.platformCallId;
+        return typeof platformCallId === 'string' && platformCallId !== c.callId ? { type: 'CALL_ID_ASSIGNED', at, callId: c.callId, platformCallId } : undefined;
+      },
+    });
+  }
+
   return {
     engine: as('webhook'),
     as,
     keyOf,
     record,
 
-    requestPermission(sender, user) {
-      return command(sender, user, (key) => inner.requestPermission(key.sender, key.user), {
-        action: 'request',
-        what: (c: PermissionRequestCommand) => `Permission request ${c.requestId}`,
-        reserved: (c) => ({ type: 'REQUEST_SENT', at: c.at, requestId: c.requestId, via: c.via }),
-        release: (c, at) => ({ type: 'REQUEST_FAILED', at, requestId: c.requestId }),
-      });
-    },
-
-    startCall(sender, user) {
-      return command(sender, user, (key) => inner.startCall(key.sender, key.user), {
-        action: 'call',
-        what: (c: StartCallCommand) => `Call ${c.callId}`,
-        reserved: (c) => ({ type: 'CALL_STARTED', at: c.at, callId: c.callId }),
-        release: (c, at) => ({ type: 'CALL_FAILED', at, callId: c.callId, reason: 'NOT_PLACED' }),
-        followUp: (c, receipt, at) => {
-          const platformCallId = (receipt as CallReceipt | undefined)?.platformCallId;
-          return typeof platformCallId === 'string' && platformCallId !== c.callId ? { type: 'CALL_ID_ASSIGNED', at, callId: c.callId, platformCallId } : undefined;
-        },
-      });
-    },
+    requestPermission: loggedRequestPermission,
+    startCall: loggedStartCall,
 
     async sweep(now) {
       const seen = new Set<string>();
