@@ -11,7 +11,7 @@
  */
 // The statechart's guard and action implementations, the compiled transition table and the engine's
 // event plumbing stay inside the package (their types describe the machine's named guards and actions).
-export { callPermissionMachine, createCallPermissionMachine, type CallPermissionMachine } from '../machines/callPermission.machine.js';
+export { callPermissionMachine, createCallPermissionMachine, type CallPermissionMachine, type TransitionMeta } from '../machines/callPermission.machine.js';
 export { senderMachine, createSenderMachine, type SenderMachine } from '../machines/sender.machine.js';
 export * from './errors.js';
 export * from './events/types.js';
@@ -52,9 +52,7 @@ export type {
   CommandOutcome,
   CommandRefused,
   FactRecorded,
-  PlatformRefusal,
   Relationship,
-  RelationshipCommands,
   RequestSent,
 } from './engine/relationship.js';
 export type { TickOptions, TickResult, TickTarget } from './engine/tick.js';
