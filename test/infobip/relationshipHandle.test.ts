@@ -27,9 +27,12 @@ describe('integration.relationship({ sender, user })', () => {
     world.infobip.script('calls', metaRefusal(138012, `Business initiated calls limit reached. Currently 100. Next call allowed at ${new Date(retryAt).toISOString()}`));
     world.infobip.script('permissions', { status: 401 });
     const refused = await pair.startCall();
-    expect(refused).toMatchObject({ ok: false, kind: 'refused', by: 'platform', rule: 'G2', rules: ['G2'], platformCode: 138012, retryAt });
-    // Corrected: the next call is refused by the rules, without asking Infobip.
-    expect(await pair.startCall()).toMatchObject({ ok: false, kind: 'refused', by: 'rules', rule: 'G2' });
+    expect(refused).toMatchObject({ ok: false, kind: 'refused', by: 'platform', rule: 'G2', rules: ['G2'], platformCode: 138012, detail: { correction: { platformRetryAt: retryAt } } });
+    // retryAt is when the engine allows again: never before the platform's own time.
+    const localRetryAt = (refused as { retryAt?: number }).retryAt!;
+    expect(localRetryAt).toBeGreaterThanOrEqual(retryAt);
+    // Corrected: the next call is refused by the rules, without asking Infobip, with the same time.
+    expect(await pair.startCall()).toMatchObject({ ok: false, kind: 'refused', by: 'rules', rule: 'G2', retryAt: localRetryAt });
     expect(world.infobip.requestsOn('calls')).toHaveLength(1);
   });
 
