@@ -5,14 +5,14 @@
  *
  * @packageDocumentation
  */
-export { statechartGraph, edgeTrigger, type StatechartEdge, type StatechartGraph } from './statechartGraph.js';
+export { statechartGraph, type StatechartEdge, type StatechartGraph } from './statechartGraph.js';
 export { toMermaid } from './mermaid.js';
 export { toDot } from './dot.js';
 export { renderSvg } from './svg.js';
 export { statechartJson } from './machineJson.js';
-export { renderDiagramDocuments, statechartMarkdown, DIAGRAM_FILES, type DiagramFileName } from './documents.js';
+export { renderDiagramDocuments, statechartMarkdown, type DiagramFileName } from './documents.js';
 export { rulesOfTransition } from '../../machines/transitionRules.js';
-export { sortRuleIds, type RuleId } from '../rules.js';
+export { type RuleId } from '../rules.js';
 export { RULE_SUMMARIES } from './ruleSummaries.js';
-export { STATE_COLOURS, ROOT_COLOURS, type StateColours } from './palette.js';
-export { ANY_STATE_ID, ANY_STATE_LABEL, rootHandlers, type RootHandlers } from './rootHandlers.js';
+export { type StateColours } from './palette.js';
+export { type RootHandlers } from './rootHandlers.js';

@@ -55,7 +55,7 @@ export const DEFAULT_CALL_OUTCOME_TABLE: readonly CallOutcomeRow[] = Object.free
 /** A name the table does not know: technical (M4), neither counted nor reset. Documented, and overridable with a row. */
 export const UNKNOWN_CALL_OUTCOME: CallOutcomeRow = Object.freeze({ errorName: '*', outcome: 'technical', why: 'a name the table does not list: treated as technical (M4)' });
 
-/** The row that classifies a finished call: a `hangupSource` match first, then the name alone, else {@link UNKNOWN_CALL_OUTCOME}. */
+/** The row that classifies a finished call: a `hangupSource` match first, then the name alone, else the unknown row (technical: neither counts nor resets, M4). */
 export function classifyCallOutcome(errorName: string, hangupSource: string | undefined, table: readonly CallOutcomeRow[] = DEFAULT_CALL_OUTCOME_TABLE): CallOutcomeRow {
   let general: CallOutcomeRow | undefined;
   for (const row of table) {

@@ -11,17 +11,13 @@
  * @packageDocumentation
  */
 export { createInfobipClient, type InfobipCallReceipt, type InfobipClient, type InfobipMessageStatus, type InfobipSendReceipt, type PlaceCallInput, type SendPermissionRequestInput, type SendTemplateInput } from './client.js';
-export { resolveInfobipConfig, type InfobipBackoff, type InfobipConfig, type InfobipTemplateConfig, type ResolvedInfobipConfig } from './config.js';
+export type { InfobipBackoff, InfobipConfig, InfobipTemplateConfig, ResolvedInfobipConfig } from './config.js';
 export { MemoryCorrelationDirectory, type CallDirection, type Correlation, type CorrelationDirectory } from './correlations.js';
 export { createInfobipEffects, type InfobipEffects, type InfobipEffectsOptions } from './effects.js';
 export { InfobipConfigError, InfobipError, InfobipWebhookError, type InfobipErrorDetails, type InfobipFailure, type InfobipViolation, type WebhookFailure } from './errors.js';
-export { errorFromBody, parseRetryAfter } from './http.js';
 export {
   classifyCallOutcome,
   DEFAULT_CALL_OUTCOME_TABLE,
-  renderCallOutcomeTable,
-  UNKNOWN_CALL_OUTCOME,
-  validateCallOutcomeTable,
   type CallOutcomeClass,
   type CallOutcomeRow,
   type HangupSource,
@@ -32,15 +28,11 @@ export { parsePermissionsView } from './permissionsView.js';
 export {
   findPlatformCode,
   PLATFORM_CODE_TABLE,
-  PLATFORM_ERROR_RULES,
-  platformCodeRow,
-  renderPlatformCodeTable,
-  rulesForPlatformCode,
   type CorrectionKind,
   type PlatformCodeCarrier,
   type PlatformCodeRow,
 } from './platformCodes.js';
-export { confirmationKey, confirmPermanence, type PermanenceConfirmation, type PermanenceConfirmationOptions } from './confirmPermanence.js';
+export { confirmPermanence, type PermanenceConfirmation, type PermanenceConfirmationOptions } from './confirmPermanence.js';
 export type { RuleId } from '../rules.js';
 export {
   applyCorrection,
@@ -53,7 +45,7 @@ export {
   type RefusalData,
 } from './corrections.js';
 export { reconcile, type ReconcileDifference, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
-export { constantTimeEqual, createAuthCheck, type AuthCheck, type WebhookAuth } from './webhooks/auth.js';
+export { type WebhookAuth } from './webhooks/auth.js';
 export { ShapeError } from './shape.js';
 export {
   attributeCallEvent,

@@ -28,12 +28,10 @@ export {
   type ShownDecision,
 } from './counters.js';
 export {
-  createInspectionEmitter,
   type InspectedActorEvent,
   type InspectedEventEvent,
   type InspectedSnapshot,
   type InspectedSnapshotEvent,
-  type InspectionEmitter,
   type InspectionEvent,
   type InspectionObserver,
   type RelationshipActorRef,

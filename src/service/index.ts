@@ -6,9 +6,8 @@
  * @packageDocumentation
  */
 export { startService, type RunningService } from './service.js';
-export { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, SERVE_USAGE, mergeServeArgs, serviceOptionsFromEnv, type ServiceEnv, type ServiceInfobipConfig, type ServiceOptions } from './options.js';
+export { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, mergeServeArgs, serviceOptionsFromEnv, type ServiceEnv, type ServiceInfobipConfig, type ServiceOptions } from './options.js';
 export { ServiceConfigError, ServiceError } from './errors.js';
-export { parseIsoDuration } from './clock.js';
 export type { RelationshipTimeline, TimelinePage, TimelineRow, TimelineEventRow, TimelineRefusalRow } from './timeline.js';
 export type { LogEntry, EventEntry, RefusalEntry, EntrySource, RelationshipSummary } from './eventLog.js';
 export type { Change } from './changes.js';

@@ -114,7 +114,7 @@ export function mergeServeArgs(argv: readonly string[], env: ServiceEnv): Servic
   return merged;
 }
 
-/** The service's options from environment variables (see {@link SERVE_USAGE}); a bad value names its variable. */
+/** The service's options from environment variables (the table of docs/service.md, "Settings"; `wacp serve --help`); a bad value names its variable. */
 export function serviceOptionsFromEnv(env: ServiceEnv, log?: (line: string) => void): ServiceOptions {
   const options: { -readonly [K in keyof ServiceOptions]: ServiceOptions[K] } = {};
   const set = (name: string) => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);

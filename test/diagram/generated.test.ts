@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { DIAGRAM_FILES, renderDiagramDocuments } from '../../src/diagram/index.js';
+import { renderDiagramDocuments } from '../../src/diagram/index.js';
+import { DIAGRAM_FILES } from '../../src/diagram/documents.js';
 
 /*
  * docs/statechart.md, .svg and .json are generated from the machine. They are regenerated here, in

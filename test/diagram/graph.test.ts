@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCallPermissionMachine } from '../../machines/callPermission.machine.js';
-import { renderSvg, rootHandlers, statechartGraph, toDot, toMermaid } from '../../src/diagram/index.js';
+import { renderSvg, statechartGraph, toDot, toMermaid } from '../../src/diagram/index.js';
+import { rootHandlers } from '../../src/diagram/rootHandlers.js';
 import { definePolicy, POLICY_PRESETS, RELATIONSHIP_STATES, type PolicyPresetName } from '../../src/index.js';
 import { relationshipLogic } from '../../machines/relationshipLogic.js';
 import { reachableTransitions } from '../../src/testing/index.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createInfobipClient, errorFromBody, findPlatformCode, InfobipConfigError, InfobipError, parseRetryAfter, type InfobipClient, type InfobipConfig } from '../../src/infobip/index.js';
+import { createInfobipClient, findPlatformCode, InfobipConfigError, InfobipError, type InfobipClient, type InfobipConfig } from '../../src/infobip/index.js';
+import { errorFromBody, parseRetryAfter } from '../../src/infobip/http.js';
 import { API_KEY, CALLS_CONFIGURATION, SENDER, USER } from './harness.js';
 import { LocalInfobip, metaRefusal, noPermissionView } from './localInfobip.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCallPermissionEngine, MemoryStore, type RelationshipStore, type SaveRequest } from '../../src/index.js';
-import { constantTimeEqual, createAuthCheck, createWebhookHandler, InfobipConfigError } from '../../src/infobip/index.js';
+import { createWebhookHandler, InfobipConfigError } from '../../src/infobip/index.js';
+import { constantTimeEqual, createAuthCheck } from '../../src/infobip/webhooks/auth.js';
 import { SENDER, USER } from './harness.js';
 
 const AT = Date.parse('2026-04-01T10:10:00.000Z');

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PermissionsView } from '../../src/index.js';
-import { confirmationKey } from '../../src/infobip/index.js';
+import { confirmationKey } from '../../src/infobip/confirmPermanence.js';
 import { DAY_MS, HOUR_MS } from '../../src/time.js';
 import { SENDER, startWorld, USER, type World } from './harness.js';
 import { noPermissionView } from './localInfobip.js';

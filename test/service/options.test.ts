@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { mergeServeArgs, parseIsoDuration, serviceOptionsFromEnv, startService } from '../../src/service/index.js';
+import { mergeServeArgs, serviceOptionsFromEnv, startService } from '../../src/service/index.js';
+import { parseIsoDuration } from '../../src/service/clock.js';
 
 /** How `npm start` / `wacp serve` read their settings: environment variables, flags over them, a bad value named. */
 describe('service settings', () => {

@@ -8,5 +8,5 @@
 export { createPostgresStore, DEFAULT_FACT_RETENTION_MS, type PostgresStore, type PostgresStoreOptions } from './store.js';
 export type { SqlClient } from './client.js';
 export { StoreUnavailableError } from './errors.js';
-export { DEFAULT_TABLE, schemaNames, migrationStatement, type SchemaNames } from './schema.js';
-export { buildStatements, type FactWriteRow, type Statements } from './statements.js';
+export { DEFAULT_TABLE, schemaNames, type SchemaNames } from './schema.js';
+export { type FactWriteRow, type Statements } from './statements.js';
