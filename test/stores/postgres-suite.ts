@@ -14,7 +14,7 @@ import {
 } from '../../src/index.js';
 import { createPostgresStore, StoreUnavailableError, type PostgresStore } from '../../src/stores/postgres/index.js';
 import { check } from '../support/fc.js';
-import { fakePlatform, pairs, type Pair } from './platform.js';
+import { fakePlatform, pairs, type Pair } from '../../src/testing/contractPlatform.js';
 import { uniqueTable, type Connection, type PostgresBackend } from './postgres-backends.js';
 
 const T0 = Date.UTC(2026, 3, 1, 9, 0, 0);

@@ -1,4 +1,4 @@
-import type { CallPermissionEffects } from '../../src/index.js';
+import type { CallPermissionEffects } from '../engine/effects.js';
 
 /** A sender↔user relationship as the engine's commands take it. */
 export type Pair = readonly [sender: string, user: string];
@@ -11,7 +11,7 @@ export const pairs: readonly Pair[] = [
 ];
 
 /**
- * The platform as the engine's effects see it, shared by every engine instance in a test: it logs
+ * The platform as the engine's effects see it (for the store contract's engine cases), shared by every engine instance in a test: it logs
  * every call placed and every request sent, per relationship. Each effect pauses a random moment
  * so that concurrent commands interleave differently from run to run. With `hang`, an effect never
  * returns: the process "crashed" after its reservation was stored.
