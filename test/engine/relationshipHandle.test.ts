@@ -13,7 +13,7 @@ const USER = '+44 7700 900123';
 const T0 = Date.parse('2026-04-01T10:00:00.000Z');
 const DAY = 24 * HOUR_MS;
 
-function world(options: { effects?: Partial<CallPermissionEffects>; store?: RelationshipStore } = {}) {
+function world(options: { effects?: Partial<CallPermissionEffects>; store?: RelationshipStore; policy?: 'infobip' | 'infobip-seed' } = {}) {
   let now = T0;
   const sent: string[] = [];
   const effects: CallPermissionEffects = {
@@ -27,7 +27,7 @@ function world(options: { effects?: Partial<CallPermissionEffects>; store?: Rela
     },
     ...options.effects,
   };
-  const engine = createCallPermissionEngine({ store: options.store ?? new MemoryStore(), effects, clock: () => now, policy: 'infobip' });
+  const engine = createCallPermissionEngine({ store: options.store ?? new MemoryStore(), effects, clock: () => now, policy: options.policy ?? 'infobip' });
   return {
     engine,
     sent,
@@ -55,16 +55,29 @@ describe('engine.relationship({ sender, user }): one handle, one result shape', 
     expect(sent).toHaveLength(1);
   });
 
-  it('G4 then G2: a call without a grant is refused; granted, calls start until the slots are full', async () => {
-    const { engine } = world();
+  it('G4, G6, then G2: a call without a grant is refused; granted, one at a time (G6), until the slots are full (G2)', async () => {
+    const { engine } = world({ policy: 'infobip-seed' });
     const pair = engine.relationship({ sender: SENDER, user: USER });
     expect(await pair.startCall()).toMatchObject({ ok: false, kind: 'refused', by: 'rules', rule: 'G4' });
     expect(await pair.record({ type: 'PERMISSION_ACCEPTED', at: T0, permanent: true }, { factKey: 'reply-1' })).toMatchObject({ ok: true, kind: 'recorded', changed: true, previousState: 'noPermission', state: 'granted' });
     expect(await pair.record({ type: 'PERMISSION_ACCEPTED', at: T0, permanent: true }, { factKey: 'reply-1' })).toMatchObject({ ok: true, kind: 'duplicate', changed: false });
     const started = await pair.startCall();
     expect(started).toMatchObject({ ok: true, kind: 'started', receipt: { platformCallId: expect.stringMatching(/^ib-/) } });
+    expect(await pair.startCall()).toMatchObject({ ok: false, kind: 'refused', by: 'rules', rule: 'G6' });
+    /** The call connects and ends: its G2 slot stays used for 24 h, the pair is free again (G6). */
+    const connectAndEnd = async (callId: string) => {
+      await pair.record({ type: 'CALL_CONNECTED', at: T0, callId });
+      await engine.recordSender(pair.key.sender, { type: 'CALL_ENDED', at: T0, callId, user: pair.key.user });
+    };
+    // Infobip's id names the call from its re-keying on (CALL_ID_ASSIGNED).
+    const platformId = (outcome: unknown) => (outcome as { receipt: { platformCallId: string } }).receipt.platformCallId;
+    await connectAndEnd(platformId(started));
     const limit = engine.policy.connectedCallsPerWindow;
-    for (let i = 1; i < limit; i++) expect((await pair.startCall()).ok).toBe(true);
+    for (let i = 1; i < limit; i++) {
+      const next = await pair.startCall();
+      expect(next.ok).toBe(true);
+      await connectAndEnd(platformId(next));
+    }
     expect(await pair.startCall()).toMatchObject({ ok: false, kind: 'refused', by: 'rules', rule: 'G2' });
     expect((await pair.permissions()).status).toBe('PERMANENT');
     expect((await pair.snapshot())!.value).toBe('granted');

@@ -16,6 +16,12 @@ if (!serverUrl) console.info('[test/service] skipping the shared event log tests
 const policy = definePolicy('infobip');
 const MINUTE = 60_000;
 
+/** Holds an instance's log appends: `reached` when one is waiting, until `released`. */
+interface AppendGate {
+  reached(): void;
+  readonly released: Promise<void>;
+}
+
 /**
  * Two logged engines, as two service instances would run them: each with its own connection pools
  * to one database. Instance A's log is slow (its append waits), which opens the window between a
@@ -30,15 +36,24 @@ describe.skipIf(!serverUrl)('the event log shared by several instances (logged e
     await database?.drop();
   });
 
-  async function instance(options: { locks: 'advisory' | 'process'; appendDelayMs?: number; clock: () => number }): Promise<{ logged: LoggedEngine; log: EventLog; locks: RelationshipLocks; store: PostgresStore }> {
+  async function instance(options: { locks: 'advisory' | 'process'; appendGate?: AppendGate; clock: () => number }): Promise<{ logged: LoggedEngine; log: EventLog; locks: RelationshipLocks; store: PostgresStore }> {
     const pool = database.pool({ max: 4 });
     const lockPool = database.pool({ max: 4 });
     const store = createPostgresStore({ client: pool });
     await store.migrate();
     const sharedLog = createEventLog(pool, store.names.relationships);
     await sharedLog.migrate();
-    const delay = options.appendDelayMs ?? 0;
-    const log: EventLog = { ...sharedLog, append: async (entry) => (await new Promise((resolve) => setTimeout(resolve, delay)), sharedLog.append(entry)) };
+    const gate = options.appendGate;
+    const log: EventLog = {
+      ...sharedLog,
+      async append(entry) {
+        if (gate) {
+          gate.reached();
+          await gate.released;
+        }
+        return sharedLog.append(entry);
+      },
+    };
     const locks = options.locks === 'advisory' ? createAdvisoryLocks(lockPool) : processLocks;
     const logged = createLoggedEngine({
       engine: { store, policy, clock: options.clock },
@@ -50,15 +65,28 @@ describe.skipIf(!serverUrl)('the event log shared by several instances (logged e
     return { logged, log: sharedLog, locks, store };
   }
 
-  /** A revoke on A whose log entry is late, and an accept on B while it waits. */
+  /**
+   * A revoke on A whose log entry is held back (A has stored it and waits to log it), and an accept
+   * on B meanwhile. The order is forced by the gate, not by timing, so load cannot change it.
+   */
   async function revokeOnAWhileBAccepts(locks: 'advisory' | 'process', user: string) {
-    const a = await instance({ locks, appendDelayMs: 300, clock: () => T0 });
+    let reached!: () => void;
+    const atLog = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const a = await instance({ locks, appendGate: { reached, released }, clock: () => T0 });
     const b = await instance({ locks, clock: () => T0 });
     await b.logged.record(SENDER, user, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true }, 'test');
     const revoking = a.logged.record(SENDER, user, { type: 'PERMISSION_REVOKED', at: T0 + MINUTE }, 'test');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await b.logged.record(SENDER, user, { type: 'PERMISSION_ACCEPTED', at: T0 + 2 * MINUTE, permanent: true }, 'test');
+    await atLog;
+    const accepting = b.logged.record(SENDER, user, { type: 'PERMISSION_ACCEPTED', at: T0 + 2 * MINUTE, permanent: true }, 'test');
+    // Without a lock across instances nothing stops B: its accept is stored and logged now. With
+    // advisory locks B waits for A's hold, whether it asked before the gate opens or after.
+    if (locks === 'process') await accepting;
+    else await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
     await revoking;
+    await accepting;
     const key = { sender: SENDER, user };
     const { entries, truncated } = await b.log.entries(key);
     const stored = await b.logged.engine.snapshot(SENDER, user);
