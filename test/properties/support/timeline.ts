@@ -180,7 +180,8 @@ export class TimelineDriver {
    * event, inside its window (sometimes on its very edge).
    */
   private countedFrom(s: Step, at: number, windowMs: number): { countedFrom?: number } {
-    if (s.variant % 4 !== 3) return {};
+    // A window of 1 ms has no time before the event that it still counts.
+    if (s.variant % 4 !== 3 || windowMs < 2) return {};
     const back = s.pick % 3 === 0 ? windowMs - 1 : 1 + (s.duration % (windowMs - 1));
     return { countedFrom: at - back };
   }
