@@ -38,6 +38,11 @@ export interface BaselineRelationship {
   readonly unanswered: number;
   /** M1–M3: when the miss count last started again (a grant, a connect in order); a late miss before it counts nothing. */
   readonly unansweredSince: number;
+  /** M1/M2: times of the misses recorded (any state) since the count started again: a late grant counts those after it. */
+  readonly missedAt: readonly number[];
+  /** M2/M3: the count when a connect in order last reset it, and since when it counted (NO_STRETCH: none, after a grant). */
+  readonly unansweredBeforeReset: number;
+  readonly unansweredBeforeResetSince: number;
   /** G1: meaningful in granted/prompted only; +Infinity is permanent. */
   readonly grantEndsAt: number;
   /** W1: the user's last contact (-Infinity: never). */
@@ -66,6 +71,8 @@ const OWN_TIME: ReadonlySet<RelationshipEvent['type']> = new Set([
   'USER_CALL_CONNECTED',
 ]);
 const PERMANENT = Infinity;
+/** No stretch before a reset to count a late miss into (after a grant): no time is at or after it. */
+const NO_STRETCH = Infinity;
 
 export interface Baseline {
   readonly policy: Policy;
@@ -144,6 +151,9 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
     callsInFlight: prunedCalls(r.callsInFlight, at),
     unanswered: r.unanswered,
     unansweredSince: r.unansweredSince,
+    missedAt: r.missedAt,
+    unansweredBeforeReset: r.unansweredBeforeReset,
+    unansweredBeforeResetSince: r.unansweredBeforeResetSince,
     grantEndsAt: r.grantEndsAt,
     lastUserContactAt: r.lastUserContactAt,
     revokedBefore: r.revokedBefore,
@@ -164,6 +174,25 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
   const endGrant = (d: Draft, state: RelationshipState) => {
     d.state = state;
     d.grantEndsAt = NEVER;
+  };
+  /** The miss times with `at` added in order, the latest `unansweredBeforeRevoke` kept. */
+  const withMiss = (times: readonly number[], at: number): readonly number[] => {
+    const next = [...times, at].sort((a, b) => a - b);
+    return next.length > revokeAfter ? next.slice(next.length - revokeAfter) : next;
+  };
+  /** A grant ending at `endsAt`, as of `at`: delivered late, the misses after its time count against it (M1/M2). */
+  const grantCountingLaterMisses = (d: Draft, at: number, endsAt: number) => {
+    d.unansweredBeforeReset = 0;
+    d.unansweredBeforeResetSince = NO_STRETCH;
+    d.state = 'granted';
+    d.grantEndsAt = endsAt;
+    let misses = 0;
+    for (const t of d.missedAt) if (t > at && t < endsAt) misses++;
+    d.unanswered = misses;
+    if (misses >= revokeAfter) {
+      endGrant(d, 'revoked');
+      d.revokedBefore = true;
+    } else if (misses >= promptAfter) d.state = 'prompted';
   };
 
   /** Time alone: a temporary grant ends (G1), the last open request lapses (R4). */
@@ -207,6 +236,8 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
           d.state = 'granted';
           d.grantEndsAt = at + temporaryGrant;
           d.unanswered = 0;
+          d.unansweredBeforeReset = 0;
+          d.unansweredBeforeResetSince = NO_STRETCH;
           d.unansweredSince = Math.max(r.unansweredSince, at);
           d.revokedBefore = false;
           d.callbackAt = Math.max(r.callbackAt, at);
@@ -217,21 +248,22 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
         const d = draft(r, later);
         d.limitsResetAt = Math.max(r.limitsResetAt, at);
         if (!late) {
+          d.unansweredBeforeReset = r.unanswered;
+          d.unansweredBeforeResetSince = r.unansweredSince === NEVER ? NO_STRETCH : r.unansweredSince;
           d.unanswered = 0; // M3 (a late connect resets no misses)
           d.unansweredSince = Math.max(r.unansweredSince, at);
           if (state === 'prompted') d.state = 'granted';
         }
+        if (r.missedAt.length) d.missedAt = r.missedAt.filter((t) => t > at); // a grant delivered later never counts them
         d.lastUserContactAt = Math.max(r.lastUserContactAt, at);
         return d;
       }
       case 'PERMISSION_ACCEPTED': {
         const d = draft(r, later);
         if (superseded) return unchanged(r, d) ? r : d; // a later decision stands
-        d.state = 'granted';
-        d.grantEndsAt = event.expiresAt ?? PERMANENT;
-        d.unanswered = 0;
+        grantCountingLaterMisses(d, at, event.expiresAt ?? PERMANENT);
         d.unansweredSince = Math.max(r.unansweredSince, at);
-        d.revokedBefore = false;
+        if (d.state !== 'revoked') d.revokedBefore = false;
         d.decidedAt = Math.max(r.decidedAt, at);
         d.callbackAt = NEVER; // it replaces a callback grant, even a later one
         if (event.source === 'user') d.answeredAt = Math.max(r.answeredAt, at);
@@ -266,6 +298,8 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
           d.state = 'granted';
           d.grantEndsAt = event.expiresAt ?? PERMANENT;
           d.unanswered = 0;
+          d.unansweredBeforeReset = 0;
+          d.unansweredBeforeResetSince = NO_STRETCH;
           d.unansweredSince = Math.max(r.unansweredSince, at);
           d.revokedBefore = false;
           d.callbackAt = NEVER;
@@ -325,22 +359,35 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
         d.connectedCalls = [...d.connectedCalls, at];
         d.limitsResetAt = Math.max(r.limitsResetAt, at);
         if (!late) {
+          d.unansweredBeforeReset = r.unanswered;
+          d.unansweredBeforeResetSince = r.unansweredSince === NEVER ? NO_STRETCH : r.unansweredSince;
           d.unanswered = 0; // M3 (a late connect resets no misses)
           d.unansweredSince = Math.max(r.unansweredSince, at);
           if (state === 'prompted') d.state = 'granted';
         }
+        if (r.missedAt.length) d.missedAt = r.missedAt.filter((t) => t > at); // a grant delivered later never counts them
         d.lastUserContactAt = Math.max(r.lastUserContactAt, at);
         return d;
       }
       case 'CALL_UNANSWERED': {
         const d = draft(r, later);
         d.callsInFlight = without(d.callsInFlight, event.callId);
-        if (!isGrant(state) || at < r.unansweredSince) return unchanged(r, d) ? r : d; // nothing to count against (or, late, before the count started again)
+        if (at < r.unansweredSince) {
+          // Late, before the count started again; in the stretch a connect in order reset, it counts there (M2).
+          if (!isGrant(state) || at < r.unansweredBeforeResetSince) return unchanged(r, d) ? r : d;
+          d.unansweredBeforeReset = r.unansweredBeforeReset + 1;
+          if (d.unansweredBeforeReset >= revokeAfter) {
+            endGrant(d, 'revoked');
+            d.revokedBefore = true;
+          }
+          return d;
+        }
+        d.missedAt = withMiss(r.missedAt, at);
+        if (!isGrant(state)) return d; // nothing to count against (yet: an accept delivered late may)
         d.unanswered = r.unanswered + 1;
         if (d.unanswered >= revokeAfter) {
-          endGrant(d, 'revoked'); // M2
+          endGrant(d, 'revoked'); // M2 (no decision: an accept dated before it, delivered later, counts the misses after it)
           d.revokedBefore = true;
-          d.decidedAt = Math.max(r.decidedAt, at);
         } else if (d.unanswered >= promptAfter) d.state = 'prompted'; // M1
         return d;
       }
@@ -409,6 +456,9 @@ export function createBaseline(policy: Policy, mutation: BaselineMutation = {}):
       callsInFlight: [],
       unanswered: 0,
       unansweredSince: NEVER,
+      missedAt: [],
+      unansweredBeforeReset: 0,
+      unansweredBeforeResetSince: NO_STRETCH,
       grantEndsAt: NEVER,
       lastUserContactAt: NEVER,
       revokedBefore: false,

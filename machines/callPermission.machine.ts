@@ -50,7 +50,7 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
     // XState's pure transition() builds a scratch actor without input: tolerate it, it is never used.
     context: ({ input }) => initialContext(input?.at ?? 0),
     on: {
-      CLOCK: { actions: 'advanceClock', meta: cites() }, // time alone: no rule is decided
+      CLOCK: { actions: 'advanceClock', meta: cites() },
       USER_MESSAGE: { actions: 'openSessionWindow', meta: cites('W1') },
       USER_CALL_RECEIVED: [
         { guard: 'userCallGrantsPermission', target: '.granted', actions: ['openSessionWindow', 'grantFromUserCall'], meta: cites('G5', 'W1') },
@@ -59,6 +59,8 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
       USER_CALL_CONNECTED: { actions: 'recordUserCallConnected', meta: cites('G3', 'M3', 'W1') },
       PERMISSION_ACCEPTED: [
         { guard: 'acceptSuperseded', actions: 'advanceClock', meta: cites('G1', 'U1') }, // delivered late, after a later decision
+        { guard: 'laterMissesRevokeGrant', target: '.revoked', actions: ['grantPermission', 'endGrantByLaterMisses'], meta: cites('G1', 'G5', 'M2', 'U1') }, // delivered late, before enough misses
+        { guard: 'laterMissesPromptGrant', target: '.prompted', actions: 'grantPermission', meta: cites('G1', 'G5', 'M1', 'U1') }, // delivered late, before misses
         { target: '.granted', actions: 'grantPermission', meta: cites('G1', 'G5', 'U1') },
       ],
       PERMISSION_REJECTED: { actions: 'recordAnswer', meta: cites('R4', 'M2') }, // M2: an automatic reject after the revoke counts nothing
@@ -74,10 +76,10 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
         { actions: 'recordPlatformView', meta: cites('G1') },
       ],
       REQUEST_FAILED: { actions: 'releaseRequest', meta: cites('R1', 'R2') },
-      CALL_ID_ASSIGNED: { actions: 'assignCallId', meta: cites() }, // bookkeeping: the platform's call id replaces ours
+      CALL_ID_ASSIGNED: { actions: 'assignCallId', meta: cites() },
       CALL_CONNECTED: { actions: 'recordCallConnected', meta: cites('G2', 'G3', 'M3', 'W1') },
-      CALL_UNANSWERED: { actions: 'releaseCall', meta: cites('G2') }, // outside a grant a miss has nothing to count against
-      CALL_FAILED: { actions: 'releaseCall', meta: cites('G2', 'M4') }, // a technical failure is M4's case in every state
+      CALL_UNANSWERED: { actions: 'releaseMissedCall', meta: cites('G2', 'M1', 'M2') }, // outside a grant a miss counts against nothing (yet: an accept delivered late may)
+      CALL_FAILED: { actions: 'releaseCall', meta: cites('G2', 'M4') },
     },
     states: {
       noPermission: {
@@ -108,12 +110,13 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
           // The revoke threshold lies beyond the prompt (definePolicy enforces it), so from
           // `granted` a miss can only prompt; the revoke happens from `prompted`.
           CALL_UNANSWERED: [
-            { guard: 'missBeforeCountRestart', actions: 'releaseCall', meta: cites('G2', 'M1', 'M2', 'M3') }, // delivered late, before the count started again
+            { guard: 'missBeforeResetRevokes', target: 'revoked', actions: 'revokeByMissBeforeReset', meta: cites('G2', 'M2', 'M3') }, // delivered late, the revoke came before a connect
+            { guard: 'missBeforeCountRestart', actions: 'countMissBeforeReset', meta: cites('G2', 'M1', 'M2', 'M3') }, // delivered late, before the count started again
             { guard: 'missReachesPrompt', target: 'prompted', actions: 'countMiss', meta: cites('M1', 'M2') },
             { actions: 'countMiss', meta: cites('M1', 'M2') },
           ],
           PERMISSION_REJECTED: [
-            { guard: 'noSuperseded', actions: 'recordAnswer', meta: cites('R4', 'M2', 'U1') }, // delivered late, before a later grant
+            { guard: 'noSuperseded', actions: 'recordAnswer', meta: cites('R4', 'M2', 'U1') }, // U1: delivered late, before a later grant
             { target: 'revoked', actions: 'revokePermission', meta: cites('U1') },
           ],
           PERMISSION_SYNCED: [
@@ -130,21 +133,16 @@ export function createCallPermissionMachine(policy: Policy = DEFAULT_POLICY) {
           CALL_STARTED: { guard: 'callAllowed', actions: 'reserveCall', meta: cites('G1', 'G2', 'G4') },
           USER_CALL_RECEIVED: { actions: 'openSessionWindow', meta: cites('W1') }, // G5's callback grant never replaces a live one
           CALL_UNANSWERED: [
-            { guard: 'missBeforeCountRestart', actions: 'releaseCall', meta: cites('G2', 'M1', 'M2', 'M3') }, // delivered late, before the count started again
+            { guard: 'missBeforeResetRevokes', target: 'revoked', actions: 'revokeByMissBeforeReset', meta: cites('G2', 'M2', 'M3') }, // delivered late, the revoke came before a connect
+            { guard: 'missBeforeCountRestart', actions: 'countMissBeforeReset', meta: cites('G2', 'M1', 'M2', 'M3') }, // delivered late, before the count started again
             { guard: 'missReachesRevoke', target: 'revoked', actions: 'revokeAfterMisses', meta: cites('M2') },
             { actions: 'countMiss', meta: cites('M1', 'M2') },
           ],
           // M3; delivered late, misses may have come after it: it stays prompted (the side that never lets out more)
-          CALL_CONNECTED: [
-            { guard: 'factInOrder', target: 'granted', actions: 'recordCallConnected', meta: cites('G2', 'G3', 'M3', 'W1') },
-            { actions: 'recordCallConnected', meta: cites('G2', 'G3', 'M3', 'W1') },
-          ],
-          USER_CALL_CONNECTED: [
-            { guard: 'factInOrder', target: 'granted', actions: 'recordUserCallConnected', meta: cites('G3', 'M3', 'W1') },
-            { actions: 'recordUserCallConnected', meta: cites('G3', 'M3', 'W1') },
-          ],
+          CALL_CONNECTED: [{ guard: 'factInOrder', target: 'granted', actions: 'recordCallConnected', meta: cites('G2', 'G3', 'M3', 'W1') }, { actions: 'recordCallConnected', meta: cites('G2', 'G3', 'M3', 'W1') }],
+          USER_CALL_CONNECTED: [{ guard: 'factInOrder', target: 'granted', actions: 'recordUserCallConnected', meta: cites('G3', 'M3', 'W1') }, { actions: 'recordUserCallConnected', meta: cites('G3', 'M3', 'W1') }],
           PERMISSION_REJECTED: [
-            { guard: 'noSuperseded', actions: 'recordAnswer', meta: cites('R4', 'M2', 'U1') }, // delivered late, before a later grant
+            { guard: 'noSuperseded', actions: 'recordAnswer', meta: cites('R4', 'M2', 'U1') }, // U1: delivered late, before a later grant
             { target: 'revoked', actions: 'revokePermission', meta: cites('U1') },
           ],
           PERMISSION_SYNCED: [

@@ -21,6 +21,8 @@ export const SNAPSHOT_SCHEMA_VERSION = 1;
  * | `cc` | connected-call times (G2) |
  * | `fl` | calls in flight `[id, startedAt]` (G2) |
  * | `mi` | consecutive unanswered calls (M1/M2) |
+ * | `mb` | the count before the last in-order connect reset it, and `mf` since when it counted (M2/M3) |
+ * | `mt` | times of the latest misses (M1/M2; a late accept counts those after it) |
  * | `ms` | the consecutive-unanswered count started at (M1–M3; a late miss dated before it counts nothing) |
  * | `ex` | grant expiry (G1; absent while granted = permanent) |
  * | `uc` | last user contact (W1) |
@@ -39,6 +41,9 @@ export interface SerializedSnapshot {
   fl?: [string, number][];
   mi?: number;
   ms?: number;
+  mb?: number;
+  mf?: number;
+  mt?: number[];
   ex?: number;
   uc?: number;
   rv?: number;
@@ -57,6 +62,9 @@ export function toSerialized(snapshot: RelationshipSnapshot): SerializedSnapshot
   if (c.callsInFlight.length) out.fl = c.callsInFlight.map(([id, at]) => [id, at]);
   if (c.unanswered) out.mi = c.unanswered;
   if (c.unansweredSince !== null) out.ms = c.unansweredSince;
+  if (c.unansweredBeforeReset) out.mb = c.unansweredBeforeReset;
+  if (c.unansweredBeforeResetSince !== null) out.mf = c.unansweredBeforeResetSince;
+  if (c.missedAt.length) out.mt = [...c.missedAt];
   if (c.grantExpiresAt !== null) out.ex = c.grantExpiresAt;
   if (c.lastUserContactAt !== null) out.uc = c.lastUserContactAt;
   if (c.revokedAt !== null) out.rv = c.revokedAt;
@@ -70,7 +78,7 @@ export function serializeSnapshot(snapshot: RelationshipSnapshot): string {
   return JSON.stringify(toSerialized(snapshot));
 }
 
-const KEYS = new Set(['v', 's', 't', 'rq', 'rs', 'an', 'cc', 'fl', 'mi', 'ex', 'uc', 'rv', 'dc', 'ms', 'cg']);
+const KEYS = new Set(['v', 's', 't', 'rq', 'rs', 'an', 'cc', 'fl', 'mi', 'ex', 'uc', 'rv', 'dc', 'ms', 'mb', 'mf', 'mt', 'cg']);
 
 /**
  * Reads a stored snapshot (a JSON string or the parsed object) back, under `policy`.
@@ -104,6 +112,9 @@ export function deserializeSnapshot(stored: string | unknown, policy?: Policy | 
     callsInFlight: stamped(o.fl, 'snapshot.fl', now),
     unanswered: count(o.mi, 'snapshot.mi'),
     unansweredSince: optionalTime(o.ms, 'snapshot.ms', now),
+    unansweredBeforeReset: count(o.mb, 'snapshot.mb'),
+    unansweredBeforeResetSince: optionalTime(o.mf, 'snapshot.mf', now),
+    missedAt: times(o.mt, 'snapshot.mt', now),
     grantExpiresAt: o.ex === undefined ? null : time(o.ex, 'snapshot.ex'),
     lastUserContactAt: optionalTime(o.uc, 'snapshot.uc', now),
     revokedAt: optionalTime(o.rv, 'snapshot.rv', now),

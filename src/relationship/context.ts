@@ -33,6 +33,19 @@ export interface RelationshipContext {
    * came before the reset.
    */
   readonly unansweredSince: number | null;
+  /**
+   * M2/M3: the count as it stood when a connect delivered in order last reset it, and since when it
+   * had been counting (null after a grant: the count before belongs to an earlier grant). A miss
+   * delivered late into that stretch counts there: reaching the revoke, the grant ended before the connect.
+   */
+  readonly unansweredBeforeReset: number;
+  readonly unansweredBeforeResetSince: number | null;
+  /**
+   * M1/M2: the times of the latest misses (at most `unansweredBeforeRevoke`, oldest first), in any
+   * state, since the count last started again. An accept delivered late counts those dated after it
+   * (and before its expiry), as they would have counted in time order.
+   */
+  readonly missedAt: readonly number[];
   /** G1: when the grant ends; `null` while granted means permanent. Unused outside a grant. */
   readonly grantExpiresAt: number | null;
   /** W1: the user's last contact (a message, a call, an answered business call). */
@@ -40,7 +53,7 @@ export interface RelationshipContext {
   /** U1/U2: when the user revoked (or M2 revoked); cleared by a new grant or a decline. */
   readonly revokedAt: number | null;
   /**
-   * The time of the latest fact that decided the permission: a user's reply, a revoke (U1, M2),
+   * The time of the latest fact that decided the permission: a user's reply, a revoke (U1; not M2),
    * the platform's view (reconciliation). An accept delivered late and dated at or before it is
    * superseded: it grants nothing (docs/semantics.md "Late facts").
    */
@@ -63,6 +76,9 @@ export function initialContext(at: number): RelationshipContext {
     callsInFlight: [],
     unanswered: 0,
     unansweredSince: null,
+    unansweredBeforeReset: 0,
+    unansweredBeforeResetSince: null,
+    missedAt: [],
     grantExpiresAt: null,
     lastUserContactAt: null,
     revokedAt: null,

@@ -7,7 +7,7 @@ import type {
 } from '../events/types.js';
 import type { Policy } from '../policy/policy.js';
 import type { RelationshipContext } from './context.js';
-import { countCallSlots, countRequests, isOpenRequest, lastIndexOfId, openRequestsLapseAt, requestCountedFrom, requestsStillCounted, roomAround, slotsStillHeld } from './windows.js';
+import { countCallSlots, countRequests, isOpenRequest, lastIndexOfId, missesAfterGrant, openRequestsLapseAt, requestCountedFrom, requestsStillCounted, roomAround, slotsStillHeld } from './windows.js';
 
 /** A guard of the statechart: a pure question about the context and the event at its time. */
 export type Guard = (context: RelationshipContext, event: RelationshipEvent) => boolean;
@@ -118,6 +118,16 @@ export function relationshipGuards(policy: Policy) {
      */
     missBeforeCountRestart: (ctx: RelationshipContext, event: RelationshipEvent) => ctx.unansweredSince !== null && event.at < ctx.unansweredSince,
     /**
+     * M2: such a late miss falls before a connect delivered in order, where the count then stood one
+     * short of the revoke: in time order it revoked the grant, and the connect after it did not bring it back.
+     */
+    missBeforeResetRevokes: (ctx: RelationshipContext, event: RelationshipEvent) =>
+      ctx.unansweredSince !== null &&
+      event.at < ctx.unansweredSince &&
+      ctx.unansweredBeforeResetSince !== null &&
+      event.at >= ctx.unansweredBeforeResetSince &&
+      ctx.unansweredBeforeReset + 1 >= policy.unansweredBeforeRevoke,
+    /**
      * Reconciliation delivered late, outside a grant: a grant the platform reports dated at or
      * before the latest decision (as an accept, {@link acceptSuperseded}: at the same millisecond the
      * no recorded stands), or its "no permission" dated before the latest decision or callback grant
@@ -129,6 +139,13 @@ export function relationshipGuards(policy: Policy) {
      * millisecond of the latest decision (a grant too) still replaces its expiry: the platform's view wins.
      */
     syncSupersededInGrant: (ctx: RelationshipContext, event: RelationshipEvent) => syncedBefore(ctx, event, false),
+    /**
+     * M2: an accept delivered late after misses dated after it (and before its expiry): in time order
+     * they counted against its grant, enough to revoke it.
+     */
+    laterMissesRevokeGrant: (ctx: RelationshipContext, event: RelationshipEvent) => missesAfterGrant(ctx, event) >= policy.unansweredBeforeRevoke,
+    /** M1: the same, enough to prompt. */
+    laterMissesPromptGrant: (ctx: RelationshipContext, event: RelationshipEvent) => missesAfterGrant(ctx, event) >= policy.unansweredBeforePrompt,
     /** M3: the fact is not late (nothing was applied after its time), so it may reset what later facts could have counted. */
     factInOrder: (ctx: RelationshipContext, event: RelationshipEvent) => event.at >= ctx.now,
   } satisfies Record<string, Guard>;

@@ -11,7 +11,7 @@ import type {
 } from '../events/types.js';
 import type { Policy } from '../policy/policy.js';
 import type { RelationshipContext, Stamped } from './context.js';
-import { isOpenRequest, lastIndexOfId, requestCountedFrom } from './windows.js';
+import { isOpenRequest, lastIndexOfId, missesAfterGrant, nthMissAfterGrant, requestCountedFrom } from './windows.js';
 
 /** An action of the statechart: the next context from the current one and the event. */
 export type Update = (context: RelationshipContext, event: RelationshipEvent) => RelationshipContext;
@@ -73,6 +73,9 @@ export function relationshipUpdates(policy: Policy) {
     callsInFlight: keptCalls(ctx.callsInFlight, at),
     unanswered: ctx.unanswered,
     unansweredSince: ctx.unansweredSince,
+    unansweredBeforeReset: ctx.unansweredBeforeReset,
+    unansweredBeforeResetSince: ctx.unansweredBeforeResetSince,
+    missedAt: ctx.missedAt,
     grantExpiresAt: ctx.grantExpiresAt,
     lastUserContactAt: ctx.lastUserContactAt,
     revokedAt: ctx.revokedAt,
@@ -93,13 +96,23 @@ export function relationshipUpdates(policy: Policy) {
   const callId = (event: RelationshipEvent) => (event as CallConnectedEvent).callId;
   /** The later of a remembered time and a fact's: a late fact never moves a "last …" time back. */
   const latest = (kept: number | null, at: number) => (kept === null || at > kept ? at : kept);
+  /** The miss times with `at` added in order, only the latest `unansweredBeforeRevoke` kept (more never change a count's outcome). */
+  const withMiss = (times: readonly number[], at: number): readonly number[] => {
+    let i = times.length;
+    while (i > 0 && times[i - 1]! > at) i--;
+    const next = [...times.slice(0, i), at, ...times.slice(i)];
+    return next.length > policy.unansweredBeforeRevoke ? next.slice(next.length - policy.unansweredBeforeRevoke) : next;
+  };
   /** M1/M2: one more consecutive miss; the call's slot is given back (it never connected). */
   const countMiss = (c: RelationshipContext, e: RelationshipEvent): Draft => {
     const next = draft(c, e.at);
     next.callsInFlight = withoutId(next.callsInFlight, callId(e));
     next.unanswered = next.unanswered + 1;
+    next.missedAt = withMiss(c.missedAt, e.at);
     return next;
   };
+  /** Misses at or before a connect at `at` are reset by it (M3): a grant delivered later never counts them. */
+  const missesAfter = (times: readonly number[], at: number) => (times.length && times[0]! <= at ? times.filter((t) => t > at) : times);
 
   return {
     /** Time passed: nothing but the clock and the windows. */
@@ -130,8 +143,12 @@ export function relationshipUpdates(policy: Policy) {
       const next = draft(c, e.at);
       const accept = e as PermissionAcceptedEvent | (PermissionSyncedEvent & { source?: undefined });
       next.grantExpiresAt = accept.expiresAt;
-      next.unanswered = 0;
+      // An accept delivered late counts the misses recorded after its time (M1/M2): in time order they
+      // counted against it. (The platform's view already reflects the misses it knew of: it starts at 0.)
+      next.unanswered = e.type === 'PERMISSION_ACCEPTED' ? missesAfterGrant(c, e) : 0;
       next.unansweredSince = latest(c.unansweredSince, e.at);
+      next.unansweredBeforeReset = 0;
+      next.unansweredBeforeResetSince = null;
       next.revokedAt = null;
       next.decidedAt = latest(c.decidedAt, e.at);
       // It replaces a callback grant (G5), even one made after its time: in time order it came first.
@@ -153,6 +170,16 @@ export function relationshipUpdates(policy: Policy) {
       return next;
     },
     /**
+     * M2: a grant delivered late (see `grantPermission`) that the misses after its time revoked in
+     * time order: it ends at the miss that reached the limit.
+     */
+    endGrantByLaterMisses: (c, e) => {
+      const next = draft(c, e.at);
+      next.grantExpiresAt = null;
+      next.revokedAt = latest(c.revokedAt, nthMissAfterGrant(c, e, policy.unansweredBeforeRevoke) ?? e.at);
+      return next;
+    },
+    /**
      * G5: callback permission: the user's call grants a temporary permission. It is no decision of the
      * user's on the permission: an accept dated at or before it, delivered later, replaces it.
      */
@@ -161,6 +188,8 @@ export function relationshipUpdates(policy: Policy) {
       next.grantExpiresAt = e.at + policy.temporaryGrantMs;
       next.unanswered = 0;
       next.unansweredSince = latest(c.unansweredSince, e.at);
+      next.unansweredBeforeReset = 0;
+      next.unansweredBeforeResetSince = null;
       next.revokedAt = null;
       next.callbackGrantedAt = latest(c.callbackGrantedAt, e.at);
       return next;
@@ -217,6 +246,39 @@ export function relationshipUpdates(policy: Policy) {
       callsInFlight[i] = [platformCallId, callsInFlight[i]![1]] as const;
       return { ...ctx, callsInFlight };
     },
+    /**
+     * A miss outside a grant: its slot is given back, and its time kept (unless the count started
+     * again after it), for an accept dated before it and delivered later to count (M1/M2).
+     */
+    releaseMissedCall: (c, e) => {
+      const ctx = advance(c, e.at);
+      const callsInFlight = withoutId(ctx.callsInFlight, callId(e));
+      const counts = c.unansweredSince === null || e.at >= c.unansweredSince;
+      if (!counts) return callsInFlight === ctx.callsInFlight ? ctx : { ...ctx, callsInFlight };
+      return { ...ctx, callsInFlight, missedAt: withMiss(c.missedAt, e.at) };
+    },
+    /**
+     * A miss delivered late, dated before the count last started again: its slot is given back; if it
+     * falls in the stretch before a connect delivered in order, it counts there (M2: see `missBeforeResetRevokes`).
+     */
+    countMissBeforeReset: (c, e) => {
+      const ctx = advance(c, e.at);
+      const callsInFlight = withoutId(ctx.callsInFlight, callId(e));
+      const inStretch = c.unansweredBeforeResetSince !== null && e.at >= c.unansweredBeforeResetSince;
+      if (!inStretch) return callsInFlight === ctx.callsInFlight ? ctx : { ...ctx, callsInFlight };
+      return { ...ctx, callsInFlight, unansweredBeforeReset: c.unansweredBeforeReset + 1 };
+    },
+    /** M2: a late miss that revoked the grant before a later connect (see `missBeforeResetRevokes`). */
+    revokeByMissBeforeReset: (c, e) => {
+      const ctx = advance(c, e.at);
+      return {
+        ...ctx,
+        callsInFlight: withoutId(ctx.callsInFlight, callId(e)),
+        unansweredBeforeReset: c.unansweredBeforeReset + 1,
+        grantExpiresAt: null,
+        revokedAt: latest(c.revokedAt, e.at),
+      };
+    },
     /** M4: a call that never rang neither counts nor resets; only its slot is given back. */
     releaseCall: (c, e) => {
       const ctx = advance(c, e.at);
@@ -224,12 +286,14 @@ export function relationshipUpdates(policy: Policy) {
       return callsInFlight === ctx.callsInFlight ? ctx : { ...ctx, callsInFlight };
     },
     countMiss,
-    /** M2: the miss that revokes. */
+    /**
+     * M2: the miss that revokes. It is no decision an accept dated before it must yield to: such an
+     * accept, delivered later, counts the misses after its own time instead (`grantPermission`).
+     */
     revokeAfterMisses: (c, e) => {
       const next = countMiss(c, e);
       next.grantExpiresAt = null;
       next.revokedAt = latest(c.revokedAt, e.at);
-      next.decidedAt = latest(c.decidedAt, e.at);
       return next;
     },
     /**
@@ -243,9 +307,12 @@ export function relationshipUpdates(policy: Policy) {
       next.connectedCalls = [...next.connectedCalls, e.at];
       next.limitsResetAt = latest(c.limitsResetAt, e.at);
       if (e.at >= c.now) {
+        next.unansweredBeforeReset = c.unanswered;
+        next.unansweredBeforeResetSince = c.unansweredSince;
         next.unanswered = 0;
         next.unansweredSince = latest(c.unansweredSince, e.at);
       }
+      next.missedAt = missesAfter(c.missedAt, e.at);
       next.lastUserContactAt = latest(c.lastUserContactAt, e.at);
       return next;
     },
@@ -254,9 +321,12 @@ export function relationshipUpdates(policy: Policy) {
       const next = draft(c, e.at);
       next.limitsResetAt = latest(c.limitsResetAt, e.at);
       if (e.at >= c.now) {
+        next.unansweredBeforeReset = c.unanswered;
+        next.unansweredBeforeResetSince = c.unansweredSince;
         next.unanswered = 0;
         next.unansweredSince = latest(c.unansweredSince, e.at);
       }
+      next.missedAt = missesAfter(c.missedAt, e.at);
       next.lastUserContactAt = latest(c.lastUserContactAt, e.at);
       return next;
     },

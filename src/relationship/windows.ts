@@ -1,3 +1,4 @@
+import type { RelationshipEvent } from '../events/types.js';
 import type { Policy } from '../policy/policy.js';
 import type { RelationshipContext, RelationshipState, Stamped } from './context.js';
 
@@ -183,4 +184,24 @@ export function nextChangeAt(state: RelationshipState, ctx: RelationshipContext,
 export function lastIndexOfId(entries: readonly Stamped[], id: string): number {
   for (let i = entries.length - 1; i >= 0; i--) if (entries[i]![0] === id) return i;
   return -1;
+}
+
+/**
+ * M1/M2: the recorded misses a grant (an accept, the platform's view) dated `event.at` would count
+ * in time order: those dated after it and before its expiry. Zero for a grant in order (every miss
+ * recorded is at or before it); late, the misses that came after it.
+ */
+export function missesAfterGrant(ctx: RelationshipContext, event: RelationshipEvent): number {
+  const expiresAt = (event as { expiresAt?: number | null }).expiresAt ?? null;
+  let n = 0;
+  for (const t of ctx.missedAt) if (t > event.at && (expiresAt === null || t < expiresAt)) n++;
+  return n;
+}
+
+/** The time of the `n`th (1-based) miss a late grant dated `event.at` counts, see {@link missesAfterGrant}. */
+export function nthMissAfterGrant(ctx: RelationshipContext, event: RelationshipEvent, n: number): number | undefined {
+  const expiresAt = (event as { expiresAt?: number | null }).expiresAt ?? null;
+  let seen = 0;
+  for (const t of ctx.missedAt) if (t > event.at && (expiresAt === null || t < expiresAt) && ++seen === n) return t;
+  return undefined;
 }

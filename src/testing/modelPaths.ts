@@ -95,6 +95,13 @@ export function candidateEvents(value: RelationshipState, context: RelationshipC
   // An accept dated at the callback grant's millisecond (G5): in time order it came first, and it replaces the grant.
   if (context.callbackGrantedAt !== null)
     out.push({ label: 'PERMISSION_ACCEPTED before the callback grant', event: { type: 'PERMISSION_ACCEPTED', at: context.callbackGrantedAt, expiresAt: null, source: 'user' } });
+  // A grant dated just before the latest misses, delivered after them: they count against it (M1/M2).
+  const misses = context.missedAt;
+  if (misses.length >= 2) {
+    const before = misses[misses.length - 2]! - 1;
+    out.push({ label: 'PERMISSION_ACCEPTED before 2 misses', event: { type: 'PERMISSION_ACCEPTED', at: before, expiresAt: null, source: 'user' } });
+  }
+  if (misses.length >= 4) out.push({ label: 'PERMISSION_ACCEPTED before 4 misses', event: { type: 'PERMISSION_ACCEPTED', at: misses[misses.length - 4]! - 1, expiresAt: null, source: 'user' } });
   if (latestRequest) out.push({ label: 'REQUEST_FAILED', event: { type: 'REQUEST_FAILED', at, requestId: latestRequest } });
   if (latestCall) out.push({ label: 'CALL_ID_ASSIGNED', event: { type: 'CALL_ID_ASSIGNED', at, callId: latestCall, platformCallId: `p${at}` } });
   return out;
@@ -212,5 +219,45 @@ export function generateModelPaths(options: ModelPathOptions = {}): ModelPath[] 
     kept.set(value, count + 1);
     paths.push(toPath('simple', p.steps));
   }
+  if (policy.userCallGrantsPermission)
+    for (const [before, after] of [[2, 0], [4, 0], [2, 2]] as const) paths.push(lateAcceptAfterCallbackGrant(policy, start, before, after));
+  for (const after of [0, policy.unansweredBeforePrompt]) paths.push(lateMissBeforeConnect(policy, start, after));
   return paths;
+}
+
+/**
+ * Another path the abstraction cannot find: a grant missed one short of the revoke (M2), a connect in
+ * order (M3 resets the count), `after` misses more, then, delivered late, a miss dated before the
+ * connect: in time order it revoked the grant, and the connect did not bring it back.
+ */
+function lateMissBeforeConnect(policy: Policy, start: number, after: number): ModelPath {
+  const at = (seconds: number) => start + seconds * SECOND;
+  const events: Candidate[] = [{ label: 'PERMISSION_ACCEPTED permanent', event: { type: 'PERMISSION_ACCEPTED', at: at(0), expiresAt: null, source: 'user' } }];
+  const before = policy.unansweredBeforeRevoke - 1;
+  for (let i = 0; i < before; i++) events.push({ label: 'CALL_UNANSWERED', event: { type: 'CALL_UNANSWERED', at: at(1 + i), callId: `c${i}`, reason: 'no_answer' } });
+  events.push({ label: 'CALL_CONNECTED', event: { type: 'CALL_CONNECTED', at: at(before + 2), callId: 'connected' } });
+  for (let i = 0; i < after; i++) events.push({ label: 'CALL_UNANSWERED', event: { type: 'CALL_UNANSWERED', at: at(before + 3 + i), callId: `d${i}`, reason: 'busy' } });
+  events.push({ label: 'CALL_UNANSWERED late', event: { type: 'CALL_UNANSWERED', at: at(before + 1), callId: 'late', reason: 'no_answer' } });
+  const steps = walk(policy, start, events);
+  return { kind: 'transition', description: steps.map((s) => s.label).join(' → '), start, steps };
+}
+
+/**
+ * A path the abstraction cannot find (it forgets when misses happened): misses recorded after a
+ * revoke, a callback grant (G5), then, delivered late, an accept dated between the revoke and the
+ * misses. It replaces the callback grant and counts those misses (M1, or M2 with enough of them);
+ * `after` misses in order first prompt the callback grant, so the accept meets `prompted`.
+ */
+function lateAcceptAfterCallbackGrant(policy: Policy, start: number, misses: number, after: number): ModelPath {
+  const at = (seconds: number) => start + seconds * SECOND;
+  const events: Candidate[] = [
+    { label: 'PERMISSION_ACCEPTED permanent', event: { type: 'PERMISSION_ACCEPTED', at: at(0), expiresAt: null, source: 'user' } },
+    { label: 'PERMISSION_REVOKED', event: { type: 'PERMISSION_REVOKED', at: at(1) } },
+  ];
+  for (let i = 0; i < misses; i++) events.push({ label: 'CALL_UNANSWERED', event: { type: 'CALL_UNANSWERED', at: at(3 + i), callId: `c${i}`, reason: 'no_answer' } });
+  events.push({ label: 'USER_CALL_RECEIVED', event: { type: 'USER_CALL_RECEIVED', at: at(10), callId: 'u1' } });
+  for (let i = 0; i < after; i++) events.push({ label: 'CALL_UNANSWERED', event: { type: 'CALL_UNANSWERED', at: at(11 + i), callId: `d${i}`, reason: 'busy' } });
+  events.push({ label: 'PERMISSION_ACCEPTED before the misses', event: { type: 'PERMISSION_ACCEPTED', at: at(2), expiresAt: null, source: 'user' } });
+  const steps = walk(policy, start, events);
+  return { kind: 'transition', description: steps.map((s) => s.label).join(' → '), start, steps };
 }

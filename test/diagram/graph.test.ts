@@ -62,8 +62,8 @@ describe('the statechart graph read from toDirectedGraph(machine)', () => {
 
   it('M1/M2: the DOT has every guard and rule of the missed-call edges, and Graphviz lays it out', async () => {
     const dot = toDot(graph);
-    expect(dot).toContain('granted -> prompted [id="edge-granted-CALL_UNANSWERED-1", label="CALL_UNANSWERED [missReachesPrompt]\\nM1, M2"');
-    expect(dot).toContain('prompted -> revoked [id="edge-prompted-CALL_UNANSWERED-1", label="CALL_UNANSWERED [missReachesRevoke]\\nM2"');
+    expect(dot).toContain('granted -> prompted [id="edge-granted-CALL_UNANSWERED-2", label="CALL_UNANSWERED [missReachesPrompt]\\nM1, M2"');
+    expect(dot).toContain('prompted -> revoked [id="edge-prompted-CALL_UNANSWERED-2", label="CALL_UNANSWERED [missReachesRevoke]\\nM2"');
     const svg = await renderSvg(dot);
     expect(svg).toContain('missReachesRevoke');
     expect(svg).toContain('id="loop&#45;granted"');

@@ -334,6 +334,46 @@ describe('late facts keep their true time where the rules are about time', () =>
     expect(await startCalls(engine, 1)).toEqual(['refused G4']);
   });
 
+  it('M1 M2: an accept delivered after misses dated after it counts them, as in time order (the order-safety property’s counterexamples)', async () => {
+    const { engine, clock } = setUp();
+    clock.set(T0 + HOUR);
+    // Four misses arrive first (no grant known yet), then the accept dated before them: in time order they revoked it (M2).
+    for (let i = 1; i <= 4; i++) await engine.record(SENDER, USER, { type: 'CALL_UNANSWERED', at: T0 + i * MINUTE, callId: `c${i}`, reason: 'no_answer' });
+    const revoked = await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, expiresAt: T0 + 7 * DAY });
+    expect([revoked.state, revoked.snapshot.context.revokedAt]).toEqual(['revoked', T0 + 4 * MINUTE]);
+    expect(await startCalls(engine, 1)).toEqual(['refused G4']);
+    // Two misses after it, two before: prompted, as in time order.
+    const other = '447700900124';
+    for (let i = 1; i <= 4; i++) await engine.record(SENDER, other, { type: 'CALL_UNANSWERED', at: T0 + i * MINUTE, callId: `c${i}`, reason: 'busy' });
+    const prompted = await engine.record(SENDER, other, { type: 'PERMISSION_ACCEPTED', at: T0 + 2 * MINUTE + 30_000, permanent: true });
+    expect([prompted.state, prompted.snapshot.context.unanswered]).toEqual(['prompted', 2]);
+  });
+
+  it('M2 R5: the M2 revoke is no decision an accept dated between the misses yields to: it counts only the misses after it', async () => {
+    const { engine, clock } = setUp();
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, expiresAt: T0 + 7 * DAY });
+    clock.set(T0 + HOUR);
+    for (let i = 1; i <= 4; i++) await engine.record(SENDER, USER, { type: 'CALL_UNANSWERED', at: T0 + i * MINUTE, callId: `c${i}`, reason: 'no_answer' });
+    expect((await engine.snapshot(SENDER, USER))!.value).toBe('revoked');
+    // In time order: two misses, a permanent accept (the count starts again), two misses: prompted, R5 binds.
+    const accept = await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0 + 2 * MINUTE + 30_000, permanent: true });
+    expect([accept.state, accept.snapshot.context.unanswered]).toEqual(['prompted', 2]);
+    expect(await engine.requestPermission(SENDER, USER)).toMatchObject({ outcome: 'refused', refusal: { rule: 'R5' } });
+  });
+
+  it('M2 M3: a miss delivered late into the stretch before a connect counts there; reaching M2, the grant was revoked before the connect', async () => {
+    const { engine, clock } = setUp();
+    await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+    clock.set(T0 + HOUR);
+    for (let i = 1; i <= 3; i++) await engine.record(SENDER, USER, { type: 'CALL_UNANSWERED', at: T0 + i * MINUTE, callId: `c${i}`, reason: 'no_answer' });
+    const connected = await engine.record(SENDER, USER, { type: 'CALL_CONNECTED', at: T0 + 10 * MINUTE, callId: 'c5' });
+    expect([connected.state, connected.snapshot.context.unanswered]).toEqual(['granted', 0]);
+    // The fourth miss, dated before the connect, arrives late: in time order it revoked the grant (M2), and the connect did not bring it back.
+    const late = await engine.record(SENDER, USER, { type: 'CALL_UNANSWERED', at: T0 + 5 * MINUTE, callId: 'c4', reason: 'busy' });
+    expect([late.state, late.snapshot.context.revokedAt]).toEqual(['revoked', T0 + 5 * MINUTE]);
+    expect(await startCalls(engine, 1)).toEqual(['refused G4']);
+  });
+
   it('M3: a connect delivered late resets no misses (some may have come after it) and leaves prompted as it is', async () => {
     const { engine, clock } = setUp();
     await engine.record(SENDER, USER, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });

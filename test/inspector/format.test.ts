@@ -17,7 +17,7 @@ describe('formatTimeline: the timeline as text for a terminal', () => {
     expect(text).toContain('refused   R1: 1 permission request(s) were already sent in the last 24 h');
     expect(text).toContain('may request: no, R1 until 2026-04-02 10:00:00');
     expect(text).toContain('state     requested → granted   rules G1 G5 U1');
-    expect(text).toContain('taken     requested · PERMISSION_ACCEPTED #1 → granted');
+    expect(text).toContain('taken     requested · PERMISSION_ACCEPTED #3 → granted');
   });
 
   it('aligns every label of every block in one column', () => {

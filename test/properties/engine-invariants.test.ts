@@ -180,7 +180,9 @@ describe('the missed-call ladder (M1–M4)', () => {
           expect(recorded(revoked, 'fl', last.callId)).toBe(true);
           const after = applyEvent(revoked, { ...last, at: at + 1 + gap });
           expect(recorded(after, 'fl', last.callId), 'the miss frees its slot').toBe(false);
-          expect({ ...withoutClock(after), fl: undefined }, 'and changes nothing else').toEqual({ ...withoutClock(revoked), fl: undefined });
+          // It counts against no grant; its time is remembered (mt) for an accept dated before it and delivered later.
+          expect(toSerialized(after).mt?.at(-1), 'and remembers its time').toBe(at + 1 + gap);
+          expect({ ...withoutClock(after), fl: undefined, mt: undefined }, 'and changes nothing else').toEqual({ ...withoutClock(revoked), fl: undefined, mt: undefined });
         } else {
           const revoked = applyEvent(s, last);
           expect(revoked.value).toBe('revoked');

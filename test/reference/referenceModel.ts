@@ -125,12 +125,17 @@ export class ReferenceRelationship {
   unanswered = 0;
   /** W1: the user's last contact. */
   lastContactAt: number | undefined;
-  /** The latest decision on the permission: a user's reply, a decline, a revoke (user, M2), the platform's view. */
+  /** The latest decision on the permission: a user's reply, a decline, a revoke (the user's, not M2), the platform's view. */
   lastDecisionAt: number | undefined;
   /** G5: the latest callback grant, until an accept (or the platform's grant) replaces it. */
   lastCallbackAt: number | undefined;
   /** M1–M3: when the consecutive-unanswered count last started again (a grant, a connect delivered in order). */
   unansweredSince: number | undefined;
+  /** M2/M3: the count when a connect in order last reset it, and since when it counted (undefined after a grant). */
+  unansweredBeforeReset = 0;
+  unansweredBeforeResetSince: number | undefined;
+  /** M1/M2: times of the misses recorded (in any state) since the count last started again. */
+  missedAt: number[] = [];
 
   constructor(policy: Policy, at: number) {
     this.policy = policy;
@@ -339,7 +344,7 @@ export class ReferenceRelationship {
         else if (event.permanent === true || (expiry === null && event.permanent !== false)) expiresAt = null; // an explicit null is permanent
         else if (event.permanent === false || p.acceptWithoutExpiry === 'temporary') expiresAt = ownAt + p.temporaryGrantMs;
         else expiresAt = null;
-        this.grant(expiresAt, at);
+        this.grantCountingLaterMisses(expiresAt, at);
         this.lastCallbackAt = undefined; // in time order it came before any callback grant dated at or after it
         decided();
         // R4: only the user's own reply answers requests (a profile or platform grant is not a reply).
@@ -399,14 +404,22 @@ export class ReferenceRelationship {
         break;
       case 'CALL_UNANSWERED':
         this.release(event.callId);
-        // Dated before the count last started again (delivered late): in time order the reset came after it.
-        if (this.unansweredSince !== undefined && at < this.unansweredSince) break;
+        // Dated before the count last started again (delivered late): in time order the reset came after
+        // it. Before a connect in order, in the stretch that connect reset, it counts there: reaching M2,
+        // the grant ended before the connect.
+        if (this.unansweredSince !== undefined && at < this.unansweredSince) {
+          const grant = this.state === 'granted' || this.state === 'prompted';
+          if (grant && this.unansweredBeforeResetSince !== undefined && at >= this.unansweredBeforeResetSince) {
+            this.unansweredBeforeReset += 1;
+            if (this.unansweredBeforeReset >= p.unansweredBeforeRevoke) this.revoke();
+          }
+          break;
+        }
+        this.missedAt.push(at);
         if (this.state === 'granted' || this.state === 'prompted') {
           this.unanswered += 1;
-          if (this.unanswered >= p.unansweredBeforeRevoke) {
-            this.revoke();
-            decided();
-          }
+          // M2 is no decision a late accept dated before it yields to: that accept counts the misses after it instead.
+          if (this.unanswered >= p.unansweredBeforeRevoke) this.revoke();
           else if (this.unanswered >= p.unansweredBeforePrompt) this.state = 'prompted';
         }
         break;
@@ -433,6 +446,19 @@ export class ReferenceRelationship {
     this.grantExpiresAt = expiresAt;
     this.unanswered = 0;
     this.unansweredSince = Math.max(this.unansweredSince ?? at, at);
+    this.unansweredBeforeReset = 0;
+    this.unansweredBeforeResetSince = undefined;
+  }
+
+  /**
+   * A grant (an accept, the platform's view) as of `at`: delivered late, the misses recorded after
+   * its time (and before its expiry) count against it, as in time order, and may prompt or revoke it.
+   */
+  private grantCountingLaterMisses(expiresAt: number | null, at: number): void {
+    this.grant(expiresAt, at);
+    this.unanswered = this.missedAt.filter((t) => t > at && (expiresAt === null || t < expiresAt)).length;
+    if (this.unanswered >= this.policy.unansweredBeforeRevoke) this.revoke();
+    else if (this.unanswered >= this.policy.unansweredBeforePrompt) this.state = 'prompted';
   }
 
   private revoke(): void {
@@ -451,7 +477,10 @@ export class ReferenceRelationship {
    */
   private resetLimits(at: number, inOrder: boolean): void {
     this.lastResetAt = this.lastResetAt === undefined ? at : Math.max(this.lastResetAt, at);
+    this.missedAt = this.missedAt.filter((t) => t > at); // a grant delivered later never counts a miss this connect reset
     if (!inOrder) return;
+    this.unansweredBeforeReset = this.unanswered;
+    this.unansweredBeforeResetSince = this.unansweredSince;
     this.unanswered = 0;
     this.unansweredSince = Math.max(this.unansweredSince ?? at, at);
     if (this.state === 'prompted') this.state = 'granted';
