@@ -25,7 +25,7 @@ import { createSerialQueue } from './serialQueue.js';
 import { createBatchRecorder, type BatchFact, type BatchOutcome } from './recordMany.js';
 import { canSenderCall, canSenderRequest, type SenderDecision } from '../sender/decide.js';
 import type { SenderEvent } from '../sender/events.js';
-import { createSenderLedger, type LoadedSender } from '../sender/ledger.js';
+import { createSenderLedger, type LoadedSender } from './senderLedger.js';
 import { validateShards } from '../sender/limits.js';
 import { parseSenderEvent, type SenderEventInput } from '../sender/parse.js';
 import { applySenderEvent, clampLateSenderEvent, type SenderSnapshot } from '../sender/snapshot.js';

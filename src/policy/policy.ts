@@ -1,5 +1,5 @@
 import { InvalidPolicyError } from '../errors.js';
-import { KNOWN_SENDER_COUNTRIES } from '../sender/countries.js';
+import { KNOWN_SENDER_COUNTRIES } from './countries.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
 
 /** What a reply that accepts without an expiry time means ([docs/rules.md, G1](../../docs/rules.md#g1)). */

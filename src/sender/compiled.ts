@@ -2,7 +2,7 @@ import type { StateNode } from 'xstate';
 import { SENDER_STATES, type SenderContext, type SenderState } from './context.js';
 import { SENDER_EVENT_TYPES, type SenderEvent, type SenderEventType } from './events.js';
 import type { SenderGuard } from './guards.js';
-import type { SenderLogic } from './logic.js';
+import type { SenderLogic } from '../../machines/senderLogic.js';
 import type { SenderUpdate } from './updates.js';
 
 interface CompiledSenderTransition {

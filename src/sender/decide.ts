@@ -1,6 +1,6 @@
 import type { Refusal } from '../pure/decide.js';
 import { isoTime } from '../time.js';
-import { countryOfNumber } from './countries.js';
+import { countryOfNumber } from '../policy/countries.js';
 import type { SenderSnapshot } from './snapshot.js';
 import { nextAttemptFreeAt, nextConcurrentFreeAt, ongoingCallTo, restrictedAt } from './windows.js';
 

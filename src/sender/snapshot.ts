@@ -5,7 +5,7 @@ import { compileSenderTransitions, stepSenderCompiled } from './compiled.js';
 import { initialSenderContext, type SenderContext, type SenderState } from './context.js';
 import type { SenderEvent } from './events.js';
 import type { SenderLimits } from './limits.js';
-import { senderLogic } from './logic.js';
+import { senderLogic } from '../../machines/senderLogic.js';
 import { nextSenderStateChangeAt } from './windows.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Refusal } from '../pure/decide.js';
 import { isoTime } from '../time.js';
-import { countryOfNumber } from './countries.js';
+import { countryOfNumber } from '../policy/countries.js';
 import { canSenderCall, senderCountryRefusal } from './decide.js';
 import type { SenderSnapshot } from './snapshot.js';
 import { countAttempts, countOngoing, nextAttemptFreeAt, restrictedAt } from './windows.js';

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createCallPermissionEngine, definePolicy, MemoryStore, SENDER_STATES } from '../../src/index.js';
 import { SENDER_EVENT_TYPES, type SenderEvent } from '../../src/sender/events.js';
 import { senderLimits } from '../../src/sender/limits.js';
-import { senderLogic } from '../../src/sender/logic.js';
+import { senderLogic } from '../../machines/senderLogic.js';
 import { applySenderEvent, createSender, type SenderSnapshot } from '../../src/sender/snapshot.js';
 import { countAttempts, countOngoing, restrictedAt } from '../../src/sender/windows.js';
 import type { SenderContext, SenderState } from '../../src/sender/context.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { definePolicy, SnapshotError } from '../../src/index.js';
-import { countryOfNumber } from '../../src/sender/countries.js';
+import { countryOfNumber } from '../../src/policy/countries.js';
 import type { SenderEvent } from '../../src/sender/events.js';
 import { senderLimits, shardOfUser, shareOf } from '../../src/sender/limits.js';
 import { deserializeSenderSnapshot, toSerializedSender } from '../../src/sender/serialize.js';

@@ -1,7 +1,7 @@
-import { createSenderMachine, type SenderMachine } from '../../machines/sender.machine.js';
-import { senderGuards, type SenderGuards } from './guards.js';
-import type { SenderLimits } from './limits.js';
-import { senderUpdates, type SenderUpdates } from './updates.js';
+import { createSenderMachine, type SenderMachine } from './sender.machine.js';
+import { senderGuards, type SenderGuards } from '../src/sender/guards.js';
+import type { SenderLimits } from '../src/sender/limits.js';
+import { senderUpdates, type SenderUpdates } from '../src/sender/updates.js';
 
 /** The sender statechart and its named implementations, built once per limits object. */
 export interface SenderLogic {
