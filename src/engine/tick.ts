@@ -42,28 +42,46 @@ const STORE_DOWN = new Set(['STORE_UNAVAILABLE', 'STORE_FAILED']);
  */
 export async function tickEngine(target: TickTarget, clock: () => number, options: TickOptions = {}): Promise<TickResult> {
   const now = options.now ?? clock();
+  const failed: { key: RelationshipKey; error: CallPermissionError }[] = [];
+  let moved = 0;
+  const { looked, more } = await forEachDue(target, now, options, async ({ sender, user }) => {
+    try {
+      if ((await target.record(sender, user, { type: 'CLOCK', at: now })).changed) moved++;
+    } catch (error) {
+      if (!(error instanceof CallPermissionError) || STORE_DOWN.has(error.code)) throw error;
+      failed.push({ key: { sender, user }, error });
+    }
+  });
+  return { now, moved, looked, failed, more };
+}
+
+/**
+ * The walk over the store's due index that a tick (and the service's claimed sweep) makes: batches
+ * of `batchSize`, at most `maxBatches`, each relationship handed to `visit` once, stopping at a
+ * short batch or one with nothing new (a relationship the clock cannot move on stays due and must
+ * not spin the loop). `more`: it stopped at `maxBatches` on a full batch.
+ */
+export async function forEachDue(
+  target: Pick<TickTarget, 'due'>,
+  now: number,
+  options: Pick<TickOptions, 'batchSize' | 'maxBatches'>,
+  visit: (key: RelationshipKey) => Promise<void>,
+): Promise<{ looked: number; more: boolean }> {
   const batchSize = options.batchSize ?? 100;
   const maxBatches = options.maxBatches ?? 50;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new CallPermissionError('INVALID_LIMIT', 'must be a whole number ≥ 1', 'options.batchSize');
   if (!Number.isSafeInteger(maxBatches) || maxBatches < 1) throw new CallPermissionError('INVALID_LIMIT', 'must be a whole number ≥ 1', 'options.maxBatches');
   const seen = new Set<string>();
-  const failed: { key: RelationshipKey; error: CallPermissionError }[] = [];
-  let moved = 0;
   let more = false;
   for (let batch = 0; batch < maxBatches; batch++) {
     const due = await target.due(now, batchSize);
     const fresh = due.filter(({ sender, user }) => !seen.has(`${sender}:${user}`));
     for (const { sender, user } of fresh) {
       seen.add(`${sender}:${user}`);
-      try {
-        if ((await target.record(sender, user, { type: 'CLOCK', at: now })).changed) moved++;
-      } catch (error) {
-        if (!(error instanceof CallPermissionError) || STORE_DOWN.has(error.code)) throw error;
-        failed.push({ key: { sender, user }, error });
-      }
+      await visit({ sender, user });
     }
     if (due.length < batchSize || fresh.length === 0) break;
     more = batch === maxBatches - 1;
   }
-  return { now, moved, looked: seen.size, failed, more };
+  return { looked: seen.size, more };
 }

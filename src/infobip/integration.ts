@@ -167,18 +167,17 @@ export function createInfobipIntegration(options: InfobipIntegrationOptions): In
     confirmPermanence: (sender, user, ref) =>
       confirmPermanence(engine, client, sender, user, ref ?? `${sender}:${user}:${Math.floor(clock() / 86_400_000)}`, { ...options.webhook.confirmation, clock }),
   };
+  /** The handle's commands: the integration's (Infobip's refusals reported), the engine's facts and views. */
+  const commands: RelationshipCommands = {
+    requestPermission: integration.requestPermission,
+    startCall: integration.startCall,
+    record: engine.record,
+    permissions: engine.permissions,
+    snapshot: engine.snapshot,
+  };
   return {
     ...integration,
-    relationship(key) {
-      const { sender, user } = engine.relationship(key).key;
-      const commands: RelationshipCommands = {
-        requestPermission: integration.requestPermission,
-        startCall: integration.startCall,
-        record: engine.record,
-        permissions: engine.permissions,
-        snapshot: engine.snapshot,
-      };
-      return relationshipOf(commands, { sender, user });
-    },
+    // The engine's handle normalises the numbers (naming key.sender / key.user); the commands are ours.
+    relationship: (key) => relationshipOf(commands, engine.relationship(key).key),
   };
 }

@@ -17,7 +17,7 @@ import { nextDueAt } from '../pure/snapshot.js';
 import type { RelationshipKey } from '../stores/store.js';
 import { createSerialQueue } from '../engine/serialQueue.js';
 import { relationshipOf } from '../engine/relationship.js';
-import { tickEngine } from '../engine/tick.js';
+import { forEachDue, tickEngine } from '../engine/tick.js';
 import type { BatchOutcome } from '../engine/recordMany.js';
 import type { EntrySource, EventLog, NewLogEntry } from './eventLog.js';
 import { processLocks, type RelationshipLocks } from './relationshipLocks.js';
@@ -310,7 +310,6 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
     startCall: loggedStartCall,
 
     async sweep(now) {
-      const seen = new Set<string>();
       /** Held by another instance when this sweep came to them. */
       const busy: RelationshipKey[] = [];
       let moved = 0;
@@ -318,18 +317,10 @@ export function createLoggedEngine(options: LoggedEngineOptions): LoggedEngine {
       const moveOn = async (key: RelationshipKey) => {
         if ((await recordNow(key, { type: 'CLOCK', at: now }, 'clock')).changed) moved++;
       };
-      for (let batch = 0; batch < SWEEP_MAX_BATCHES; batch++) {
-        const due = await inner.due(now, SWEEP_BATCH);
-        const fresh = due.filter((d) => !seen.has(idOf(d)));
-        for (const { sender, user } of fresh) {
-          const key = { sender, user };
-          seen.add(idOf(key));
-          const claimed = await queue(idOf(key), () => locks.tryHold(key, () => moveOn(key)));
-          if (!claimed.held) busy.push(key);
-        }
-        // A relationship the tick could not move on (it comes back) must not spin the loop.
-        if (due.length < SWEEP_BATCH || fresh.length === 0) break;
-      }
+      await forEachDue(inner, now, { batchSize: SWEEP_BATCH, maxBatches: SWEEP_MAX_BATCHES }, async (key) => {
+        const claimed = await queue(idOf(key), () => locks.tryHold(key, () => moveOn(key)));
+        if (!claimed.held) busy.push(key);
+      });
       // Whoever held them (another sweep, or a command) is done with them once the lock is ours: still due, they are moved here.
       for (const key of busy) await serially(key, () => moveOn(key));
       return moved;
