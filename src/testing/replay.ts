@@ -1,10 +1,11 @@
 import { CallPermissionError } from '../errors.js';
 import type { CallPermissionEffects, PermissionRequestCommand, StartCallCommand } from '../engine/effects.js';
 import { createCallPermissionEngine, type CallPermissionEngine } from '../engine/engine.js';
-import type { Policy, PolicyPresetName } from '../policy/policy.js';
+import type { Policy } from '../policy/policy.js';
 import { getPermissions } from '../pure/view.js';
 import type { RelationshipStore } from '../stores/store.js';
 import type { ModelPath } from './modelPaths.js';
+import { ModelPolicyMismatchError, policyDifferences } from './policyMismatch.js';
 
 /** A clock a test moves by hand: pass `clock.now` as the engine's `clock`. */
 export interface ManualClock {
@@ -66,6 +67,7 @@ export class ModelPathMismatchError extends CallPermissionError {
 }
 
 export interface ReplayTarget {
+  /** The engine to replay through: it must run the policy the path was generated under. */
   readonly engine: CallPermissionEngine;
   /** The clock the engine was created with. */
   readonly clock: ManualClock;
@@ -77,14 +79,25 @@ export interface ReplayTarget {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/** Refuses, before anything is replayed, a path whose expectations were computed under another policy than the engine's. */
+function checkPolicy(path: ModelPath, engine: CallPermissionEngine): void {
+  if (typeof path.policy !== 'object' || path.policy === null) throw new ModelPolicyMismatchError(path.description, 'none carried');
+  const differences = policyDifferences(path.policy, engine.policy);
+  if (differences.length > 0) throw new ModelPolicyMismatchError(path.description, differences);
+}
+
 /**
  * Replays a model path through an engine: requests and call starts as commands (through the
- * engine's effects), every other event as a recorded fact. After each step the stored state,
- * context and permissions view must equal the statechart's; otherwise a {@link ModelPathMismatchError}
- * names the step.
+ * engine's effects), every other event as a recorded fact, all on the relationship's handle. After
+ * each step the stored state, context and permissions view must equal the statechart's; otherwise a
+ * {@link ModelPathMismatchError} names the step. A path generated under another policy than the
+ * engine's is refused first ({@link ModelPolicyMismatchError}): its failures would be the policy's,
+ * not the store's. A model's own harness ({@link TestModel.createHarness}) cannot meet that case.
  */
 export async function replayModelPath(path: ModelPath, target: ReplayTarget): Promise<void> {
   const { engine, clock, ids, sender, user } = target;
+  checkPolicy(path, engine);
+  const relationship = engine.relationship({ sender, user });
   for (const [i, step] of path.steps.entries()) {
     const { event } = step;
     clock.set(event.at);
@@ -93,65 +106,80 @@ export async function replayModelPath(path: ModelPath, target: ReplayTarget): Pr
       if (event.type === 'CALL_STARTED') {
         // G6 (one call at a time per pair) is the sender statechart's rule, which these paths do not
         // walk: they may hold several calls in flight, so the earlier calls' turns end on the sender first.
-        const current = await engine.snapshot(sender, user);
+        const current = await relationship.snapshot();
         for (const [callId] of current?.context.callsInFlight ?? []) await engine.recordSender(sender, { type: 'CALL_ENDED', at: event.at, callId, user });
       }
       ids.clear();
       ids.push(event.type === 'REQUEST_SENT' ? event.requestId : event.callId);
-      const result = event.type === 'REQUEST_SENT' ? await engine.requestPermission(sender, user) : await engine.startCall(sender, user);
-      if ((result.outcome !== 'refused') !== allowed)
-        throw new ModelPathMismatchError(path, i, `the engine answered ${result.outcome}, the statechart ${allowed ? 'allows' : 'refuses'} it`);
+      const result = event.type === 'REQUEST_SENT' ? await relationship.requestPermission() : await relationship.startCall();
+      if ((result.kind !== 'refused') !== allowed)
+        throw new ModelPathMismatchError(path, i, `the engine answered ${result.kind}, the statechart ${allowed ? 'allows' : 'refuses'} it`);
     } else {
-      await engine.record(sender, user, event);
+      await relationship.record(event);
     }
-    const stored = await engine.snapshot(sender, user);
+    const stored = await relationship.snapshot();
     if (!stored) throw new ModelPathMismatchError(path, i, 'nothing was stored');
     if (stored.value !== step.expected.value) throw new ModelPathMismatchError(path, i, `state ${stored.value}, expected ${step.expected.value}`);
     if (!same(stored.context, step.expected.context))
       throw new ModelPathMismatchError(path, i, `context ${JSON.stringify(stored.context)}, expected ${JSON.stringify(step.expected.context)}`);
-    const view = await engine.permissions(sender, user, event.at);
+    const view = await relationship.permissions(event.at);
     const expectedView = getPermissions({ ...step.expected, policy: engine.policy }, event.at);
     if (!same(view, expectedView)) throw new ModelPathMismatchError(path, i, `view ${JSON.stringify(view)}, expected ${JSON.stringify(expectedView)}`);
   }
 }
 
-export interface ModelHarnessOptions {
-  readonly policy?: Policy | PolicyPresetName;
+/** What a model's harness runs over: yours. The policy is not among them: it is the model's. */
+export interface TestHarnessOptions {
   /** A fresh store per harness is the usual choice; default a new MemoryStore. */
   readonly store?: RelationshipStore;
   /** Default: {@link createRecordingEffects}. */
   readonly effects?: CallPermissionEffects;
+  /** The business number every path is replayed for. Default `441134960000`. */
   readonly sender?: string;
+  /** The first user number; each replayed path gets one of its own. Default `441134960001`. */
   readonly user?: string;
 }
 
-/** An engine wired for replay (manual clock, queued ids) over the store and effects you give it. */
-export function createModelHarness(options: ModelHarnessOptions = {}) {
+/** An engine wired for replay (manual clock, queued ids) over your store and effects, running its model's policy. */
+export interface TestHarness extends ReplayTarget {
+  /** The policy the engine runs: the model's. */
+  readonly policy: Policy;
+  readonly effects: CallPermissionEffects;
+  /** Replays a path on a relationship of its own (a new user number per path). */
+  replay(path: ModelPath): Promise<void>;
+  /** Replays every path, each on its own relationship; the mismatches, one message per failed path. */
+  replayAll(paths: readonly ModelPath[]): Promise<string[]>;
+}
+
+/** The harness of a model: its engine runs `policy`, the one the model's paths were generated under. */
+export function createTestHarness(policy: Policy, options: TestHarnessOptions = {}): TestHarness {
   const clock = createManualClock();
   const ids = createIdQueue();
   const effects = options.effects ?? createRecordingEffects();
-  const engine = createCallPermissionEngine({
-    clock,
-    newId: ids,
-    effects,
-    ...(options.policy === undefined ? {} : { policy: options.policy }),
-    ...(options.store === undefined ? {} : { store: options.store }),
-  });
-  const base = { engine, clock, ids, effects, sender: options.sender ?? '441134960000', user: options.user ?? '441134960001' };
+  const engine = createCallPermissionEngine({ clock, newId: ids, effects, policy, ...(options.store === undefined ? {} : { store: options.store }) });
+  const sender = options.sender ?? '441134960000';
+  const user = options.user ?? '441134960001';
   let relationship = 0;
+  const replay = (path: ModelPath) => {
+    relationship += 1;
+    return replayModelPath(path, { engine, clock, ids, sender, user: `${user.slice(0, -6)}${String(relationship).padStart(6, '0')}` });
+  };
   return {
-    ...base,
-    /** Replays a path on a relationship of its own (a new user number per path). */
-    replay(path: ModelPath) {
-      relationship += 1;
-      return replayModelPath(path, { ...base, user: `${base.user.slice(0, -6)}${String(relationship).padStart(6, '0')}` });
-    },
-    /** Replays every path, each on its own relationship; the mismatches, one message per failed path. */
-    async replayAll(paths: readonly ModelPath[]): Promise<string[]> {
+    engine,
+    clock,
+    ids,
+    effects,
+    sender,
+    user,
+    policy: engine.policy,
+    replay,
+    async replayAll(paths) {
+      // A path of another model is a mistake in the test, not a failure of the store: refused before anything runs.
+      for (const path of paths) checkPolicy(path, engine);
       const failures: string[] = [];
       for (const path of paths) {
         try {
-          await this.replay(path);
+          await replay(path);
         } catch (error) {
           failures.push(String(error));
         }

@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore, type PostgresStore } from '../../src/stores/postgres/index.js';
-import { createModelHarness, generateModelPaths, MODEL_POLICY } from '../../src/testing/index.js';
+import { createTestModel } from '../../src/testing/index.js';
 
 /*
  * The same generated paths, replayed through an engine over the PostgreSQL store (PGlite,
@@ -20,9 +20,10 @@ afterAll(() => db.close());
 
 describe('model-based paths over the PostgreSQL store (PGlite)', () => {
   it('every transition path reaches the statechart’s state, context and view at every step', async () => {
-    const paths = generateModelPaths({ policy: MODEL_POLICY }).filter((p) => p.kind === 'transition');
+    const model = createTestModel();
+    const paths = model.getTransitionPaths();
     expect(paths.length).toBeGreaterThan(40);
-    const harness = createModelHarness({ policy: MODEL_POLICY, store });
+    const harness = model.createHarness({ store });
     expect((await harness.replayAll(paths)).slice(0, 5)).toEqual([]);
   });
 });
