@@ -24,7 +24,8 @@ function asXStateActions<U extends Record<string, SenderUpdate>>(updates: U) {
  * The statechart of one sender — the business number across all its users (docs/rules.md "Sender-wide
  * rules"). It lives beside the relationship's statechart, never inside it: a call is reserved
  * against both, atomically, by the engine. Guards and actions are named and cite their rule; their
- * implementations live in `src/sender/`, bound to the limits of the sender (or of one of its shards).
+ * implementations live in `src/sender/` (a layer below this file; the interpreter over both is
+ * `src/pure/sender/`), bound to the limits of the sender (or of one of its shards).
  *
  * S3 (the sender's country) is not a state: it follows from the number and the policy alone.
  * There are no timers: time arrives as `at` on every event, and `CLOCK` ends an expired restriction.

@@ -63,5 +63,5 @@ export { SENDER_STATES, type SenderState, type SenderContext, type AttemptBucket
 export type * from './sender/events.js';
 export { senderLimits, type SenderLimits } from './sender/limits.js';
 export { SENDER_INPUT_TYPES, type SenderEventInput } from './sender/parse.js';
-export { SENDER_SNAPSHOT_SCHEMA_VERSION, type SerializedSenderSnapshot } from './sender/serialize.js';
-export type { SenderLimitView, SenderStatus } from './sender/view.js';
+export { SENDER_SNAPSHOT_SCHEMA_VERSION, type SerializedSenderSnapshot } from './pure/sender/serialize.js';
+export type { SenderLimitView, SenderStatus } from './pure/sender/view.js';

@@ -23,14 +23,14 @@ import type { DueRelationship, RelationshipKey, RelationshipStore, SaveRequest, 
 import { isOutcomeUnknown, type CallPermissionEffects, type CallReceipt, type EffectReceipt } from './effects.js';
 import { createSerialQueue } from './serialQueue.js';
 import { createBatchRecorder, type BatchFact, type BatchOutcome } from './recordMany.js';
-import { canSenderCall, canSenderRequest, type SenderDecision } from '../sender/decide.js';
+import { canSenderCall, canSenderRequest, type SenderDecision } from '../pure/sender/decide.js';
 import type { SenderEvent } from '../sender/events.js';
 import { createSenderLedger, type LoadedSender } from './senderLedger.js';
 import { validateShards } from '../sender/limits.js';
 import { parseSenderEvent, type SenderEventInput } from '../sender/parse.js';
-import { applySenderEvent, clampLateSenderEvent, type SenderSnapshot } from '../sender/snapshot.js';
-import { bindSenderToTrustedClock } from '../sender/trustedTime.js';
-import { senderStatusOf, type SenderStatus } from '../sender/view.js';
+import { applySenderEvent, clampLateSenderEvent, type SenderSnapshot } from '../pure/sender/snapshot.js';
+import { bindSenderToTrustedClock } from '../pure/sender/trustedTime.js';
+import { senderStatusOf, type SenderStatus } from '../pure/sender/view.js';
 import type { RecordOptions, RecordResult } from './record.js';
 import { relationshipOf, type CommandOutcome, type Relationship } from './relationship.js';
 import { tickEngine, type TickOptions, type TickResult } from './tick.js';

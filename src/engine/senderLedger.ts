@@ -5,8 +5,8 @@ import { MemoryStore } from '../stores/memory.js';
 import type { RelationshipStore, SenderKey, SenderSaveResult, StoredSender } from '../stores/store.js';
 import type { SenderEvent } from '../sender/events.js';
 import { senderLimits, shardOfUser } from '../sender/limits.js';
-import { deserializeSenderSnapshot, toSerializedSender, type SerializedSenderSnapshot } from '../sender/serialize.js';
-import { applySenderEvent, clampLateSenderEvent, createSender, type SenderSnapshot } from '../sender/snapshot.js';
+import { deserializeSenderSnapshot, toSerializedSender, type SerializedSenderSnapshot } from '../pure/sender/serialize.js';
+import { applySenderEvent, clampLateSenderEvent, createSender, type SenderSnapshot } from '../pure/sender/snapshot.js';
 
 /** A sender shard as read: the snapshot (new ones start at `at`), its version and the stored object. */
 export interface LoadedSender {

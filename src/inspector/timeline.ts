@@ -10,9 +10,9 @@ import { relationshipLogic } from '../../machines/relationshipLogic.js';
 import { takenTransition } from '../../machines/transitions.js';
 import { sortRuleIds } from '../rules.js';
 import { isoTime } from '../time.js';
-import { canSenderCall } from '../sender/decide.js';
+import { canSenderCall } from '../pure/sender/decide.js';
 import { senderLimits } from '../sender/limits.js';
-import { applySenderEvent, clampLateSenderEvent, createSender, type SenderSnapshot } from '../sender/snapshot.js';
+import { applySenderEvent, clampLateSenderEvent, createSender, type SenderSnapshot } from '../pure/sender/snapshot.js';
 import { decisionsAt, relationshipCounters, shownDecision, type Decisions, type RelationshipCounters, type ShownDecision } from './counters.js';
 
 /**

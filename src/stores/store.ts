@@ -1,5 +1,5 @@
 import type { SerializedSnapshot } from '../pure/serialize.js';
-import type { SerializedSenderSnapshot } from '../sender/serialize.js';
+import type { SerializedSenderSnapshot } from '../pure/sender/serialize.js';
 
 /** One sender↔user relationship: both E.164 digits without `+`, normalised by the engine. */
 export interface RelationshipKey {

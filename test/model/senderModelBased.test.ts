@@ -11,7 +11,7 @@ import { createCallPermissionEngine, definePolicy, MemoryStore, SENDER_STATES } 
 import { SENDER_EVENT_TYPES, type SenderEvent } from '../../src/sender/events.js';
 import { senderLimits } from '../../src/sender/limits.js';
 import { senderLogic } from '../../machines/senderLogic.js';
-import { applySenderEvent, createSender, type SenderSnapshot } from '../../src/sender/snapshot.js';
+import { applySenderEvent, createSender, type SenderSnapshot } from '../../src/pure/sender/snapshot.js';
 import { countAttempts, countOngoing, restrictedAt } from '../../src/sender/windows.js';
 import type { SenderContext, SenderState } from '../../src/sender/context.js';
 import { createManualClock } from '../../src/testing/index.js';

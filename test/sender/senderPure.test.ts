@@ -4,8 +4,8 @@ import { definePolicy, SnapshotError } from '../../src/index.js';
 import { countryOfNumber } from '../../src/policy/countries.js';
 import type { SenderEvent } from '../../src/sender/events.js';
 import { senderLimits, shardOfUser, shareOf } from '../../src/sender/limits.js';
-import { deserializeSenderSnapshot, toSerializedSender } from '../../src/sender/serialize.js';
-import { applySenderEvent, createSender, type SenderSnapshot } from '../../src/sender/snapshot.js';
+import { deserializeSenderSnapshot, toSerializedSender } from '../../src/pure/sender/serialize.js';
+import { applySenderEvent, createSender, type SenderSnapshot } from '../../src/pure/sender/snapshot.js';
 import { check } from '../support/fc.js';
 
 const T0 = Date.UTC(2026, 3, 1, 10);

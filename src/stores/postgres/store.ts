@@ -19,7 +19,7 @@ import type {
   StoredRelationship,
   StoredSender,
 } from '../store.js';
-import type { SerializedSenderSnapshot } from '../../sender/serialize.js';
+import type { SerializedSenderSnapshot } from '../../pure/sender/serialize.js';
 import type { SqlClient } from './client.js';
 import { isLostRace, storeError } from './errors.js';
 import { DEFAULT_TABLE, migrationStatement, schemaNames, type SchemaNames } from './schema.js';

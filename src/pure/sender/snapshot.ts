@@ -1,12 +1,12 @@
 import { transition } from 'xstate';
-import { InvalidEventError } from '../errors.js';
-import type { Interpreter } from '../pure/snapshot.js';
+import { InvalidEventError } from '../../errors.js';
+import type { Interpreter } from '../snapshot.js';
 import { compileSenderTransitions, stepSenderCompiled } from './compiled.js';
-import { initialSenderContext, type SenderContext, type SenderState } from './context.js';
-import type { SenderEvent } from './events.js';
-import type { SenderLimits } from './limits.js';
-import { senderLogic } from '../../machines/senderLogic.js';
-import { nextSenderStateChangeAt } from './windows.js';
+import { initialSenderContext, type SenderContext, type SenderState } from '../../sender/context.js';
+import type { SenderEvent } from '../../sender/events.js';
+import type { SenderLimits } from '../../sender/limits.js';
+import { senderLogic } from '../../../machines/senderLogic.js';
+import { nextSenderStateChangeAt } from '../../sender/windows.js';
 
 /**
  * One sender (or one shard of it) at one moment: its state, what it remembers, and the limits it

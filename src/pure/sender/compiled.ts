@@ -1,9 +1,9 @@
 import type { StateNode } from 'xstate';
-import { SENDER_STATES, type SenderContext, type SenderState } from './context.js';
-import { SENDER_EVENT_TYPES, type SenderEvent, type SenderEventType } from './events.js';
-import type { SenderGuard } from './guards.js';
-import type { SenderLogic } from '../../machines/senderLogic.js';
-import type { SenderUpdate } from './updates.js';
+import { SENDER_STATES, type SenderContext, type SenderState } from '../../sender/context.js';
+import { SENDER_EVENT_TYPES, type SenderEvent, type SenderEventType } from '../../sender/events.js';
+import type { SenderGuard } from '../../sender/guards.js';
+import type { SenderLogic } from '../../../machines/senderLogic.js';
+import type { SenderUpdate } from '../../sender/updates.js';
 
 interface CompiledSenderTransition {
   readonly guard: SenderGuard | undefined;

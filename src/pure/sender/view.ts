@@ -1,9 +1,9 @@
-import type { Refusal } from '../pure/decide.js';
-import { isoTime } from '../time.js';
-import { countryOfNumber } from '../policy/countries.js';
+import type { Refusal } from '../decide.js';
+import { isoTime } from '../../time.js';
+import { countryOfNumber } from '../../policy/countries.js';
 import { canSenderCall, senderCountryRefusal } from './decide.js';
 import type { SenderSnapshot } from './snapshot.js';
-import { countAttempts, countOngoing, nextAttemptFreeAt, restrictedAt } from './windows.js';
+import { countAttempts, countOngoing, nextAttemptFreeAt, restrictedAt } from '../../sender/windows.js';
 
 /** One sender-wide limit, in the shape of the permissions view's limits. */
 export interface SenderLimitView {

@@ -1,8 +1,8 @@
-import type { Refusal } from '../pure/decide.js';
-import { isoTime } from '../time.js';
-import { countryOfNumber } from '../policy/countries.js';
+import type { Refusal } from '../decide.js';
+import { isoTime } from '../../time.js';
+import { countryOfNumber } from '../../policy/countries.js';
 import type { SenderSnapshot } from './snapshot.js';
-import { nextAttemptFreeAt, nextConcurrentFreeAt, ongoingCallTo, restrictedAt } from './windows.js';
+import { nextAttemptFreeAt, nextConcurrentFreeAt, ongoingCallTo, restrictedAt } from '../../sender/windows.js';
 
 /** What the sender side says about a command: allowed, or a refusal citing S1–S4 or G6. */
 export type SenderDecision = { readonly allowed: true } | Refusal;

@@ -1,7 +1,7 @@
-import { SnapshotError } from '../errors.js';
-import { SENDER_STATES, type AttemptBucket, type OngoingCall, type SenderState } from './context.js';
-import { ATTEMPT_BUCKET_MS } from './limits.js';
-import type { SenderLimits } from './limits.js';
+import { SnapshotError } from '../../errors.js';
+import { SENDER_STATES, type AttemptBucket, type OngoingCall, type SenderState } from '../../sender/context.js';
+import { ATTEMPT_BUCKET_MS } from '../../sender/limits.js';
+import type { SenderLimits } from '../../sender/limits.js';
 import type { SenderSnapshot } from './snapshot.js';
 
 /** The sender snapshot schema version this build writes and the only one it reads. */

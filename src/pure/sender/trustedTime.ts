@@ -1,8 +1,8 @@
-import { EventInFutureError } from '../errors.js';
-import type { FutureFactTreatment } from '../pure/trustedTime.js';
-import type { Policy } from '../policy/policy.js';
-import { isoTime } from '../time.js';
-import type { SenderEvent, SenderEventType } from './events.js';
+import { EventInFutureError } from '../../errors.js';
+import type { FutureFactTreatment } from '../trustedTime.js';
+import type { Policy } from '../../policy/policy.js';
+import { isoTime } from '../../time.js';
+import type { SenderEvent, SenderEventType } from '../../sender/events.js';
 
 /**
  * Per sender fact, what happens when it is dated beyond the trusted clock bound (as for
