@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { defineConfig } from 'tsdown';
+import { bundleInspector } from './src/service/pageBundle.ts';
 
 /**
  * One output per package.json export. The adapters ("./infobip", "./stores/postgres") are built
@@ -31,9 +33,17 @@ export default defineConfig({
   clean: true,
   // xstate is a peer dependency: the host's copy must be the one the statechart runs on.
   // The database drivers belong to the host too, and only the Postgres adapter reaches them.
-  deps: { neverBundle: [/^xstate(\/|$)/, /^node:/, /^pg(\/|$)/, /^@electric-sql\/pglite(\/|$)/, /^@hpcc-js\/wasm-graphviz(\/|$)/, /^unrun$/] },
-  // The inspector page is served from files beside the service module.
-  copy: [{ from: 'src/service/page', to: 'dist/service' }],
+  deps: { neverBundle: [/^xstate(\/|$)/, /^node:/, /^pg(\/|$)/, /^@electric-sql\/pglite(\/|$)/, /^@hpcc-js\/wasm-graphviz(\/|$)/, /^unrun$/, /^rolldown(\/|$)/] },
+  // The inspector page is served from files beside the service module: its HTML and CSS as they are,
+  // its TypeScript as one browser script (bundled as the service bundles it when run from the sources).
+  copy: [{ from: ['src/service/page/index.html', 'src/service/page/inspector.css'], to: 'dist/service/page' }],
+  hooks: {
+    async 'build:done'() {
+      const script = await bundleInspector(new URL('src/service/page/', import.meta.url));
+      await mkdir(new URL('dist/service/page/', import.meta.url), { recursive: true });
+      await writeFile(new URL('dist/service/page/inspector.js', import.meta.url), script);
+    },
+  },
   // Declarations come from tsc (the code is not written for isolated declarations), which is the slow
   // part of every build; the timing warning says only that.
   checks: { pluginTimings: false },

@@ -51,6 +51,10 @@ npm_install "$tarball" "xstate@$(pinned xstate)" "typescript@$(pinned typescript
 for peer in @electric-sql/pglite pg @hpcc-js/wasm-graphviz pino prom-client; do
   [ ! -e "node_modules/$peer" ] || fail "optional peer $peer was installed without being asked for"
 done
+# The inspector page ships bundled: no bundler is installed with the package.
+for bundler in rolldown tsdown; do
+  [ ! -e "node_modules/$bundler" ] || fail "$bundler was installed with the package"
+done
 
 step "import every exports entry from Node ESM; require() says ESM only"
 timeout 60 node --input-type=module -e '
@@ -155,6 +159,8 @@ timeout 60 node --input-type=module -e '
   expect(health.status === 200 && JSON.parse(health.body).status, "GET /health answers 200", health);
   const page = await get("/");
   expect(page.status === 200 && page.type.startsWith("text/html"), "GET / serves the inspector page", page.status);
+  const script = await get("/assets/inspector.js");
+  expect(script.status === 200 && script.body.includes("new EventSource(\"/v1/changes\")") && !/^import\b/m.test(script.body), "GET /assets/inspector.js serves the built bundle of the page", script.status);
   const chart = await get("/v1/statechart/compact.svg");
   expect(chart.status === 200 && chart.body.includes("id=\"state-granted\"") && chart.body.includes("npm install @hpcc-js/wasm-graphviz"), "the compact statechart is drawn without Graphviz", chart.status);
   const request = await get("/v1/relationships/441134960000/447700900123/permission-requests", { method: "POST", headers: { "content-type": "application/json" } });

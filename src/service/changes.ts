@@ -36,7 +36,9 @@ export function createChangeFeed(): ChangeFeed {
   const timer = setInterval(() => {
     for (const controller of open) send(controller, ': keep-alive\n\n');
   }, KEEP_ALIVE_MS);
-  timer.unref?.();
+  // An idle feed must not keep Node running. `unref` is Node's: typed without Node's types, since the
+  // inspector page (a DOM-only program) reads this module for `Change`.
+  (timer as { unref?: () => void }).unref?.();
 
   return {
     publish(change) {

@@ -82,3 +82,9 @@ export interface EventRecordedResponse {
   readonly previousState: RelationshipState;
   readonly changed: boolean;
 }
+
+/** `GET`, `POST` and `DELETE /v1/session`: whether the service needs its API token, and whether this request carries it (the page's session cookie). */
+export interface SessionResponse {
+  readonly required: boolean;
+  readonly authenticated: boolean;
+}

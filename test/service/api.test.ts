@@ -47,7 +47,8 @@ describe('service basics', () => {
     expect(page.body).not.toMatch(/(src|href)="(https?:)?\/\//);
     const js = await service.call('GET', '/assets/inspector.js');
     expect(js.headers.get('content-type')).toMatch(/javascript/);
-    expect(js.body).toContain("new EventSource('/v1/changes')");
+    // The page's bundle (the bundler writes double quotes): it listens to the change feed.
+    expect(js.body).toMatch(/new EventSource\(["']\/v1\/changes["']\)/);
     expect((await service.call('GET', '/assets/inspector.css')).headers.get('content-type')).toMatch(/^text\/css/);
     for (const path of ['/v1/statechart/compact.svg', '/v1/statechart.svg']) {
       const svg = await service.call('GET', path);
