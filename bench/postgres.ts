@@ -30,7 +30,8 @@ import {
   type RelationshipStore,
   type SaveRequest,
 } from '../src/index.js';
-import { createPostgresStore, DEFAULT_FACT_RETENTION_MS, type PostgresStore, type SqlClient } from '../src/stores/postgres/index.js';
+import { createPostgresStore, type PostgresStore, type SqlClient } from '../src/stores/postgres/index.js';
+import { DEFAULT_FACT_RETENTION_MS } from '../src/stores/postgres/store.js';
 import { sink } from './measure.js';
 import { createWorkload, factKeyOf, type Workload } from './workload.js';
 import { serializeSnapshot, type BatchFact, type BatchOutcome } from '../src/index.js';

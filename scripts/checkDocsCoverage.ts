@@ -15,9 +15,9 @@ if (!existsSync(api)) {
   process.exit(1);
 }
 
-/** Names documented by TypeDoc: pages are `<kind>/<module>.<Name>.html`. */
+/** Names documented by TypeDoc: pages are `<kind>/<module>.<Name>.html` (a namespace's under `modules/`). */
 const documented = new Set<string>();
-for (const kind of ['classes', 'functions', 'interfaces', 'types', 'variables']) {
+for (const kind of ['classes', 'functions', 'interfaces', 'types', 'variables', 'modules']) {
   if (!existsSync(join(api, kind))) continue;
   for (const file of readdirSync(join(api, kind))) documented.add(file.replace(/\.html$/, '').split('.').pop()!);
 }

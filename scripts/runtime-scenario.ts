@@ -42,7 +42,7 @@ function refused(refusal: Core.Refusal): string {
 /** How a placed call ends, as the host would record it from the Calls webhooks. */
 type CallEnd =
   | { readonly type: 'CALL_CONNECTED' }
-  | { readonly type: 'CALL_UNANSWERED'; readonly reason: Core.UnansweredReason }
+  | { readonly type: 'CALL_UNANSWERED'; readonly reason: Core.EventOfType<'CALL_UNANSWERED'>['reason'] }
   | { readonly type: 'CALL_FAILED'; readonly reason: string };
 
 /**

@@ -1,7 +1,7 @@
 import { CallPermissionError } from '../errors.js';
 import type { RelationshipEventType } from '../events/types.js';
 import type { TimelineInput } from '../inspector/timeline.js';
-import { normalisePhoneNumber } from '../phone.js';
+import { normalizePhoneNumber } from '../phone.js';
 import { definePolicy, type Policy } from '../policy/policy.js';
 import { CliError } from './errors.js';
 import { JsonSyntaxError, memberPath, parseJsonSource, positionOf, type JsonSource } from './jsonSource.js';
@@ -118,8 +118,8 @@ export function parseScenario(file: string, text: string): Scenario {
   let sender: string;
   let user: string;
   try {
-    sender = normalisePhoneNumber(data.sender, 'sender');
-    user = normalisePhoneNumber(data.user, 'user');
+    sender = normalizePhoneNumber(data.sender, 'sender');
+    user = normalizePhoneNumber(data.user, 'user');
   } catch (error) {
     throw placeError(file, source, error);
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, definePolicy, InvalidEventError, parseEvent } from '../index.js';
+import { definePolicy, InvalidEventError } from '../index.js';
+import { DEFAULT_POLICY } from '../policy/policy.js';
+import { parseEvent } from './parse.js';
 
 const T = Date.UTC(2026, 3, 1, 10);
 

@@ -1,26 +1,28 @@
-import type { UnansweredReason } from '../events/types.js';
+import type { EventOfType } from '../events/types.js';
 import { InfobipConfigError } from './errors.js';
 
-/** Who ended a call, as Infobip's `callLog.hangupSource` says: the user's endpoint, our API call, or the platform. */
-export type HangupSource = 'ENDPOINT' | 'API' | 'PLATFORM';
-
-/**
- * What a business call that ended means for the rules:
- * - `connected`: it counts toward G2 and resets limits and misses (G3, M3);
- * - `miss`: the user did not take it — one more consecutive unanswered call (M1/M2);
- * - `technical`: it neither counts nor resets (M4), only its call slot is given back.
- */
-export type CallOutcomeClass = 'connected' | 'miss' | 'technical';
+// The package's own names for parts of a row.
+export type HangupSource = NonNullable<CallOutcomeRow['hangupSource']>;
+export type CallOutcomeClass = CallOutcomeRow['outcome'];
 
 /** One row of the call-outcome table: an `errorCode.name` (and, optionally, who hung up) → what it means. */
 export interface CallOutcomeRow {
   /** Infobip's `callLog.errorCode.name`. */
   readonly errorName: string;
-  /** `callLog.hangupSource`; `undefined` matches any source, including none. */
-  readonly hangupSource?: HangupSource;
-  readonly outcome: CallOutcomeClass;
+  /**
+   * `callLog.hangupSource` (who ended the call: the user's endpoint, our API call, or the platform);
+   * `undefined` matches any source, including none.
+   */
+  readonly hangupSource?: 'ENDPOINT' | 'API' | 'PLATFORM';
+  /**
+   * What the ended call means for the rules:
+   * - `connected`: it counts toward G2 and resets limits and misses (G3, M3);
+   * - `miss`: the user did not take it — one more consecutive unanswered call (M1/M2);
+   * - `technical`: it neither counts nor resets (M4), only its call slot is given back.
+   */
+  readonly outcome: 'connected' | 'miss' | 'technical';
   /** For a miss: the reason recorded on `CALL_UNANSWERED`. */
-  readonly reason?: UnansweredReason;
+  readonly reason?: EventOfType<'CALL_UNANSWERED'>['reason'];
   /** The SIP status Meta's calling pages give for it, when there is one. */
   readonly sip?: string;
   /** Why, in a sentence (shown in docs/platform.md). */

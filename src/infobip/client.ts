@@ -7,20 +7,18 @@ import { parsePermissionsView } from './permissionsView.js';
 import { rulesForPlatformCode } from './platformCodes.js';
 import { count, id, object, optionalString, ShapeError, string, typeName } from './shape.js';
 
-/** `status` of a send: Infobip's message status (group PENDING on acceptance). */
-export interface InfobipMessageStatus {
-  readonly groupId?: number;
-  readonly groupName: string;
-  readonly id?: number;
-  readonly name?: string;
-  readonly description?: string;
-}
-
 export interface InfobipSendReceipt {
   /** The message id Infobip acknowledged: ours, since every send carries one. */
   readonly messageId: string;
   readonly to: string;
-  readonly status: InfobipMessageStatus;
+  /** Infobip's message status (group PENDING on acceptance). */
+  readonly status: {
+    readonly groupId?: number;
+    readonly groupName: string;
+    readonly id?: number;
+    readonly name?: string;
+    readonly description?: string;
+  };
   /** Template sends only. */
   readonly bulkId?: string;
   readonly via: RequestChannel;
@@ -35,33 +33,15 @@ export interface InfobipCallReceipt {
   readonly state?: string;
 }
 
-export interface SendPermissionRequestInput {
-  readonly from: string;
-  readonly to: string;
-  readonly messageId: string;
-  readonly callbackData?: string;
-}
-
-export interface SendTemplateInput extends SendPermissionRequestInput {
-  readonly placeholders: readonly string[];
-}
-
-export interface PlaceCallInput {
-  readonly from: string;
-  readonly to: string;
-  readonly externalId: string;
-  readonly customData?: Readonly<Record<string, string>>;
-}
-
 /** Infobip's endpoints that WhatsApp call permissions need, over `fetch`. */
 export interface InfobipClient {
   readonly config: ResolvedInfobipConfig;
   /** `POST /whatsapp/1/message/interactive/call-permission-request` (inside the 24 h window). */
-  sendInteractivePermissionRequest(input: SendPermissionRequestInput): Promise<InfobipSendReceipt>;
+  sendInteractivePermissionRequest(input: { readonly from: string; readonly to: string; readonly messageId: string; readonly callbackData?: string }): Promise<InfobipSendReceipt>;
   /** `POST /whatsapp/1/message/template` with the configured template (outside the window). */
-  sendTemplatePermissionRequest(input: SendTemplateInput): Promise<InfobipSendReceipt>;
+  sendTemplatePermissionRequest(input: Parameters<InfobipClient['sendInteractivePermissionRequest']>[0] & { readonly placeholders: readonly string[] }): Promise<InfobipSendReceipt>;
   /** `POST /calls/1/calls` to a `WHATSAPP` endpoint. */
-  placeCall(input: PlaceCallInput): Promise<InfobipCallReceipt>;
+  placeCall(input: { readonly from: string; readonly to: string; readonly externalId: string; readonly customData?: Readonly<Record<string, string>> }): Promise<InfobipCallReceipt>;
   /** `GET /whatsapp/1/senders/{sender}/calls/{user}/permissions`: Infobip's view of the relationship. */
   getPermissions(sender: string, user: string): Promise<PermissionsView>;
 }

@@ -2,28 +2,6 @@ import type { PermissionRequestCommand, StartCallCommand } from '../engine/effec
 import { InfobipConfigError } from './errors.js';
 import { findPlatformCode, type PlatformCodeCarrier } from './platformCodes.js';
 
-/** The template sent outside the 24 h window (R3): registered with `structure.callPermissionRequest: {}`. */
-export interface InfobipTemplateConfig {
-  /** `content.templateName`. */
-  readonly name: string;
-  /** `content.language`, e.g. `en` or `en_GB`. */
-  readonly language: string;
-  /** `content.templateData.body.placeholders`: fixed, or computed per request. Default none. */
-  readonly placeholders?: readonly string[] | ((command: PermissionRequestCommand) => readonly string[]);
-}
-
-/** Exponential backoff between retries of a 429 or 5xx when Infobip sends no `Retry-After`. */
-export interface InfobipBackoff {
-  /** The first wait. Default 250 ms. */
-  readonly initialMs: number;
-  /** No wait longer than this. Default 5 s. */
-  readonly maxMs: number;
-  /** Each wait is this many times the previous. Default 2. */
-  readonly factor: number;
-  /** Wait a random time between half and all of the computed wait (spreads retries). Default true. */
-  readonly jitter: boolean;
-}
-
 export interface InfobipConfig {
   /** `https://{yours}.api.infobip.com`. */
   readonly baseUrl: string;
@@ -33,11 +11,28 @@ export interface InfobipConfig {
   readonly timeoutMs?: number;
   /** Extra attempts after a 429 or 5xx (and, for sends and reads, a timeout or network error). Default 2. */
   readonly retries?: number;
-  readonly backoff?: Partial<InfobipBackoff>;
+  /** Exponential backoff between retries of a 429 or 5xx when Infobip sends no `Retry-After`. */
+  readonly backoff?: {
+    /** The first wait. Default 250 ms. */
+    readonly initialMs?: number;
+    /** No wait longer than this. Default 5 s. */
+    readonly maxMs?: number;
+    /** Each wait is this many times the previous. Default 2. */
+    readonly factor?: number;
+    /** Wait a random time between half and all of the computed wait (spreads retries). Default true. */
+    readonly jitter?: boolean;
+  };
   /** A `Retry-After` longer than this is not waited for: the error is returned instead. Default 60 s. */
   readonly maxRetryAfterMs?: number;
-  /** The permission-request template used outside the 24 h window. */
-  readonly template: InfobipTemplateConfig;
+  /** The permission-request template sent outside the 24 h window (R3): registered with `structure.callPermissionRequest: {}`. */
+  readonly template: {
+    /** `content.templateName`. */
+    readonly name: string;
+    /** `content.language`, e.g. `en` or `en_GB`. */
+    readonly language: string;
+    /** `content.templateData.body.placeholders`: fixed, or computed per request. Default none. */
+    readonly placeholders?: readonly string[] | ((command: PermissionRequestCommand) => readonly string[]);
+  };
   /** `callsConfigurationId` of `POST /calls/1/calls`. */
   readonly callsConfigurationId: string;
   /** `connectTimeout` of `POST /calls/1/calls` (seconds), when set. */
@@ -66,12 +61,16 @@ export interface InfobipConfig {
 
 /** The config with every default filled in and every value checked. */
 export interface ResolvedInfobipConfig extends Required<Omit<InfobipConfig, 'backoff' | 'connectTimeout' | 'notifyUrl' | 'callbackData' | 'customData'>> {
-  readonly backoff: InfobipBackoff;
+  readonly backoff: Required<NonNullable<InfobipConfig['backoff']>>;
   readonly connectTimeout: number | undefined;
   readonly notifyUrl: string | undefined;
   readonly callbackData: InfobipConfig['callbackData'];
   readonly customData: InfobipConfig['customData'];
 }
+
+// The package's own names for parts of the config.
+export type InfobipTemplateConfig = InfobipConfig['template'];
+export type InfobipBackoff = Required<NonNullable<InfobipConfig['backoff']>>;
 
 const DEFAULT_BACKOFF: InfobipBackoff = { initialMs: 250, maxMs: 5_000, factor: 2, jitter: true };
 

@@ -1,5 +1,5 @@
 import type { CallPermissionEngine } from '../engine/engine.js';
-import { normalisePhoneNumber } from '../phone.js';
+import { normalizePhoneNumber } from '../phone.js';
 import type { InfobipClient } from './client.js';
 
 /** How hard to ask the platform whether an accept without expiry is PERMANENT. */
@@ -43,8 +43,8 @@ export async function confirmPermanence(
   ref: string,
   options: PermanenceConfirmationOptions = {},
 ): Promise<PermanenceConfirmation> {
-  const sender = normalisePhoneNumber(senderInput, 'sender');
-  const user = normalisePhoneNumber(userInput, 'user');
+  const sender = normalizePhoneNumber(senderInput, 'sender');
+  const user = normalizePhoneNumber(userInput, 'user');
   const attempts = Math.max(1, Math.floor(options.attempts ?? 3));
   const delay = Math.max(0, options.delayMs ?? 500);
   const clock = options.clock ?? Date.now;

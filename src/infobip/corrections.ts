@@ -43,25 +43,23 @@ export function readRefusalData(carrier: PlatformCodeCarrier): RefusalData {
   return { ...(retryAt === undefined ? {} : { retryAt }), ...(maxAllowed === undefined || maxAllowed < 1 ? {} : { maxAllowed }) };
 }
 
-/**
- * One fact a correction recorded (or found already recorded under its key). A sender fact
- * (`RESTRICTED`, `ATTEMPTS_EXHAUSTED`, `CALL_GOING_ON`) is recorded on the sender's statechart: its key names it, and its
- * idempotency is the statechart's own (a pause already in force, a pair already held, changes nothing).
- */
-export interface CorrectionFact {
-  readonly type: RelationshipEventType | 'RESTRICTED' | 'ATTEMPTS_EXHAUSTED' | 'CALL_GOING_ON';
-  readonly factKey: string;
-  readonly outcome: 'recorded' | 'duplicate';
-}
-
 /** A platform refusal turned into recorded facts, and what the host is told. */
 export interface AppliedCorrection {
   readonly platformCode: number;
   readonly rules: readonly RuleId[];
-  readonly correction: CorrectionKind;
   /**
-   * Facts recorded, each under its own key: the view's first (`infobip:correction:<code>:<ref>:view:…`),
-   * then the code's own (`infobip:correction:<code>:<ref>` and `…:slot-<n>`).
+   * What the engine changed, by the platform-code table's row: `no-permission` (the permission ended),
+   * `request-slots` / `call-slots` (reservations up to the platform's count), `permanent` (a permanent
+   * grant), `restriction` / `unavailable` (the sender paused, S4/S3), `sender-attempts` (S1 used up),
+   * `call-going-on` (the pair's turn held, G6), `report` (nothing local to correct, S2).
+   */
+  readonly correction: 'no-permission' | 'request-slots' | 'call-slots' | 'permanent' | 'restriction' | 'unavailable' | 'sender-attempts' | 'call-going-on' | 'report';
+  /**
+   * Facts recorded (or found already recorded under their keys), each under its own key: the view's
+   * first (`infobip:correction:<code>:<ref>:view:…`), then the code's own (`infobip:correction:<code>:<ref>`
+   * and `…:slot-<n>`). A sender fact (`RESTRICTED`, `ATTEMPTS_EXHAUSTED`, `CALL_GOING_ON`) is recorded on
+   * the sender's statechart: its key names it, and its idempotency is the statechart's own (a pause
+   * already in force, a pair already held, changes nothing).
    */
   readonly facts: readonly CorrectionFact[];
   /**
@@ -79,6 +77,13 @@ export interface AppliedCorrection {
   readonly reconciliation?: ReconcileResult;
   /** Why the view could not be read (the correction stands on the code alone). */
   readonly reconcileError?: string;
+}
+
+/** One fact a correction recorded, or found already recorded under its key. */
+export interface CorrectionFact {
+  readonly type: RelationshipEventType | 'RESTRICTED' | 'ATTEMPTS_EXHAUSTED' | 'CALL_GOING_ON';
+  readonly factKey: string;
+  readonly outcome: 'recorded' | 'duplicate';
 }
 
 export interface CorrectionInput {

@@ -1,11 +1,12 @@
 /** Which way a call went: placed by the business (`OUTBOUND`) or by the user (`INBOUND`). */
-export type CallDirection = 'OUTBOUND' | 'INBOUND';
+export type CallDirection = NonNullable<Correlation['direction']>;
 
 /** The relationship a platform id belongs to, as the sender of a send or call remembers it. */
 export interface Correlation {
   readonly sender: string;
   readonly user: string;
-  readonly direction?: CallDirection;
+  /** Which way the call went: placed by the business (`OUTBOUND`) or by the user (`INBOUND`). */
+  readonly direction?: 'OUTBOUND' | 'INBOUND';
   /** Our own id of the call (`externalId`) when the platform gave it another. */
   readonly ourId?: string;
 }

@@ -1,34 +1,32 @@
 import { CallPermissionError } from '../errors.js';
 import type { RuleId } from '../rules.js';
 
-/** One entry of Infobip's `violations` list (or a `validationErrors` entry, flattened). */
-export interface InfobipViolation {
-  readonly property: string;
-  readonly violation: string;
-}
+// The package's own names for parts of it.
+export type InfobipFailure = InfobipErrorDetails['failure'];
+export type InfobipViolation = NonNullable<InfobipErrorDetails['violations']>[number];
 
-/** What went wrong, as a program branches on it. */
-export type InfobipFailure =
-  /** Infobip answered with an error status (4xx, 5xx). */
-  | 'INFOBIP_HTTP_ERROR'
-  /** Infobip answered 2xx but said the message was rejected (`status.groupName` REJECTED/UNDELIVERABLE). */
-  | 'INFOBIP_REJECTED'
-  /** No answer within `timeoutMs`: the request may or may not have been acted on. */
-  | 'INFOBIP_TIMEOUT'
-  /** The connection failed (refused, reset, DNS): the request may or may not have been acted on. */
-  | 'INFOBIP_NETWORK_ERROR'
-  /** A 2xx whose body is not the documented shape (not JSON, a field missing). */
-  | 'INFOBIP_MALFORMED_RESPONSE';
-
+/** What an {@link InfobipError} carries (its fields, as the client builds it). */
 export interface InfobipErrorDetails {
-  readonly failure: InfobipFailure;
+  /** What went wrong, as a program branches on it. */
+  readonly failure:
+    /** Infobip answered with an error status (4xx, 5xx). */
+    | 'INFOBIP_HTTP_ERROR'
+    /** Infobip answered 2xx but said the message was rejected (`status.groupName` REJECTED/UNDELIVERABLE). */
+    | 'INFOBIP_REJECTED'
+    /** No answer within `timeoutMs`: the request may or may not have been acted on. */
+    | 'INFOBIP_TIMEOUT'
+    /** The connection failed (refused, reset, DNS): the request may or may not have been acted on. */
+    | 'INFOBIP_NETWORK_ERROR'
+    /** A 2xx whose body is not the documented shape (not JSON, a field missing). */
+    | 'INFOBIP_MALFORMED_RESPONSE';
   /** HTTP status, when Infobip answered at all. */
   readonly status?: number;
   /** Infobip's own code: `serviceException.messageId` (`BAD_REQUEST`, `UNAUTHORIZED`) or `errorCode` (`E400`). */
   readonly errorCode?: string;
   /** Infobip's human text: `serviceException.text`, or `description`. */
   readonly text: string;
-  readonly violations?: readonly InfobipViolation[];
+  /** Infobip's `violations` list (or its `validationErrors`, flattened). */
+  readonly violations?: readonly { readonly property: string; readonly violation: string }[];
   /** Infobip's `action` hint (second error shape only). */
   readonly action?: string;
   /** Which call it was: `POST /calls/1/calls`. */
@@ -54,11 +52,11 @@ export interface InfobipErrorDetails {
  * `failure`); `errorCode` is Infobip's.
  */
 export class InfobipError extends CallPermissionError {
-  readonly failure: InfobipFailure;
+  readonly failure: InfobipErrorDetails['failure'];
   readonly status: number | undefined;
   readonly errorCode: string | undefined;
   readonly text: string;
-  readonly violations: readonly InfobipViolation[];
+  readonly violations: NonNullable<InfobipErrorDetails['violations']>;
   readonly action: string | undefined;
   readonly operation: string;
   readonly attempts: number;

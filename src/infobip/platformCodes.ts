@@ -138,7 +138,7 @@ export interface PlatformCodeCarrier {
 }
 
 /**
- * Finds a platform code of {@link PLATFORM_CODE_TABLE}. Infobip's public schema does not say where
+ * Finds a platform code of the rulebook's table ([docs/rules.md, "Platform error codes"](../../docs/rules.md#platform-error-codes)). Infobip's public schema does not say where
  * it puts Meta's code in an error ([docs/rules.md, "Infobip's API"](../../docs/rules.md#infobips-api)), so the default looks for the six digits in
  * every field; a host that learns the exact field passes `platformCodeOf` instead.
  */

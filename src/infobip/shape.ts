@@ -1,6 +1,6 @@
 import { CallPermissionError } from '../errors.js';
 import { parseTime } from '../events/parse.js';
-import { normalisePhoneNumber } from '../phone.js';
+import { normalizePhoneNumber } from '../phone.js';
 
 /**
  * A value that is not the shape Infobip documents, with the path of the field. Raised by the
@@ -88,7 +88,7 @@ export function count(value: unknown, path: string, max = 1_000_000_000): number
 export function phone(value: unknown, path: string): string {
   string(value, path, 32);
   try {
-    return normalisePhoneNumber(value, path);
+    return normalizePhoneNumber(value, path);
   } catch (error) {
     throw new ShapeError(path, error instanceof CallPermissionError ? error.message.replace(`${path}: `, '') : String(error));
   }

@@ -2,10 +2,6 @@ import type { PermissionsView } from '../pure/view.js';
 import type { Decisions, RelationshipCounters, RelationshipInspection } from './counters.js';
 import type { TimelineEntry, TimelineEvent } from './timeline.js';
 
-export interface FormatTimelineOptions {
-  /** One line per step, in aligned columns, instead of a block per step. */
-  readonly compact?: boolean;
-}
 
 /** `2026-04-06T09:00:00.000Z` → `2026-04-06 09:00:00` (milliseconds kept when there are any); all times are UTC. */
 function when(iso: string): string {
@@ -100,7 +96,13 @@ function table(entries: readonly TimelineEntry[]): string[] {
  * transitions taken, a refusal, the counters, the view and both decisions), labels aligned; or,
  * with `compact`, one aligned line per step. Times are UTC.
  */
-export function formatTimeline(entries: readonly TimelineEntry[], options: FormatTimelineOptions = {}): string {
+export function formatTimeline(
+  entries: readonly TimelineEntry[],
+  options: {
+    /** One line per step, in aligned columns, instead of a block per step. */
+    readonly compact?: boolean;
+  } = {},
+): string {
   if (entries.length === 0) return '(no events)\n';
   if (options.compact) return `${table(entries).join('\n')}\n`;
   const width = String(entries[entries.length - 1]!.index).length;

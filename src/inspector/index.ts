@@ -5,28 +5,9 @@
  *
  * @packageDocumentation
  */
-export {
-  buildTimeline,
-  createTimelineRecorder,
-  type TimelineCallEndedInput,
-  type TimelineCommand,
-  type TimelineCommandInput,
-  type TimelineEntry,
-  type TimelineEvent,
-  type TimelineInput,
-  type TimelineOptions,
-  type TimelineRecorder,
-} from './timeline.js';
-export { formatInspection, formatTimeline, type FormatTimelineOptions } from './format.js';
-export {
-  inspectRelationship,
-  relationshipCounters,
-  decisionsAt,
-  type Decisions,
-  type RelationshipCounters,
-  type RelationshipInspection,
-  type ShownDecision,
-} from './counters.js';
+export { buildTimeline, createTimelineRecorder, type TimelineEntry, type TimelineEvent, type TimelineInput, type TimelineRecorder } from './timeline.js';
+export { formatInspection, formatTimeline } from './format.js';
+export { inspectRelationship, type Decisions, type RelationshipCounters, type RelationshipInspection, type ShownDecision } from './counters.js';
 export {
   type InspectedActorEvent,
   type InspectedEventEvent,

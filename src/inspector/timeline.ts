@@ -16,29 +16,24 @@ import { applySenderEvent, clampLateSenderEvent, createSender, type SenderSnapsh
 import { decisionsAt, relationshipCounters, shownDecision, type Decisions, type RelationshipCounters, type ShownDecision } from './counters.js';
 
 /**
- * A command in a timeline: what `engine.requestPermission` / `engine.startCall` would do at `at`.
- * Allowed, it becomes the `REQUEST_SENT` (on the channel R3 picks) or `CALL_STARTED` the engine
- * would reserve; refused, only the clock moves and the entry says which rule refused it.
+ * One step of a timeline: a fact (any event a host records), a call's end, or a command.
+ * - `{ type: 'CALL_ENDED', at, callId }`: the end of a business call after it connected (the hang-up),
+ *   as `engine.recordSender` takes it: G6 lets the next call to the user go out (and S2 frees its slot).
+ * - `{ command: 'requestPermission' | 'startCall', at, id? }`: what `engine.requestPermission` /
+ *   `engine.startCall` would do at `at`. Allowed, it becomes the `REQUEST_SENT` (on the channel R3
+ *   picks) or `CALL_STARTED` the engine would reserve; refused, only the clock moves and the entry
+ *   says which rule refused it. `id` is the request or call id; default `request-<n>` / `call-<n>`,
+ *   counting commands of that kind from 1.
  */
-export interface TimelineCommandInput {
-  readonly command: 'requestPermission' | 'startCall';
-  readonly at: TimeInput;
-  /** The request or call id. Default `request-<n>` / `call-<n>`, counting commands of that kind from 1. */
-  readonly id?: string;
-}
+export type TimelineInput =
+  | RelationshipEventInput
+  | RelationshipEvent
+  | { readonly type: 'CALL_ENDED'; readonly at: TimeInput; readonly callId: string }
+  | { readonly command: 'requestPermission' | 'startCall'; readonly at: TimeInput; readonly id?: string };
 
-/**
- * The end of a business call after it connected (the hang-up), as `engine.recordSender` takes it:
- * G6 lets the next call to the user go out (and S2 frees its slot).
- */
-export interface TimelineCallEndedInput {
-  readonly type: 'CALL_ENDED';
-  readonly at: TimeInput;
-  readonly callId: string;
-}
-
-/** One step of a timeline: a fact (any event a host records), a call's end, or a command. */
-export type TimelineInput = RelationshipEventInput | RelationshipEvent | TimelineCallEndedInput | TimelineCommandInput;
+// The package's own names for the kinds of step.
+export type TimelineCallEndedInput = Extract<TimelineInput, { readonly type: 'CALL_ENDED' }>;
+export type TimelineCommandInput = Extract<TimelineInput, { readonly command: string }>;
 
 /** An event as the timeline shows it: its times as ISO strings. */
 export type TimelineEvent =
@@ -49,11 +44,6 @@ export type TimelineEvent =
       : never)
   | { readonly type: 'CALL_ENDED'; readonly at: string; readonly callId: string };
 
-export interface TimelineCommand {
-  readonly name: TimelineCommandInput['command'];
-  readonly outcome: 'sent' | 'started' | 'refused';
-}
-
 /** One step of a relationship's history, with everything a person asks about it. */
 export interface TimelineEntry {
   /** The step's position in the input (0-based). */
@@ -62,8 +52,8 @@ export interface TimelineEntry {
   readonly at: string;
   /** The event applied (for a refused command: the `CLOCK` that brought the relationship to `at`). */
   readonly event: TimelineEvent;
-  /** Present when the step was a command. */
-  readonly command?: TimelineCommand;
+  /** Present when the step was a command: which, and how it went. */
+  readonly command?: { readonly name: 'requestPermission' | 'startCall'; readonly outcome: 'sent' | 'started' | 'refused' };
   /** A late fact's own time, when it was moved to the relationship's clock. */
   readonly receivedAt?: string;
   readonly stateBefore: RelationshipState;
@@ -83,10 +73,7 @@ export interface TimelineEntry {
   readonly decisions: Decisions;
 }
 
-export interface TimelineOptions {
-  /** A preset name or a policy from `definePolicy`. Default `infobip`. */
-  readonly policy?: Policy | PolicyPresetName;
-}
+type TimelineCommand = NonNullable<TimelineEntry['command']>;
 
 /** Builds a timeline one step at a time (the service appends as facts arrive; `buildTimeline` replays a list). */
 export interface TimelineRecorder {
@@ -142,7 +129,12 @@ function parseCommand(input: TimelineCommandInput, path: string): { name: Timeli
   return { name: raw.command, at, id: raw.id as string | undefined };
 }
 
-export function createTimelineRecorder(options: TimelineOptions = {}): TimelineRecorder {
+export function createTimelineRecorder(
+  options: {
+    /** A preset name or a policy from `definePolicy`. Default `infobip`. */
+    readonly policy?: Policy | PolicyPresetName;
+  } = {},
+): TimelineRecorder {
   const policy = resolvePolicy(options.policy);
   const machine = relationshipLogic(policy).machine;
   let snapshot: RelationshipSnapshot | undefined;
@@ -285,7 +277,13 @@ export function createTimelineRecorder(options: TimelineOptions = {}): TimelineR
  * after it. The relationship starts, new, at the first step's time. An invalid step throws an
  * `InvalidEventError` whose `path` names it (`events[3].at`).
  */
-export function buildTimeline(events: readonly TimelineInput[], options: TimelineOptions = {}): TimelineEntry[] {
+export function buildTimeline(
+  events: readonly TimelineInput[],
+  options: {
+    /** A preset name or a policy from `definePolicy`. Default `infobip`. */
+    readonly policy?: Policy | PolicyPresetName;
+  } = {},
+): TimelineEntry[] {
   const recorder = createTimelineRecorder(options);
   return events.map((event, i) => recorder.record(event, `events[${i}]`));
 }

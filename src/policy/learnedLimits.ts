@@ -3,14 +3,15 @@ import { isoDuration, isoTime } from '../time.js';
 import type { Policy } from './policy.js';
 
 /** The actions whose limits the platform states (Infobip's permissions view names them so). */
-export type LimitedAction = 'SEND_CALL_PERMISSION_REQUEST' | 'START_CALL';
+export type LimitedAction = LearnedLimit['action'];
 
 /**
  * A number the platform stated for one of a sender's limits: in its permissions view
  * (`maxAllowed` for a `timePeriod`), or in a refusal's data (138012: "Currently 100").
  */
 export interface LearnedLimit {
-  readonly action: LimitedAction;
+  /** The action whose limit it is, as Infobip's permissions view names it. */
+  readonly action: 'SEND_CALL_PERMISSION_REQUEST' | 'START_CALL';
   /** ISO 8601 duration as the platform wrote it: `PT24H`, `P7D`. */
   readonly timePeriod: string;
   readonly maxAllowed: number;

@@ -2,9 +2,6 @@ import { InvalidPolicyError } from '../errors.js';
 import { KNOWN_SENDER_COUNTRIES } from './countries.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
 
-/** What a reply that accepts without an expiry time means ([docs/rules.md, G1](../../docs/rules.md#g1)). */
-export type AcceptWithoutExpiry = 'permanent' | 'temporary';
-
 /**
  * Every number the rules use, in one object ([docs/rules.md](../../docs/rules.md): nothing else in the code may hold it).
  * Times are milliseconds. Build one with {@link definePolicy}; the presets are
@@ -26,7 +23,7 @@ export interface Policy {
   /** G1: how long a temporary grant lasts from acceptance when the reply carries no expiry. */
   readonly temporaryGrantMs: number;
   /** G1/R5: whether an accept with neither an expiry nor a permanent flag is permanent. */
-  readonly acceptWithoutExpiry: AcceptWithoutExpiry;
+  readonly acceptWithoutExpiry: 'permanent' | 'temporary';
   /** G5: the business enabled Meta's `callback_permission_status`: a user's call grants a temporary permission. */
   readonly userCallGrantsPermission: boolean;
   /** G2: connected business-initiated calls allowed in {@link Policy.callWindowMs}. */
@@ -176,7 +173,7 @@ const DURATIONS = [
  * @example definePolicy('meta')
  * @example definePolicy({ preset: 'infobip', connectedCallsPerWindow: 100 })
  */
-export function definePolicy(input: PolicyPresetName | (PolicyOverrides & { preset?: PolicyPresetName }) = 'infobip'): Policy {
+export function definePolicy(input: PolicyPresetName | (Partial<Omit<Policy, 'name'>> & { readonly preset?: PolicyPresetName }) = 'infobip'): Policy {
   if (typeof input === 'string') return presetNamed(input, 'policy');
   if (input === null || typeof input !== 'object') throw new InvalidPolicyError('must be a preset name or an object of overrides', 'policy');
   const { preset, ...overrides } = input;

@@ -3,9 +3,10 @@ import type { RequestChannel, TimeInput } from '../events/types.js';
 import { isoTime } from '../time.js';
 import { callSlotReleaseTimes, countedRequestTimes, grantLive, nextFreeSlot, permanentGrant, sessionWindowOpen, stateAt } from '../relationship/windows.js';
 import type { RelationshipSnapshot } from './snapshot.js';
+import type { RuleId } from '../rules.js';
 
-/** The rule behind a refusal (ids of [docs/rules.md](../../docs/rules.md); S1–S4 and G6 are the sender's, see `src/sender`). */
-export type RefusalRule = 'R1' | 'R2' | 'R5' | 'G2' | 'G4' | 'G6' | 'S1' | 'S2' | 'S3' | 'S4';
+/** The rules a command can be refused by: a subset of {@link RuleId} (S1–S4 and G6 are the sender's, see `src/sender`). */
+export type RefusalRule = Extract<RuleId, 'R1' | 'R2' | 'R5' | 'G2' | 'G4' | 'G6' | 'S1' | 'S2' | 'S3' | 'S4'>;
 
 /** A command the rules refuse: which rule, in words, and the earliest time it would be allowed. */
 export interface Refusal {

@@ -21,11 +21,6 @@ export interface RelationshipSnapshot {
 /** Which interpreter applies events: XState's pure `transition()`, or the table compiled from the same machine. */
 export type Interpreter = 'xstate' | 'compiled';
 
-export interface ApplyOptions {
-  /** Default `xstate`. The engine uses `compiled`; property tests prove the two equal. */
-  readonly interpreter?: Interpreter;
-}
-
 /** Resolves a policy given as a preset name, overrides, or an already defined policy. */
 export function resolvePolicy(policy: Policy | PolicyPresetName | undefined): Policy {
   if (policy === undefined) return DEFAULT_POLICY;
@@ -56,7 +51,11 @@ export function createRelationship(options: { at: TimeInput; policy?: Policy | P
  * it, an `EVENT_TOO_LATE` error. Invalid events throw an `InvalidEventError` naming the field; the
  * snapshot is never modified.
  */
-export function applyEvent(snapshot: RelationshipSnapshot, input: RelationshipEventInput | RelationshipEvent, options?: ApplyOptions): RelationshipSnapshot {
+export function applyEvent(snapshot: RelationshipSnapshot, input: RelationshipEventInput | RelationshipEvent, options?: {
+    /** Default `xstate`. The engine uses `compiled`; property tests prove the two equal. */
+    readonly interpreter?: Interpreter;
+  },
+): RelationshipSnapshot {
   const event = normaliseEvent(snapshot, input);
   return applyNormalised(snapshot, event, options?.interpreter ?? 'xstate');
 }

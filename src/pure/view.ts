@@ -5,25 +5,23 @@ import type { Policy } from '../policy/policy.js';
 import { grantLive, permanentGrant } from '../relationship/windows.js';
 import type { RelationshipSnapshot } from './snapshot.js';
 
-/** One limit of an action, as Infobip's permissions endpoint reports it. */
-export interface PermissionLimit {
-  /** ISO 8601 duration of the window: `PT24H`, `P7D`. */
-  readonly timePeriod: string;
-  readonly maxAllowed: number;
-  readonly currentUsage: number;
-  /** When the oldest counted use leaves the window; present once `currentUsage` reached `maxAllowed`. */
-  readonly limitExpirationTime?: string;
-}
-
 export type PermissionActionName = 'SEND_CALL_PERMISSION_REQUEST' | 'START_CALL';
 
+export type PermissionStatus = 'NO_PERMISSION' | 'TEMPORARY' | 'PERMANENT';
+
+/** One action of the {@link PermissionsView}, with its limits as Infobip's permissions endpoint reports them. */
 export interface PermissionAction {
   readonly name: PermissionActionName;
   readonly canPerformAction: boolean;
-  readonly limits: readonly PermissionLimit[];
+  readonly limits: readonly {
+    /** ISO 8601 duration of the window: `PT24H`, `P7D`. */
+    readonly timePeriod: string;
+    readonly maxAllowed: number;
+    readonly currentUsage: number;
+    /** When the oldest counted use leaves the window; present once `currentUsage` reached `maxAllowed`. */
+    readonly limitExpirationTime?: string;
+  }[];
 }
-
-export type PermissionStatus = 'NO_PERMISSION' | 'TEMPORARY' | 'PERMANENT';
 
 /**
  * "What may I do now?" in the shape of Infobip's
@@ -34,8 +32,12 @@ export interface PermissionsView {
   readonly status: PermissionStatus;
   /** Only for `TEMPORARY`. */
   readonly expirationTime?: string;
+  /** `SEND_CALL_PERMISSION_REQUEST`, then `START_CALL`. */
   readonly actions: readonly [PermissionAction, PermissionAction];
 }
+
+// Names the package's own code uses for the view's parts (not exported by the package).
+export type PermissionLimit = PermissionAction['limits'][number];
 
 /** The ISO durations of a policy's windows, rendered once per policy. */
 interface Periods {

@@ -16,7 +16,7 @@ export interface RelationshipContext {
   /** The relationship's clock: the time of the last event applied (epoch ms). */
   readonly now: number;
   /** R1/R2/R4: permission requests sent, oldest first. */
-  readonly requests: readonly Stamped[];
+  readonly requests: readonly (readonly [requestId: string, sentAt: number])[];
   /** G3: requests sent at or before this time no longer count toward R1/R2 (a call connected). */
   readonly limitsResetAt: number | null;
   /** R4: the user's last reply; requests sent before it have been answered. */
@@ -24,7 +24,7 @@ export interface RelationshipContext {
   /** G2: when business-initiated calls connected, oldest first, inside the call window. */
   readonly connectedCalls: readonly number[];
   /** G2: business calls placed whose outcome is not known yet; each holds a call slot. */
-  readonly callsInFlight: readonly Stamped[];
+  readonly callsInFlight: readonly (readonly [callId: string, startedAt: number])[];
   /** M1/M2: consecutive unanswered business calls since the last connected call or grant. */
   readonly unanswered: number;
   /**

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { startService, type RunningService } from './service.js';
-export { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, mergeServeArgs, serviceOptionsFromEnv, type ServiceEnv, type ServiceInfobipConfig, type ServiceOptions } from './options.js';
+export { mergeServeArgs, serviceOptionsFromEnv, type ServiceOptions } from './options.js';
 export { ServiceConfigError, ServiceError } from './errors.js';
 export type { RelationshipTimeline, TimelinePage, TimelineRow, TimelineEventRow, TimelineRefusalRow } from './timeline.js';
 export type { LogEntry, EventEntry, RefusalEntry, EntrySource, RelationshipSummary } from './eventLog.js';
@@ -23,5 +23,3 @@ export type {
   RelationshipListResponse,
   ServiceErrorResponse,
 } from './responses.js';
-export type { ApiTokenSetting } from './apiToken.js';
-export type { LogDestination } from './observability.js';

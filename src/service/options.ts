@@ -5,12 +5,9 @@ import type { InfobipConfig } from '../infobip/config.js';
 import type { WebhookAuth } from '../infobip/webhooks/auth.js';
 import { POLICY_PRESETS, type PolicyPresetName } from '../policy/policy.js';
 import type { ApiTokenSetting } from './apiToken.js';
-import type { LogDestination } from './observability.js';
 import { ServiceConfigError } from './errors.js';
 import { parseAllowedHosts } from './requestGuard.js';
 
-/** The Infobip account the service talks to; without it the service runs its effects as a dry run. */
-export type ServiceInfobipConfig = Pick<InfobipConfig, 'baseUrl' | 'apiKey' | 'template' | 'callsConfigurationId'> & Partial<InfobipConfig>;
 
 export interface ServiceOptions {
   /** TCP port. Default 8080; `0` picks a free one (the returned `url` says which). */
@@ -23,7 +20,7 @@ export interface ServiceOptions {
    * The API token (32+ random characters), or its SHA-256 as `{ sha256 }`: required on `/v1` and
    * `/metrics` when given, and needed whenever the service is not a dry run on loopback.
    */
-  readonly apiToken?: ApiTokenSetting;
+  readonly apiToken?: string | { readonly sha256: string };
   /** Where the embedded PGlite database lives. Default `./.wacp-data`. Ignored with `databaseUrl`. */
   readonly dataDir?: string;
   /** A PostgreSQL connection string: the relationships and the event log live there instead of PGlite. */
@@ -35,13 +32,13 @@ export interface ServiceOptions {
   /** Default `infobip`. */
   readonly policy?: PolicyPresetName;
   /** Infobip's account: requests and calls really go out. Without it, a dry run records what would be sent. */
-  readonly infobip?: ServiceInfobipConfig;
+  readonly infobip?: Pick<InfobipConfig, 'baseUrl' | 'apiKey' | 'template' | 'callsConfigurationId'> & Partial<InfobipConfig>;
   /** How Infobip's webhooks authenticate. Required with `infobip`; default in a dry run: none (loopback only). */
   readonly webhookAuth?: WebhookAuth;
   /** Real clock: how often relationships due to change by the clock alone are moved on. Default 1 s. */
   readonly sweepIntervalMs?: number;
   /** Where one JSON line per request goes (pino): method, route, status, ms, relationship. `npm start`: stdout. Default: nowhere. */
-  readonly requestLog?: LogDestination;
+  readonly requestLog?: { write(line: string): unknown };
   /** Where the service says what it does (start-up, errors). Default: nothing. */
   readonly log?: (line: string) => void;
 }
@@ -94,7 +91,7 @@ Webhook authentication (required with Infobip or a non-loopback --host; optional
 `;
 
 /** Command-line flags over the environment: flags win. `--help` is the caller's to handle. */
-export function mergeServeArgs(argv: readonly string[], env: ServiceEnv): ServiceEnv {
+export function mergeServeArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Readonly<Record<string, string | undefined>> {
   const merged: Record<string, string | undefined> = { ...env };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -115,7 +112,7 @@ export function mergeServeArgs(argv: readonly string[], env: ServiceEnv): Servic
 }
 
 /** The service's options from environment variables (the table of docs/service.md, "Settings"; `wacp serve --help`); a bad value names its variable. */
-export function serviceOptionsFromEnv(env: ServiceEnv, log?: (line: string) => void): ServiceOptions {
+export function serviceOptionsFromEnv(env: Readonly<Record<string, string | undefined>>, log?: (line: string) => void): ServiceOptions {
   const options: { -readonly [K in keyof ServiceOptions]: ServiceOptions[K] } = {};
   const set = (name: string) => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);
   if (log) {

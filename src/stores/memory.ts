@@ -16,15 +16,6 @@ import type {
   StoredSender,
 } from './store.js';
 
-export interface MemoryStoreOptions {
-  /**
-   * How long a recorded fact key is remembered for de-duplication. Default 8 days: longer than the
-   * policy's `lateEventToleranceMs` (7 days), so a redelivery late enough to be accepted is still
-   * recognised. Keep it above the tolerance you configure.
-   */
-  readonly factRetentionMs?: number;
-}
-
 interface Entry {
   /** What `load` hands out: the snapshot and version only, never the store's own bookkeeping. */
   readonly stored: StoredRelationship;
@@ -59,7 +50,16 @@ export class MemoryStore implements RelationshipStore {
   /** The last key's id: the engine loads and then saves the same relationship, so the id is built once. */
   #last: { sender: string; user: string; id: string } = { sender: '', user: '', id: ':' };
 
-  constructor(options: MemoryStoreOptions = {}) {
+  constructor(
+    options: {
+      /**
+       * How long a recorded fact key is remembered for de-duplication. Default 8 days: longer than the
+       * policy's `lateEventToleranceMs` (7 days), so a redelivery late enough to be accepted is still
+       * recognised. Keep it above the tolerance you configure.
+       */
+      readonly factRetentionMs?: number;
+    } = {},
+  ) {
     this.#factRetentionMs = options.factRetentionMs ?? 8 * DAY_MS;
   }
 

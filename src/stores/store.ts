@@ -91,18 +91,14 @@ export interface SenderSaveRequest {
 
 export type SenderSaveResult = { readonly ok: true; readonly version: number } | { readonly ok: false; readonly reason: 'conflict' };
 
-/** A sender that a reservation only checks: its stored version must still be `expectedVersion` (`0`: none stored). */
-export interface SenderCheck {
-  readonly key: SenderKey;
-  readonly expectedVersion: number;
-  readonly snapshot?: undefined;
-}
-
 export interface ReservationRequest {
   /** The relationship's write, as for `save` (a reservation carries no fact key). */
   readonly relationship: SaveRequest;
-  /** The sender's write, or a check of its version. */
-  readonly sender: SenderSaveRequest | SenderCheck;
+  /**
+   * The sender's write, or (without a `snapshot`) only a check that its stored version is still
+   * `expectedVersion` (`0`: none stored).
+   */
+  readonly sender: SenderSaveRequest | { readonly key: SenderKey; readonly expectedVersion: number; readonly snapshot?: undefined };
 }
 
 export type ReservationResult =

@@ -3,7 +3,6 @@ import {
   createCallPermissionEngine,
   definePolicy,
   createRelationship,
-  toSerialized,
   type CallPermissionEngine,
   type RelationshipKey,
   type RelationshipStore,
@@ -13,6 +12,7 @@ import {
   type SerializedSenderSnapshot,
   type SerializedSnapshot,
 } from '../index.js';
+import { toSerialized } from '../pure/serialize.js';
 import { HOUR_MS } from '../time.js';
 import { check as expect } from './check.js';
 import { fakePlatform, pairs, type Pair } from './contractPlatform.js';

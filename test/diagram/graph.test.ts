@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createCallPermissionMachine } from '../../machines/callPermission.machine.js';
 import { renderSvg, statechartGraph, toDot, toMermaid } from '../../src/diagram/index.js';
 import { rootHandlers } from '../../src/diagram/rootHandlers.js';
-import { definePolicy, POLICY_PRESETS, RELATIONSHIP_STATES, type PolicyPresetName } from '../../src/index.js';
+import { definePolicy, POLICY_PRESETS, type PolicyPresetName } from '../../src/index.js';
+import { RELATIONSHIP_STATES } from '../../src/relationship/context.js';
 import { relationshipLogic } from '../../machines/relationshipLogic.js';
 import { reachableTransitions } from '../../src/testing/index.js';
 

@@ -8,11 +8,11 @@ import {
   createCallPermissionEngine,
   definePolicy,
   EventInFutureError,
-  EVENT_TYPES,
   InvalidPolicyError,
   type RelationshipEventInput,
   type RelationshipEventType,
 } from '../../src/index.js';
+import { EVENT_TYPES } from '../../src/events/types.js';
 import { FUTURE_FACT_TREATMENT } from '../../src/pure/trustedTime.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { createManualClock, createRecordingEffects } from '../../src/testing/index.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentedTable } from './documentedTable.js';
-import { classifyCallOutcome, DEFAULT_CALL_OUTCOME_TABLE, InfobipConfigError, type CallOutcomeRow } from '../../src/infobip/index.js';
-import { renderCallOutcomeTable, validateCallOutcomeTable } from '../../src/infobip/callOutcomes.js';
+import { DEFAULT_CALL_OUTCOME_TABLE, InfobipConfigError, type CallOutcomeRow } from '../../src/infobip/index.js';
+import { classifyCallOutcome, renderCallOutcomeTable, validateCallOutcomeTable } from '../../src/infobip/callOutcomes.js';
 import { HOUR_MS } from '../../src/time.js';
 import { SENDER, startWorld, type World } from './harness.js';
 import { infobipTime } from './localInfobip.js';

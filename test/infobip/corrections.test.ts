@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyCorrection, correctionKey, PLATFORM_CODE_TABLE, readRefusalData, type PlatformRefusedResult } from '../../src/infobip/index.js';
-import { renderPlatformCodeTable } from '../../src/infobip/platformCodes.js';
+import { readRefusalData, type PlatformRefusedResult } from '../../src/infobip/index.js';
+import { applyCorrection, correctionKey } from '../../src/infobip/corrections.js';
+import { PLATFORM_CODE_TABLE, renderPlatformCodeTable } from '../../src/infobip/platformCodes.js';
 import { HOUR_MS } from '../../src/time.js';
 import { documentedTable } from './documentedTable.js';
 import { SENDER, startWorld, USER, type World } from './harness.js';

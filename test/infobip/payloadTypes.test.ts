@@ -4,9 +4,7 @@ import {
   callEventFacts,
   parseCallEvent,
   parseInboundMessages,
-  type InfobipCallEvent,
-  type InfobipInboundMessagesWebhook,
-  type InfobipWebhookBody,
+  type InfobipWebhook,
 } from '../../src/infobip/index.js';
 
 /**
@@ -17,7 +15,7 @@ import {
 const SENDER = '441134960000';
 const USER = '447700900123';
 
-const replies: InfobipInboundMessagesWebhook = {
+const replies: InfobipWebhook.InboundMessages = {
   results: [
     {
       from: USER,
@@ -48,7 +46,7 @@ const replies: InfobipInboundMessagesWebhook = {
   pendingMessageCount: 0,
 };
 
-const missedCall: InfobipCallEvent = {
+const missedCall: InfobipWebhook.CallEvent = {
   type: 'CALL_FINISHED',
   callId: 'ib-call-1',
   timestamp: '2026-04-01T11:00:30.000+0000',
@@ -73,7 +71,7 @@ const missedCall: InfobipCallEvent = {
 };
 
 describe('the exported Infobip payload types', () => {
-  it('an inbound batch typed InfobipInboundMessagesWebhook parses into its accept, its user message and its delivery report', () => {
+  it('an inbound batch typed InfobipWebhook.InboundMessages parses into its accept, its user message and its delivery report', () => {
     const parsed = parseInboundMessages(replies);
     expect(parsed.facts.map((f) => [f.event.type, f.sender, f.user])).toEqual([
       ['PERMISSION_ACCEPTED', SENDER, USER],
@@ -83,15 +81,15 @@ describe('the exported Infobip payload types', () => {
     expect(parsed.deliveryReports).toEqual([expect.objectContaining({ messageId: 'request-0', user: USER, groupName: 'REJECTED' })]);
   });
 
-  it('a call event typed InfobipCallEvent parses into the missed call it describes', () => {
+  it('a call event typed InfobipWebhook.CallEvent parses into the missed call it describes', () => {
     const parsed = parseCallEvent(missedCall);
     expect(parsed).toMatchObject({ handled: 'CALL_FINISHED', direction: 'OUTBOUND', externalId: 'our-call-1', outcome: { kind: 'unanswered', reason: 'no_answer' } });
     const facts = callEventFacts(parsed, attributeCallEvent(parsed, undefined));
     expect(facts.map((f) => [f.event.type, f.sender, f.user])).toEqual([['CALL_UNANSWERED', SENDER, USER]]);
   });
 
-  it('InfobipWebhookBody is either shape, told apart as the handler does', () => {
-    const bodies: InfobipWebhookBody[] = [replies, missedCall];
+  it('InfobipWebhook.Body is either shape, told apart as the handler does', () => {
+    const bodies: InfobipWebhook.Body[] = [replies, missedCall];
     expect(bodies.map((body) => ('results' in body ? 'messages' : 'call'))).toEqual(['messages', 'call']);
   });
 });

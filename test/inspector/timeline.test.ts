@@ -9,10 +9,10 @@ import {
   getPermissions,
   InvalidEventError,
   nextDueAt,
-  parseTime,
   serializeSnapshot,
   type RelationshipSnapshot,
 } from '../../src/index.js';
+import { parseTime } from '../../src/events/parse.js';
 import { resolveTimeline } from '../properties/support/replay.js';
 import { startTime, timeline } from '../properties/support/timeline.js';
 import { anyPolicy } from '../properties/support/policies.js';

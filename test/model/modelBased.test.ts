@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { definePolicy, MemoryStore, RELATIONSHIP_STATES, type RelationshipStore } from '../../src/index.js';
+import { definePolicy, MemoryStore, type RelationshipStore } from '../../src/index.js';
+import { RELATIONSHIP_STATES } from '../../src/relationship/context.js';
 import { relationshipLogic } from '../../machines/relationshipLogic.js';
 import {
   createModelHarness,

@@ -7,7 +7,8 @@
 import type { AnyStateNode } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { describe, expect, it } from 'vitest';
-import { createCallPermissionEngine, definePolicy, MemoryStore, SENDER_STATES } from '../../src/index.js';
+import { createCallPermissionEngine, definePolicy, MemoryStore } from '../../src/index.js';
+import { SENDER_STATES } from '../../src/sender/context.js';
 import { SENDER_EVENT_TYPES, type SenderEvent } from '../../src/sender/events.js';
 import { senderLimits } from '../../src/sender/limits.js';
 import { senderLogic } from '../../machines/senderLogic.js';

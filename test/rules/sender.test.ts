@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCallPermissionEngine, definePolicy, InvalidPolicyError, MemoryStore, type PolicyOverrides, type PolicyPresetName } from '../../src/index.js';
+import { createCallPermissionEngine, definePolicy, InvalidPolicyError, MemoryStore, type PolicyPresetName } from '../../src/index.js';
+import { type PolicyOverrides } from '../../src/policy/policy.js';
 import { createManualClock, createRecordingEffects } from '../../src/testing/index.js';
 import { DAY, HOUR, T0 } from '../support/timeline.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canRequestPermission, canStartCall, RELATIONSHIP_STATES } from '../../src/index.js';
+import { canRequestPermission, canStartCall } from '../../src/index.js';
+import { RELATIONSHIP_STATES } from '../../src/relationship/context.js';
 import { DAY, HOUR, story, T0 } from '../support/timeline.js';
 
 describe('User control (docs/rules.md U1–U2)', () => {

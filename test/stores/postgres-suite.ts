@@ -6,12 +6,12 @@ import {
   createRelationship,
   MemoryStore,
   type CallPermissionEngine,
-  toSerialized,
   type RelationshipKey,
   type RelationshipStore,
   type SaveRequest,
   type StoredRelationship,
 } from '../../src/index.js';
+import { toSerialized } from '../../src/pure/serialize.js';
 import { createPostgresStore, StoreUnavailableError, type PostgresStore } from '../../src/stores/postgres/index.js';
 import { check } from '../support/fc.js';
 import { fakePlatform, pairs, type Pair } from '../../src/testing/contractPlatform.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPostgresStore, schemaNames, type SqlClient } from '../../src/stores/postgres/index.js';
+import { createPostgresStore, type SqlClient } from '../../src/stores/postgres/index.js';
+import { schemaNames } from '../../src/stores/postgres/schema.js';
 
 const client: SqlClient = { query: async () => ({ rows: [] }) };
 

@@ -2,7 +2,7 @@ import { parseTime } from '../../events/parse.js';
 import { inspectRelationship } from '../../inspector/counters.js';
 import { formatInspection, formatTimeline } from '../../inspector/format.js';
 import { createTimelineRecorder, type TimelineEntry } from '../../inspector/timeline.js';
-import { normalisePhoneNumber } from '../../phone.js';
+import { normalizePhoneNumber } from '../../phone.js';
 import { definePolicy, POLICY_PRESETS, type Policy, type PolicyPresetName } from '../../policy/policy.js';
 import { deserializeSnapshot, toSerialized } from '../../pure/serialize.js';
 import { createRelationship, type RelationshipSnapshot } from '../../pure/snapshot.js';
@@ -81,7 +81,7 @@ export const inspectCommand: CliCommand = {
     const [senderInput, userInput] = positionals('inspect', given, ['sender', 'user']);
     let key: { sender: string; user: string };
     try {
-      key = { sender: normalisePhoneNumber(senderInput, 'sender'), user: normalisePhoneNumber(userInput, 'user') };
+      key = { sender: normalizePhoneNumber(senderInput, 'sender'), user: normalizePhoneNumber(userInput, 'user') };
     } catch (error) {
       throw new UsageError(`wacp inspect: ${(error as Error).message}`);
     }

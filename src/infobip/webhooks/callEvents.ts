@@ -1,5 +1,6 @@
 import type { RuleId } from '../../rules.js';
-import type { UnansweredReason } from '../../events/types.js';
+import type { EventOfType } from '../../events/types.js';
+import type { InfobipWebhook } from './payloads.js';
 import { classifyCallOutcome, DEFAULT_CALL_OUTCOME_TABLE, type CallOutcomeRow, type HangupSource } from '../callOutcomes.js';
 import type { CallDirection, Correlation } from '../correlations.js';
 import { InfobipWebhookError } from '../errors.js';
@@ -25,10 +26,7 @@ export interface CallEventOptions {
 }
 
 /** How a business call ended, as far as this event tells. */
-export type CallOutcome =
-  | { readonly kind: 'connected'; readonly at: number }
-  | { readonly kind: 'unanswered'; readonly reason: UnansweredReason; readonly errorName: string; readonly hangupSource?: HangupSource }
-  | { readonly kind: 'failed'; readonly errorName: string; readonly hangupSource?: HangupSource };
+export type CallOutcome = NonNullable<ParsedCallEvent['outcome']>;
 
 /** A call event checked and read, before it is tied to a relationship. */
 export interface ParsedCallEvent {
@@ -37,16 +35,19 @@ export interface ParsedCallEvent {
   readonly at: number;
   readonly callsConfigurationId?: string;
   /** `undefined` when the event is to be ignored; then `ignored` says why. */
-  readonly handled?: HandledCallEventType;
+  readonly handled?: InfobipWebhook.HandledCallEventType;
   readonly ignored?: IgnoredWebhookItem;
   /** `properties.call.direction` (or the callLog's); CALL_RECEIVED is always inbound. */
-  readonly direction?: CallDirection;
+  readonly direction?: InfobipWebhook.CallDirection;
   /** Numbers the payload names: `from`, `to`, `endpoint.phoneNumber`. */
   readonly numbers: { readonly from?: string; readonly to?: string; readonly endpoint?: string };
   /** Our call id, when the payload echoes the `externalId` we sent. */
   readonly externalId?: string;
-  /** For CALL_ESTABLISHED, CALL_FINISHED, CALL_FAILED. */
-  readonly outcome?: CallOutcome;
+  /** How a business call ended, as far as this event tells (for CALL_ESTABLISHED, CALL_FINISHED, CALL_FAILED). */
+  readonly outcome?:
+    | { readonly kind: 'connected'; readonly at: number }
+    | { readonly kind: 'unanswered'; readonly reason: EventOfType<'CALL_UNANSWERED'>['reason']; readonly errorName: string; readonly hangupSource?: CallOutcomeRow['hangupSource'] }
+    | { readonly kind: 'failed'; readonly errorName: string; readonly hangupSource?: CallOutcomeRow['hangupSource'] };
   readonly platformCode?: number;
   readonly rules?: readonly RuleId[];
   readonly errorText?: string;
@@ -159,7 +160,7 @@ function optionalField<K extends string, V>(key: K, value: V | undefined): { [P 
 export interface AttributedCall {
   readonly sender: string;
   readonly user: string;
-  readonly direction: CallDirection;
+  readonly direction: InfobipWebhook.CallDirection;
   /** Our id of a business call that Infobip knows by another (`CALL_ID_ASSIGNED` is recorded first). */
   readonly ourId?: string;
 }

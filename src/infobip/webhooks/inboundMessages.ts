@@ -5,12 +5,16 @@ import { findPlatformCode, rulesForPlatformCode, type PlatformCodeCarrier } from
 import { boolean, count, id, object, oneOf, optionalObject, optionalString, phone, ShapeError, string, time, typeName, type Json } from '../shape.js';
 import type { IgnoredWebhookItem, WebhookFact } from './types.js';
 
-/** A field that may link a reply to the request it answers ([docs/rules.md, "Corrections"](../../../docs/rules.md#corrections): `pairedMessageId` and `callbackData` are confirmed, `message.context.id` exists). */
-export type ReplyLinkField = 'pairedMessageId' | 'message.context.id' | 'callbackData';
+/** A field that may link a reply to the request it answers. */
+export type ReplyLinkField = NonNullable<InboundMessageOptions['replyLinkFields']>[number];
 
 export interface InboundMessageOptions {
-  /** Tried in order; the first present one is the reply's `requestId`. Default `pairedMessageId`, then `message.context.id`. */
-  readonly replyLinkFields?: readonly ReplyLinkField[];
+  /**
+   * The fields that may link a reply to the request it answers ([docs/rules.md, "Corrections"](../../../docs/rules.md#corrections):
+   * `pairedMessageId` and `callbackData` are confirmed, `message.context.id` exists), tried in order;
+   * the first present one is the reply's `requestId`. Default `pairedMessageId`, then `message.context.id`.
+   */
+  readonly replyLinkFields?: readonly ('pairedMessageId' | 'message.context.id' | 'callbackData')[];
   /**
    * Whether a reply's permanent flag (`isPermanent` / Meta's `is_permanent`) is read.
    * [docs/rules.md, "Corrections"](../../../docs/rules.md#corrections): Infobip's reply has no such flag (Meta's has). Default true; without it an accept with no expiry is decided
@@ -55,22 +59,23 @@ export const DEFAULT_USER_MESSAGE_TYPES: readonly string[] = Object.freeze([
   'UNSUPPORTED',
 ]);
 
-/** A delivery report of one of our sends (a result with `status` and no `message`). */
-export interface DeliveryReport {
-  readonly path: string;
-  readonly messageId: string;
-  readonly user: string;
-  readonly groupName: string;
-  readonly text: string;
-  readonly platformCode?: number;
-  readonly rules?: readonly RuleId[];
-}
-
 export interface ParsedInboundMessages {
   readonly facts: readonly WebhookFact[];
   readonly ignored: readonly IgnoredWebhookItem[];
-  readonly deliveryReports: readonly DeliveryReport[];
+  /** The delivery reports of our sends (results with `status` and no `message`). */
+  readonly deliveryReports: readonly {
+    readonly path: string;
+    readonly messageId: string;
+    readonly user: string;
+    readonly groupName: string;
+    readonly text: string;
+    readonly platformCode?: number;
+    readonly rules?: readonly RuleId[];
+  }[];
 }
+
+/** A delivery report of one of our sends (the package's own name for it). */
+export type DeliveryReport = ParsedInboundMessages['deliveryReports'][number];
 
 const REPLY = 'INTERACTIVE_CALL_PERMISSION_REPLY';
 

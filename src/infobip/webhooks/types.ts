@@ -18,30 +18,29 @@ export interface WebhookFact {
   readonly confirmPermanence?: boolean;
 }
 
-/** Why a well-formed item was skipped. Skipped items are counted and reported, never recorded. */
-export type IgnoredReason =
-  /** A `message.type` that is not a call-permission reply nor one of the configured user-message types. */
-  | 'UNKNOWN_MESSAGE_TYPE'
-  /** A call event type other than CALL_RECEIVED/ESTABLISHED/FINISHED/FAILED (CALL_RINGING, …). */
-  | 'UNKNOWN_CALL_EVENT_TYPE'
-  /** A call on an endpoint other than WHATSAPP. */
-  | 'NOT_WHATSAPP'
-  /** A call event of another calls configuration than the one configured. */
-  | 'OTHER_CALLS_CONFIGURATION'
-  /** A delivery report: informative only (a platform refusal in it is reported as a disagreement). */
-  | 'DELIVERY_REPORT'
-  /** A fact older than the relationship's late-event tolerance (`EVENT_TOO_LATE`): it can never be applied. */
-  | 'TOO_LATE'
-  /**
-   * A fact dated beyond the trusted clock bound (`EVENT_IN_FUTURE`, policy.maxClockSkewMs) of a kind
-   * that is refused rather than recorded at the engine's clock: the webhook is answered 425 so that
-   * Infobip delivers it again (the facts recorded meanwhile are then recognised by their keys).
-   */
-  | 'IN_FUTURE';
-
+/** A well-formed item that was skipped: counted and reported, never recorded. */
 export interface IgnoredWebhookItem {
   readonly path: string;
-  readonly reason: IgnoredReason;
+  /** Why it was skipped. */
+  readonly reason:
+    /** A `message.type` that is not a call-permission reply nor one of the configured user-message types. */
+    | 'UNKNOWN_MESSAGE_TYPE'
+    /** A call event type other than CALL_RECEIVED/ESTABLISHED/FINISHED/FAILED (CALL_RINGING, …). */
+    | 'UNKNOWN_CALL_EVENT_TYPE'
+    /** A call on an endpoint other than WHATSAPP. */
+    | 'NOT_WHATSAPP'
+    /** A call event of another calls configuration than the one configured. */
+    | 'OTHER_CALLS_CONFIGURATION'
+    /** A delivery report: informative only (a platform refusal in it is reported as a disagreement). */
+    | 'DELIVERY_REPORT'
+    /** A fact older than the relationship's late-event tolerance (`EVENT_TOO_LATE`): it can never be applied. */
+    | 'TOO_LATE'
+    /**
+     * A fact dated beyond the trusted clock bound (`EVENT_IN_FUTURE`, policy.maxClockSkewMs) of a kind
+     * that is refused rather than recorded at the engine's clock: the webhook is answered 425 so that
+     * Infobip delivers it again (the facts recorded meanwhile are then recognised by their keys).
+     */
+    | 'IN_FUTURE';
   readonly type?: string;
   readonly id?: string;
   /** `IN_FUTURE`: from when the same fact is within the bound (ISO 8601). */

@@ -5,8 +5,8 @@
  *
  * @packageDocumentation
  */
-export { createPostgresStore, DEFAULT_FACT_RETENTION_MS, type PostgresStore, type PostgresStoreOptions } from './store.js';
+export { createPostgresStore, type PostgresStore, type PostgresStoreOptions } from './store.js';
 export type { SqlClient } from './client.js';
 export { StoreUnavailableError } from './errors.js';
-export { DEFAULT_TABLE, schemaNames, type SchemaNames } from './schema.js';
-export { type FactWriteRow, type Statements } from './statements.js';
+export type { SchemaNames } from './schema.js';
+export type { Statements } from './statements.js';

@@ -15,9 +15,9 @@ export interface Statements {
   readonly insert: string;
   /** A later write, compare-and-set on `version`. `[sender, user, snapshot, nextDueAt, expectedVersion]` → `{ version }` or no row. */
   readonly update: string;
-  /** `insert` + the fact key. `[sender, user, snapshot, nextDueAt, factKey, at, pruneAtOrBefore]` → {@link FactWriteRow}. */
+  /** `insert` + the fact key. `[sender, user, snapshot, nextDueAt, factKey, at, pruneAtOrBefore]` → `{ version, duplicate, current_version }` (the new version when it wrote; otherwise whether the fact was already recorded and the version the statement saw). */
   readonly insertWithFact: string;
-  /** `update` + the fact key. `[…insertWithFact, expectedVersion]` → {@link FactWriteRow}. */
+  /** `update` + the fact key. `[…insertWithFact, expectedVersion]` → as `insertWithFact`. */
   readonly updateWithFact: string;
   /** `[time, limit]` → `{ sender, user_number, next_due_at }[]`, earliest first, from the due index. */
   readonly dueBefore: string;
