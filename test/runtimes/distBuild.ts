@@ -26,6 +26,8 @@ function newestMtime(target: string): number {
 
 function distIsFresh(): boolean {
   const outputs = Object.keys(presentEntries).flatMap((name) => [path.join(DIST, `${name}.js`), path.join(DIST, `${name}.d.ts`)]);
+  // The inspector page's bundle, which the build writes beside the built service.
+  if ('service/index' in presentEntries) outputs.push(path.join(DIST, 'service', 'page', 'inspector.js'));
   if (!outputs.every((output) => existsSync(output))) return false;
   const oldestOutput = Math.min(...outputs.map((output) => statSync(output).mtimeMs));
   return BUILD_INPUTS.every((input) => newestMtime(path.join(ROOT, input)) <= oldestOutput);

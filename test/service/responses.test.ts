@@ -9,6 +9,7 @@ import type {
   PermissionRequestSentResponse,
   RelationshipListResponse,
 } from '../../src/service/index.js';
+import type { SessionResponse } from '../../src/service/responses.js';
 import { startTestService, type TestService } from './harness.js';
 
 /**
@@ -52,5 +53,10 @@ describe('the service answers the shapes its exported types declare', () => {
     const list = await service.call('GET', '/v1/relationships');
     expect(Object.keys(list.body).sort()).toEqual(keysOf<RelationshipListResponse>({ relationships: true }));
     expect(Object.keys(list.body.relationships[0]).sort()).toEqual(['clock', 'sender', 'state', 'updatedAt', 'user']);
+
+    // What the inspector page asks before anything else (whether it must ask for the API token).
+    const session = await service.call('GET', '/v1/session');
+    expect(Object.keys(session.body).sort()).toEqual(keysOf<SessionResponse>({ required: true, authenticated: true }));
+    expect(session.body).toEqual({ required: false, authenticated: true });
   });
 });

@@ -1,7 +1,9 @@
 /**
  * What the page receives from the service, in the service's own types (type-only: nothing of the
- * service is bundled into the page). test/service/responses.test.ts holds each route to its type, so a
- * change to a response shape fails the page's typecheck instead of the page.
+ * service is bundled into the page), so a change to a response shape fails the page's typecheck
+ * instead of the page. The routes answer these types: the compiler holds those a route answers as it
+ * gets them (the timeline, the sender's status, the change feed), test/service/responses.test.ts the
+ * ones a route spells out (health, session, list, commands, test events, clock).
  */
 export type {
   CallStartedResponse,
