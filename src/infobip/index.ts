@@ -19,7 +19,8 @@ export { createInfobipEffects, type InfobipEffects, type InfobipEffectsOptions }
 export { InfobipConfigError, InfobipError, InfobipWebhookError, type InfobipErrorDetails, type WebhookFailure } from './errors.js';
 export { DEFAULT_CALL_OUTCOME_TABLE, type CallOutcomeRow } from './callOutcomes.js';
 export { createInfobipIntegration, type InfobipIntegration, type InfobipIntegrationOptions, type PlatformRefusedResult } from './integration.js';
-export { toNodeListener, type NodeLikeRequest, type NodeLikeResponse, type NodeListenerOptions } from './nodeListener.js';
+export { toNodeListener, type NodeListenerOptions } from './webhookNodeListener.js';
+export type { NodeLikeRequest, NodeLikeResponse } from '../adapters/node.js';
 export { findPlatformCode, type PlatformCodeCarrier } from './platformCodes.js';
 export type { RuleId } from '../rules.js';
 export { readRefusalData, type AppliedCorrection, type CorrectionFact, type RefusalData } from './corrections.js';

@@ -19,7 +19,7 @@ import { createDryRunEffects } from './dryRunEffects.js';
 import { ServiceConfigError } from './errors.js';
 import { createEventLog } from './eventLog.js';
 import { createLoggedEngine } from './loggedEngine.js';
-import { createNodeListener, rawErrorAnswer } from './nodeListener.js';
+import { rawErrorAnswer, toNodeListener } from '../adapters/node.js';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, type ServiceOptions } from './options.js';
 import { loadPage } from './page.js';
 import { errorBody, json } from './http.js';
@@ -211,8 +211,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     };
 
     const server = createServer(
-      createNodeListener(handle, {
+      toNodeListener(handle, {
+        // The path only: the Host header is the request guard's to check (requestGuard.ts).
+        origin: 'http://127.0.0.1',
         maxBodyBytes: (path) => (path.startsWith('/webhooks/') ? WEBHOOK_BODY_LIMIT : API_BODY_LIMIT),
+        allow: ['GET', 'HEAD', 'POST', 'DELETE'],
+        refusal: ({ status, code, message, path, headers }) => json(status, errorBody(code, message, path), headers),
         onRefused: refusedEarly,
       }),
     );
