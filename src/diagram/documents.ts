@@ -85,7 +85,7 @@ export function statechartMarkdown(graph: StatechartGraph): string {
  * Every generated diagram file's content, from the machine alone. Deterministic: the same machine
  * gives the same bytes (the SVG too: Graphviz in WebAssembly has no fonts or clock to read).
  */
-export async function renderDiagramDocuments(machine: CallPermissionMachine = callPermissionMachine): Promise<Record<DiagramFileName, string>> {
+export async function renderDiagramDocuments(machine: CallPermissionMachine = callPermissionMachine): Promise<Record<'statechart.md' | 'statechart.svg' | 'statechart.json', string>> {
   const graph = statechartGraph(machine);
   return {
     'statechart.md': statechartMarkdown(graph),

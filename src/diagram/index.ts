@@ -10,7 +10,7 @@ export { toMermaid } from './mermaid.js';
 export { toDot } from './dot.js';
 export { renderSvg } from './svg.js';
 export { statechartJson } from './machineJson.js';
-export { renderDiagramDocuments, type DiagramFileName } from './documents.js';
+export { renderDiagramDocuments } from './documents.js';
 export { rulesOfTransition } from '../../machines/transitionRules.js';
 export { type RuleId } from '../rules.js';
 export { RULE_SUMMARIES } from './ruleSummaries.js';

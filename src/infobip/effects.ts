@@ -10,10 +10,6 @@ export interface InfobipEffects extends CallPermissionEffects {
   readonly correlations: CorrelationDirectory;
 }
 
-export interface InfobipEffectsOptions {
-  /** Where placed calls and sent messages are remembered for the webhook handler. Default: in memory. */
-  readonly correlations?: CorrelationDirectory;
-}
 
 /**
  * The engine's effects over Infobip:
@@ -27,7 +23,13 @@ export interface InfobipEffectsOptions {
  * ambiguous (timeout, network error, 5xx after the retries, a 2xx it cannot read) throws an
  * `EffectOutcomeUnknownError` with the InfobipError as `cause`, and the engine keeps it.
  */
-export function createInfobipEffects(config: InfobipConfig | InfobipClient, options: InfobipEffectsOptions = {}): InfobipEffects {
+export function createInfobipEffects(
+  config: InfobipConfig | InfobipClient,
+  options: {
+    /** Where placed calls and sent messages are remembered for the webhook handler. Default: in memory. */
+    readonly correlations?: CorrelationDirectory;
+  } = {},
+): InfobipEffects {
   const client = isClient(config) ? config : createInfobipClient(config);
   const correlations = options.correlations ?? new MemoryCorrelationDirectory();
   const { template, callbackData, customData } = client.config;

@@ -15,7 +15,7 @@
 export { createInfobipClient, type InfobipCallReceipt, type InfobipClient, type InfobipSendReceipt } from './client.js';
 export type { InfobipConfig, ResolvedInfobipConfig } from './config.js';
 export { MemoryCorrelationDirectory, type Correlation, type CorrelationDirectory } from './correlations.js';
-export { createInfobipEffects, type InfobipEffects, type InfobipEffectsOptions } from './effects.js';
+export { createInfobipEffects, type InfobipEffects } from './effects.js';
 export { InfobipConfigError, InfobipError, InfobipWebhookError, type InfobipErrorDetails, type WebhookFailure } from './errors.js';
 export { DEFAULT_CALL_OUTCOME_TABLE, type CallOutcomeRow } from './callOutcomes.js';
 export { createInfobipIntegration, type InfobipIntegration, type InfobipIntegrationOptions, type PlatformRefusedResult } from './integration.js';

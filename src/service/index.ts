@@ -11,15 +11,4 @@ export { ServiceConfigError, ServiceError } from './errors.js';
 export type { RelationshipTimeline, TimelinePage, TimelineRow, TimelineEventRow, TimelineRefusalRow } from './timeline.js';
 export type { LogEntry, EventEntry, RefusalEntry, EntrySource, RelationshipSummary } from './eventLog.js';
 export type { Change } from './changes.js';
-export type {
-  CallStartedResponse,
-  ClockMovedResponse,
-  ClockResponse,
-  CommandRefusedByPlatformResponse,
-  CommandRefusedResponse,
-  EventRecordedResponse,
-  HealthResponse,
-  PermissionRequestSentResponse,
-  RelationshipListResponse,
-  ServiceErrorResponse,
-} from './responses.js';
+export type { ServiceResponse } from './responses.js';

@@ -18,7 +18,7 @@
  * @packageDocumentation
  */
 export { createTestModel, type TestModel, type TestModelOptions } from './testModel.js';
-export { candidateEvents, abstractState, walk, MODEL_POLICY, type Candidate, type ModelPath, type ModelStep } from './modelPaths.js';
+export { MODEL_POLICY, type ModelPath, type ModelStep } from './modelPaths.js';
 export { ModelPolicyMismatchError, type PolicyDifference } from './policyMismatch.js';
 export { generateModelPaths, createModelHarness, type ModelPathOptions, type ModelHarnessOptions } from './deprecated.js';
 export { reachableTransitions, takenTransition, type TransitionId } from '../../machines/transitions.js';
