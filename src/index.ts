@@ -27,14 +27,15 @@ export {
   MissingPeerDependencyError,
 } from './errors.js';
 export type { EventOfType, RelationshipEvent, RelationshipEventInput, RelationshipEventType, RequestChannel, TimeInput } from './events/types.js';
+export { parseEvent, parseTime } from './events/parse.js';
 export { normalizePhoneNumber, normalisePhoneNumber } from './phone.js';
 export { definePolicy, POLICY_PRESETS, type Policy, type PolicyPresetName } from './policy/policy.js';
-export { MemoryLearnedLimits, type LearnedLimit, type LearnedLimitsStore, type LimitLearning } from './policy/learnedLimits.js';
+export { describeLimits, MemoryLearnedLimits, type LearnedLimit, type LearnedLimitsStore, type LimitDescription, type LimitLearning } from './policy/learnedLimits.js';
 export type { RelationshipContext, RelationshipState } from './relationship/context.js';
 export { applyEvent, createRelationship, nextDueAt, type Interpreter, type RelationshipSnapshot } from './pure/snapshot.js';
 export { RULE_IDS, type RuleId } from './rules.js';
 export { canRequestPermission, canStartCall, type CallDecision, type Refusal, type RefusalRule, type RequestDecision } from './pure/decide.js';
-export { getPermissions, type PermissionAction, type PermissionActionName, type PermissionStatus, type PermissionsView } from './pure/view.js';
+export { getPermissions, type PermissionAction, type PermissionActionName, type PermissionLimit, type PermissionStatus, type PermissionsView } from './pure/view.js';
 export { deserializeSnapshot, serializeSnapshot, type SerializedSnapshot } from './pure/serialize.js';
 export type { CallPermissionEffects, CallReceipt, EffectReceipt, PermissionRequestCommand, StartCallCommand } from './engine/effects.js';
 export {

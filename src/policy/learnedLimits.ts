@@ -124,7 +124,7 @@ function checkLearnedLimit(limit: LearnedLimit): void {
 /** One limit as a person reads it: the number in force and where it comes from. */
 export interface LimitDescription {
   readonly rule: 'G2' | 'R1' | 'R2';
-  readonly action: LimitedAction;
+  readonly action: LearnedLimit['action'];
   readonly timePeriod: string;
   /** The number the engine enforces for this sender. */
   readonly inForce: number;

@@ -9,18 +9,21 @@ export type PermissionActionName = 'SEND_CALL_PERMISSION_REQUEST' | 'START_CALL'
 
 export type PermissionStatus = 'NO_PERMISSION' | 'TEMPORARY' | 'PERMANENT';
 
-/** One action of the {@link PermissionsView}, with its limits as Infobip's permissions endpoint reports them. */
+/** One limit of an action, as Infobip's permissions endpoint reports it. */
+export interface PermissionLimit {
+  /** ISO 8601 duration of the window: `PT24H`, `P7D`. */
+  readonly timePeriod: string;
+  readonly maxAllowed: number;
+  readonly currentUsage: number;
+  /** When the oldest counted use leaves the window; present once `currentUsage` reached `maxAllowed`. */
+  readonly limitExpirationTime?: string;
+}
+
+/** One action of the {@link PermissionsView}, with its limits. */
 export interface PermissionAction {
   readonly name: PermissionActionName;
   readonly canPerformAction: boolean;
-  readonly limits: readonly {
-    /** ISO 8601 duration of the window: `PT24H`, `P7D`. */
-    readonly timePeriod: string;
-    readonly maxAllowed: number;
-    readonly currentUsage: number;
-    /** When the oldest counted use leaves the window; present once `currentUsage` reached `maxAllowed`. */
-    readonly limitExpirationTime?: string;
-  }[];
+  readonly limits: readonly PermissionLimit[];
 }
 
 /**
@@ -37,7 +40,6 @@ export interface PermissionsView {
 }
 
 // Names the package's own code uses for the view's parts (not exported by the package).
-export type PermissionLimit = PermissionAction['limits'][number];
 
 /** The ISO durations of a policy's windows, rendered once per policy. */
 interface Periods {

@@ -67,7 +67,7 @@ describe('the inspector page is typed TypeScript', () => {
   it('a change to a response shape fails the page typecheck, in the page module that reads it', () => {
     const program = pageProgram({
       // GET /health says `policyName` instead of `policy`.
-      'src/service/responses.ts': replace('  readonly policy: string;\n  readonly error?', '  readonly policyName: string;\n  readonly error?'),
+      'src/service/responses.ts': replace('    readonly policy: string;\n    readonly error?', '    readonly policyName: string;\n    readonly error?'),
       // The relationship gains a counter the page has not named.
       'src/inspector/counters.ts': replace('  readonly callsInFlight: number;', '  readonly callsInFlight: number;\n  readonly callsAbandoned: number;'),
       // A timeline's refused command says `rules` instead of `rule`.
