@@ -42,6 +42,7 @@ export {
   createCallPermissionEngine,
   type CallPermissionEngine,
   type CallPermissionEngineOptions,
+  type EventSource,
   type RecordOptions,
   type RecordResult,
   type RequestPermissionResult,
@@ -50,7 +51,17 @@ export {
 export type { BatchFact, BatchOutcome } from './engine/recordMany.js';
 export type { CallStarted, CommandFailed, CommandOutcome, CommandRefused, FactRecorded, Relationship, RequestSent } from './engine/relationship.js';
 export type { TickOptions, TickResult } from './engine/tick.js';
-export type { InspectedActorEvent, InspectedEventEvent, InspectedSnapshot, InspectedSnapshotEvent, RelationshipActorRef, InspectionEvent, InspectionObserver } from './engine/inspection.js';
+export type {
+  InspectedActorEvent,
+  InspectedEffectEvent,
+  InspectedEventEvent,
+  InspectedRefusalEvent,
+  InspectedSnapshot,
+  InspectedSnapshotEvent,
+  RelationshipActorRef,
+  InspectionEvent,
+  InspectionObserver,
+} from './engine/inspection.js';
 export type {
   BatchRelationshipStore,
   DueRelationship,

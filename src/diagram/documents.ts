@@ -3,7 +3,7 @@ import { toDot } from './dot.js';
 import { statechartJson } from './machineJson.js';
 import { toMermaid } from './mermaid.js';
 import { ANY_STATE_LABEL } from './rootHandlers.js';
-import { RULE_SUMMARIES } from './ruleSummaries.js';
+import { RELATIONSHIP_RULE_SUMMARIES } from './ruleSummaries.js';
 import { sortRuleIds } from '../rules.js';
 import { statechartGraph, type StatechartGraph } from './statechartGraph.js';
 import { renderSvg } from './svg.js';
@@ -35,7 +35,7 @@ function transitionTable(graph: StatechartGraph): string[] {
 function ruleTable(graph: StatechartGraph): string[] {
   const onEdges = new Set(graph.edges.flatMap((e) => e.rules));
   const rows = ['| rule | what it says | on the chart |', '| --- | --- | --- |'];
-  for (const id of sortRuleIds(Object.keys(RULE_SUMMARIES))) rows.push(`| ${id} | ${cell(RULE_SUMMARIES[id]!)} | ${onEdges.has(id) ? 'yes' : 'no: decided by `canRequestPermission`'} |`);
+  for (const id of sortRuleIds(Object.keys(RELATIONSHIP_RULE_SUMMARIES))) rows.push(`| ${id} | ${cell(RELATIONSHIP_RULE_SUMMARIES[id]!)} | ${onEdges.has(id) ? 'yes' : 'no: decided by `canRequestPermission`'} |`);
   return rows;
 }
 

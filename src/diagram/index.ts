@@ -9,6 +9,7 @@ export { statechartGraph, type StatechartEdge, type StatechartGraph } from './st
 export { toMermaid } from './mermaid.js';
 export { toDot } from './dot.js';
 export { renderSvg } from './svg.js';
+export { drawStatechart, type StatechartDrawings } from './drawings.js';
 export { statechartJson } from './machineJson.js';
 export { renderDiagramDocuments } from './documents.js';
 export { rulesOfTransition } from '../../machines/transitionRules.js';

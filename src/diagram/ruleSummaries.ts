@@ -1,5 +1,6 @@
 import { POLICY_PRESETS, type Policy } from '../policy/policy.js';
 import { DAY_MS, HOUR_MS } from '../time.js';
+import { SENDER_RULE_SUMMARIES } from '../sender/summaries.js';
 
 /** A window as the legend reads it: `24 h`, `7 days`, `30 min`. */
 function span(ms: number): string {
@@ -33,5 +34,11 @@ export function ruleSummaries(policy: Policy): Readonly<Record<string, string>> 
   });
 }
 
-/** The rule summaries under the default preset (`infobip`), for the diagram's legend and the inspector's text. */
-export const RULE_SUMMARIES: Readonly<Record<string, string>> = ruleSummaries(POLICY_PRESETS.infobip);
+/** The relationship's rule summaries under the default preset (`infobip`), for the diagram's legend. */
+export const RELATIONSHIP_RULE_SUMMARIES: Readonly<Record<string, string>> = ruleSummaries(POLICY_PRESETS.infobip);
+
+/**
+ * Every rule's summary under the default preset (`infobip`): the relationship's (R, G, M, U, W) and
+ * the sender's (S1–S4, G6), one line each, for an inspector's text.
+ */
+export const RULE_SUMMARIES: Readonly<Record<string, string>> = Object.freeze({ ...RELATIONSHIP_RULE_SUMMARIES, ...SENDER_RULE_SUMMARIES });

@@ -11,6 +11,7 @@ import {
   clampLateEvent,
   createRelationship,
   nextChangeDueAt,
+  nextDueAt,
   resolvePolicy,
   type Interpreter,
   type RelationshipSnapshot,
@@ -31,7 +32,7 @@ import { parseSenderEvent, type SenderEventInput } from '../sender/parse.js';
 import { applySenderEvent, clampLateSenderEvent, type SenderSnapshot } from '../pure/sender/snapshot.js';
 import { bindSenderToTrustedClock } from '../pure/sender/trustedTime.js';
 import { senderStatusOf, type SenderStatus } from '../pure/sender/view.js';
-import type { RecordOptions, RecordResult } from './record.js';
+import type { EventSource, RecordOptions, RecordResult } from './record.js';
 import { relationshipOf, type CommandOutcome, type Relationship } from './relationship.js';
 import { tickEngine, type TickOptions, type TickResult } from './tick.js';
 import { createInspectionEmitter, type InspectionObserver } from './inspection.js';
@@ -67,7 +68,10 @@ export interface CallPermissionEngineOptions {
   /**
    * An XState-style inspection observer (a function, or `{ next }` such as `@statelyai/inspect`'s
    * `inspector.inspect`): called with `@xstate.actor`, `@xstate.event` and `@xstate.snapshot` events
-   * for every fact recorded and command reserved. See docs/inspecting.md.
+   * for every fact recorded and command reserved (with each event's source and the store's version),
+   * and, as `@xstate.event`s, a `wacp.refusal` for a command the rules refused and a `wacp.effect` for what an effect answered.
+   * An observer that returns a promise is waited for (a command's effect is sent only after its
+   * reservation was observed). See docs/inspecting.md.
    */
   readonly inspect?: InspectionObserver;
   /**
@@ -86,7 +90,7 @@ export interface CallPermissionEngineOptions {
   readonly senderShards?: number;
 }
 
-export type { RecordOptions, RecordResult } from './record.js';
+export type { EventSource, RecordOptions, RecordResult } from './record.js';
 
 export type RequestPermissionResult =
   | { readonly outcome: 'sent'; readonly requestId: string; readonly via: RequestChannel; readonly at: number; readonly receipt: EffectReceipt | void }
@@ -150,6 +154,12 @@ export interface CallPermissionEngine {
    * engine's clock), in bounded batches; needs a store with a due index. Run it on a timer.
    */
   tick(options?: TickOptions): Promise<TickResult>;
+}
+
+/** A reservation stored: the snapshot written and its version (what its effect's answer is told against). */
+interface Reserved {
+  readonly snapshot: RelationshipSnapshot;
+  readonly version: number;
 }
 
 interface Loaded {
@@ -275,6 +285,12 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     return thenable(pending) ? pending.then(saved) : saved(pending);
   }
 
+  /** The relationship's stored version now (`0`: none). */
+  async function storedVersion(key: RelationshipKey): Promise<number> {
+    const loading = store.load(key);
+    return ((thenable(loading) ? await loading : loading)?.version) ?? 0;
+  }
+
   /** Commands (and, over an async store, records) on one relationship run one after another in this process (fewer compare-and-set races). */
   const serially = createSerialQueue();
   /** Whether the store's last load answered with a promise (until the first load: assumed). */
@@ -290,17 +306,23 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     const policying = senderPolicy(key.sender);
     const policy = thenable(policying) ? await policying : policying;
     const parsed = bindToTrustedClock(parseEvent(input, policy), clock(), policy);
-    const result = await recordRelationship(key, parsed, checkFactKey(options?.factKey), policy);
+    const result = await recordRelationship(key, parsed, checkFactKey(options?.factKey), policy, checkSource(options?.source));
     if (SENDER_SIDE.has(parsed.type)) await senderFollowUp(key, parsed);
     return result;
   }
 
-  function recordRelationship(key: RelationshipKey, parsed: RelationshipEvent, factKey: string | undefined, policy: Policy): Promise<RecordResult> {
+  function recordRelationship(key: RelationshipKey, parsed: RelationshipEvent, factKey: string | undefined, policy: Policy, source: EventSource): Promise<RecordResult> {
     const id = idOf(key);
     // A synchronous store runs a record to the end in one go, so nothing can interleave and a queue
     // would only cost; over an async store, records queue per relationship as commands do, instead of
     // racing each other to compare-and-set.
-    return asyncStore ? serially(id, () => recordNow(key, id, parsed, factKey, policy)) : recordNow(key, id, parsed, factKey, policy);
+    return asyncStore ? serially(id, () => recordNow(key, id, parsed, factKey, policy, source)) : recordNow(key, id, parsed, factKey, policy, source);
+  }
+
+  function checkSource(source: unknown): EventSource {
+    if (source === undefined) return 'api';
+    if (typeof source !== 'string' || source.length === 0 || source.length > 64) throw new CallPermissionError('INVALID_SOURCE', 'must be a non-empty string of at most 64 characters', 'options.source');
+    return source;
   }
 
   function checkFactKey(factKey: unknown): string | undefined {
@@ -309,7 +331,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
     return factKey;
   }
 
-  async function recordNow(key: RelationshipKey, id: string, parsed: RelationshipEvent, factKey: string | undefined, policy: Policy): Promise<RecordResult> {
+  async function recordNow(key: RelationshipKey, id: string, parsed: RelationshipEvent, factKey: string | undefined, policy: Policy, source: EventSource): Promise<RecordResult> {
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
       if (attempt > 0) await backoff(attempt);
       // Awaited only when the store answered with a promise: with a synchronous store, a record runs to the end in one go.
@@ -320,13 +342,13 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
       const next = applyNormalised(current, event, interpreter);
       const changed = next !== current;
       if (!changed && factKey === undefined && loaded.snapshot) {
-        inspect?.(key, event, current);
+        if (inspect) await inspect.step({ key, event, snapshot: current, source, changed, version: loaded.version });
         return { previousState: current.value, state: current.value, changed: false, duplicate: false, snapshot: current };
       }
       const saving = saveNow(key, id, loaded, next, event.at, factKey);
       const result = thenable(saving) ? await saving : saving;
       if (result.ok) {
-        inspect?.(key, event, next);
+        if (inspect) await inspect.step({ key, event, snapshot: next, source, changed, version: result.version, factKey });
         return { previousState: current.value, state: next.value, changed, duplicate: false, snapshot: next };
       }
       if (result.reason === 'duplicate') return { previousState: current.value, state: current.value, changed: false, duplicate: true, snapshot: current };
@@ -359,7 +381,7 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
    * the sender is written first and, if the relationship's write then loses its race, its call slot
    * is given back (the S1 attempt stays counted, the safe side).
    */
-  async function saveReservation(key: RelationshipKey, id: string, loaded: Loaded, next: RelationshipSnapshot, at: number, sender: LoadedSender, senderNext: SenderSnapshot | undefined): Promise<boolean> {
+  async function saveReservation(key: RelationshipKey, id: string, loaded: Loaded, next: RelationshipSnapshot, at: number, sender: LoadedSender, senderNext: SenderSnapshot | undefined): Promise<number | undefined> {
     const serialized = toSerialized(next);
     const due = nextChangeDueAt(next);
     const relationship: SaveRequest = due === undefined ? { key, snapshot: serialized, expectedVersion: loaded.version, at } : { key, snapshot: serialized, expectedVersion: loaded.version, at, nextDueAt: due };
@@ -370,14 +392,14 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
         sender: senderSerialized ? { key: sender.key, snapshot: senderSerialized, expectedVersion: sender.version } : { key: sender.key, expectedVersion: sender.version },
       });
       const result = thenable(pending) ? await pending : pending;
-      if (!result.ok) return false;
+      if (!result.ok) return undefined;
       decoded.set(serialized, next);
       if (senderNext && senderSerialized) senders.remember(sender.key, senderSerialized, senderNext);
-      return true;
+      return result.version;
     }
     if (senderNext && senderSerialized) {
       const written = senders.store.saveSender({ key: sender.key, snapshot: senderSerialized, expectedVersion: sender.version }) as { ok: boolean };
-      if (!written.ok) return false;
+      if (!written.ok) return undefined;
       senders.remember(sender.key, senderSerialized, senderNext);
     }
     const saving = saveNow(key, id, loaded, next, at);
@@ -386,16 +408,17 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
       const reserved = senderNext.context.ongoing[senderNext.context.ongoing.length - 1]!;
       await senders.apply(sender.key, { type: 'CALL_ENDED', at, callId: reserved[0] });
     }
-    return saved.ok;
+    return saved.ok ? saved.version : undefined;
   }
 
   /** Load, bring to `now`, decide on the relationship and the sender, and store both reservations in one step. */
   async function reserve<R>(
     key: RelationshipKey,
     id: string,
+    action: 'request' | 'call',
     decide: (snapshot: RelationshipSnapshot, at: number) => { refusal: Refusal } | { event: RelationshipEvent; result: R },
     decideSender: (sender: SenderSnapshot, at: number, result: R) => { refusal: Refusal } | { event: SenderEvent | undefined },
-  ): Promise<{ refusal: Refusal } | { result: R }> {
+  ): Promise<{ refusal: Refusal } | { result: R; snapshot: RelationshipSnapshot; version: number }> {
     const senderKey = senders.keyOf(key.sender, key.user);
     // The sender's shard first, then the relationship: every reservation queues in the same order.
     return serially(`${senderKey.sender}#${senderKey.shard}`, () => serially(id, async () => {
@@ -417,13 +440,29 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
         const senderAt = Math.max(now, sender.snapshot.context.now);
         if ('refusal' in decision) {
           // A refusal writes nothing, unless the clock alone changed the state (an expiry): that is kept.
-          if (current.value !== base.value) await saveNow(key, id, loaded, current, now);
-          return { refusal: moreBinding(decision.refusal, canSenderRequest(sender.snapshot, key.sender, senderAt)) };
+          let version = loaded.version;
+          if (current.value !== base.value) {
+            const saved = await saveNow(key, id, loaded, current, now);
+            if (saved.ok) {
+              version = saved.version;
+              if (inspect) await inspect.step({ key, event: { type: 'CLOCK', at: now }, snapshot: current, source: 'clock', changed: true, version });
+            }
+          }
+          const refusal = moreBinding(decision.refusal, canSenderRequest(sender.snapshot, key.sender, senderAt));
+          if (inspect) await inspect.refusal(key, version === loaded.version ? base : current, { type: 'wacp.refusal', action, refusal, at: trusted }, version);
+          return { refusal };
         }
         // As for the relationship: decided at the engine's clock, and also at the sender's if that is ahead.
         let senderDecision = decideSender(sender.snapshot, trusted, decision.result);
         if (senderAt > trusted && !('refusal' in senderDecision)) senderDecision = decideSender(sender.snapshot, senderAt, decision.result);
-        if ('refusal' in senderDecision) return senderDecision;
+        if ('refusal' in senderDecision) {
+          // The relationship was read before the sender: another instance's reservation may have been
+          // stored in between (on both, atomically). Then the relationship's own refusal (G2 full)
+          // comes first, as it would have on a fresh read: decide again on one.
+          if (attempt < maxRetries && (await storedVersion(key)) !== loaded.version) continue;
+          if (inspect) await inspect.refusal(key, base, { type: 'wacp.refusal', action, refusal: senderDecision.refusal, at: trusted }, loaded.version);
+          return senderDecision;
+        }
         let senderNext: SenderSnapshot | undefined;
         if (senderDecision.event) {
           senderNext = applySenderEvent(sender.snapshot, clampLateSenderEvent(sender.snapshot, senderDecision.event), interpreter);
@@ -431,9 +470,15 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
         }
         const next = applyNormalised(current, decision.event, interpreter);
         if (next === current) throw new CallPermissionError('INTERNAL', `the statechart refused ${decision.event.type} that the decision allowed`);
-        if (await saveReservation(key, id, loaded, next, now, sender, senderNext)) {
-          inspect?.(key, decision.event, next);
-          return { result: decision.result };
+        const version = await saveReservation(key, id, loaded, next, now, sender, senderNext);
+        if (version !== undefined) {
+          if (inspect) {
+            // A change the clock alone was due to make is its own step before the command's, as a replay of the steps needs it.
+            const due = loaded.snapshot && nextDueAt(base);
+            if (due !== undefined && due <= now) await inspect.step({ key, event: { type: 'CLOCK', at: now }, snapshot: current, source: 'clock', changed: true, version });
+            await inspect.step({ key, event: decision.event, snapshot: next, source: 'api', changed: true, version, reservation: true });
+          }
+          return { result: decision.result, snapshot: next, version };
         }
       }
       throw new StoreConflictError(`gave up reserving for ${id} after ${maxRetries + 1} compare-and-set conflicts`);
@@ -481,10 +526,12 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
   }
 
   /** After an effect threw: release the reservation unless the outcome is unknown, then report. */
-  async function failed(sender: string, user: string, error: unknown, release: RelationshipEventInput, what: string): Promise<never> {
-    if (isOutcomeUnknown(error)) throw new EffectFailedError(`${what}: outcome unknown, the reservation is kept`, false, error);
-    await record(sender, user, release);
-    throw new EffectFailedError(`${what} failed; the reservation was released`, true, error);
+  async function failed(key: RelationshipKey, reserved: Reserved, action: 'request' | 'call', id: string, error: unknown, release: RelationshipEventInput, what: string): Promise<never> {
+    const unknown = isOutcomeUnknown(error);
+    const failure = unknown ? new EffectFailedError(`${what}: outcome unknown, the reservation is kept`, false, error) : new EffectFailedError(`${what} failed; the reservation was released`, true, error);
+    if (inspect) await inspect.effect(key, reserved.snapshot, { type: 'wacp.effect', action, id, outcome: { ok: false, error: failure } }, reserved.version);
+    if (!unknown) await record(key.sender, key.user, release);
+    throw failure;
   }
 
   const engine: Omit<CallPermissionEngine, 'relationship' | 'tick'> = {
@@ -503,13 +550,14 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
       remember: (serialized, snapshot) => decoded.set(serialized, snapshot),
       record,
       followUp: (key, event) => (SENDER_SIDE.has(event.type) ? senderFollowUp(key, event) : undefined),
+      checkSource,
       ...(inspect ? { inspect } : {}),
       backoff,
     }),
     async requestPermission(sender, user) {
       const effects = requireEffects();
       const key = keyOf(sender, user);
-      const reserved = await reserve<{ requestId: string; via: RequestChannel; at: number }>(key, idOf(key), (snapshot, at) => {
+      const reserved = await reserve<{ requestId: string; via: RequestChannel; at: number }>(key, idOf(key), 'request', (snapshot, at) => {
         const decision = canRequestPermission(snapshot, at);
         if (!decision.allowed) return { refusal: decision };
         const requestId = newId();
@@ -521,14 +569,15 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
       try {
         receipt = await effects.sendPermissionRequest({ sender: key.sender, user: key.user, requestId, via, at });
       } catch (error) {
-        return failed(key.sender, key.user, error, { type: 'REQUEST_FAILED', at: Math.max(clock(), at), requestId }, `Permission request ${requestId}`);
+        return failed(key, reserved, 'request', requestId, error, { type: 'REQUEST_FAILED', at: Math.max(clock(), at), requestId }, `Permission request ${requestId}`);
       }
+      if (inspect) await inspect.effect(key, reserved.snapshot, { type: 'wacp.effect', action: 'request', id: requestId, outcome: { ok: true, receipt: receipt ?? undefined } }, reserved.version);
       return { outcome: 'sent', requestId, via, at, receipt };
     },
     async startCall(sender, user) {
       const effects = requireEffects();
       const key = keyOf(sender, user);
-      const reserved = await reserve<{ callId: string; at: number }>(key, idOf(key), (snapshot, at) => {
+      const reserved = await reserve<{ callId: string; at: number }>(key, idOf(key), 'call', (snapshot, at) => {
         const decision = canStartCall(snapshot, at);
         if (!decision.allowed) return { refusal: decision };
         const callId = newId();
@@ -540,8 +589,9 @@ export function createCallPermissionEngine(options: CallPermissionEngineOptions 
       try {
         receipt = await effects.startCall({ sender: key.sender, user: key.user, callId, at });
       } catch (error) {
-        return failed(key.sender, key.user, error, { type: 'CALL_FAILED', at: Math.max(clock(), at), callId, reason: 'NOT_PLACED' }, `Call ${callId}`);
+        return failed(key, reserved, 'call', callId, error, { type: 'CALL_FAILED', at: Math.max(clock(), at), callId, reason: 'NOT_PLACED' }, `Call ${callId}`);
       }
+      if (inspect) await inspect.effect(key, reserved.snapshot, { type: 'wacp.effect', action: 'call', id: callId, outcome: { ok: true, receipt: receipt ?? undefined } }, reserved.version);
       const platformCallId = receipt?.platformCallId;
       if (typeof platformCallId === 'string' && platformCallId !== callId)
         await record(key.sender, key.user, { type: 'CALL_ID_ASSIGNED', at: Math.max(clock(), at), callId, platformCallId });

@@ -4,7 +4,8 @@ import type { Policy } from '../policy/policy.js';
 import { toSerialized, type SerializedSnapshot } from '../pure/serialize.js';
 import { applyNormalised, clampLateEvent, createRelationship, nextChangeDueAt, type Interpreter, type RelationshipSnapshot } from '../pure/snapshot.js';
 import type { BatchRelationshipStore, RelationshipKey, RelationshipStore, SaveManyRequest, StoredRelationship } from '../stores/store.js';
-import type { RecordOptions, RecordResult } from './record.js';
+import type { InspectedStep, InspectionEmitter } from './inspection.js';
+import type { EventSource, RecordOptions, RecordResult } from './record.js';
 
 /** One fact of a batch: what `record(sender, user, event, { factKey })` takes. */
 export interface BatchFact {
@@ -13,6 +14,8 @@ export interface BatchFact {
   readonly event: RelationshipEventInput | RelationshipEvent;
   /** The fact's idempotency key, as in {@link RecordOptions}. */
   readonly factKey?: string;
+  /** Who brought the fact, as in {@link RecordOptions}. Default `api`. */
+  readonly source?: EventSource;
 }
 
 /**
@@ -47,7 +50,9 @@ export interface BatchRecorderParts {
    * frees the sender's S2/G6 slot; a platform id re-keys the call there). Also for a duplicate.
    */
   followUp(key: RelationshipKey, event: RelationshipEvent): Promise<void> | undefined;
-  inspect?: (key: RelationshipKey, event: RelationshipEvent, snapshot: RelationshipSnapshot) => void;
+  /** Throws `INVALID_SOURCE` for a source `record` would refuse; the default `api` otherwise. */
+  checkSource(source: unknown): EventSource;
+  readonly inspect?: InspectionEmitter;
   backoff(attempt: number): Promise<void> | undefined;
 }
 
@@ -57,6 +62,7 @@ interface ValidFact {
   readonly policy: Policy;
   readonly event: RelationshipEvent;
   readonly factKey: string | undefined;
+  readonly source: EventSource;
 }
 
 interface Group {
@@ -104,7 +110,7 @@ export function createBatchRecorder(parts: BatchRecorderParts): (facts: readonly
         let policy = policies.get(key.sender);
         if (!policy) policies.set(key.sender, (policy = await parts.policyFor(key.sender)));
         const event = parts.parse(fact.event, policy);
-        valid.push({ index, key, policy, event, factKey: parts.checkFactKey(fact.factKey) });
+        valid.push({ index, key, policy, event, factKey: parts.checkFactKey(fact.factKey), source: parts.checkSource(fact.source) });
       } catch (error) {
         if (!(error instanceof CallPermissionError)) throw error;
         outcomes[index] = { ok: false, error };
@@ -113,9 +119,9 @@ export function createBatchRecorder(parts: BatchRecorderParts): (facts: readonly
 
     const store = batchStore(parts.store);
     if (!store) {
-      for (const { index, key, event, factKey } of valid) {
+      for (const { index, key, event, factKey, source } of valid) {
         try {
-          outcomes[index] = { ok: true, result: await parts.record(key.sender, key.user, event, factKey === undefined ? undefined : { factKey }) };
+          outcomes[index] = { ok: true, result: await parts.record(key.sender, key.user, event, factKey === undefined ? { source } : { factKey, source }) };
         } catch (error) {
           if (isFatal(error)) throw error;
           outcomes[index] = { ok: false, error: error as CallPermissionError };
@@ -143,12 +149,17 @@ export function createBatchRecorder(parts: BatchRecorderParts): (facts: readonly
         if (!saved[w]?.ok) lost.add(p);
       });
       pending = [];
-      planned.forEach((p) => {
+      const done: { planned: Planned; version: number }[] = [];
+      planned.forEach((p, g) => {
         if (lost.has(p)) return void pending.push(p.group);
         if (p.write && p.final) parts.remember(p.write.snapshot, p.final);
         for (const { index, outcome } of p.outcomes) outcomes[index] = outcome;
-        if (parts.inspect) for (const [event, snapshot] of p.inspected) parts.inspect(p.group.key, event, snapshot);
+        const written = p.write ? saved[writes.indexOf(p)] : undefined;
+        done.push({ planned: p, version: written?.ok ? written.version : (loaded[g]!.stored?.version ?? 0) });
       });
+      if (parts.inspect)
+        for (const { planned: p, version } of done)
+          for (const step of p.inspected) await parts.inspect.step({ key: p.group.key, ...step, version });
     }
     for (const group of pending)
       for (const { index } of group.facts)
@@ -165,7 +176,7 @@ export function createBatchRecorder(parts: BatchRecorderParts): (facts: readonly
   interface Planned {
     readonly group: Group;
     readonly outcomes: { index: number; outcome: BatchOutcome }[];
-    readonly inspected: [RelationshipEvent, RelationshipSnapshot][];
+    readonly inspected: Omit<InspectedStep, 'key' | 'version'>[];
     readonly write: SaveManyRequest | undefined;
     readonly final: RelationshipSnapshot | undefined;
   }
@@ -176,10 +187,10 @@ export function createBatchRecorder(parts: BatchRecorderParts): (facts: readonly
     let current = stored ? parts.decode(stored, policy) : undefined;
     const recorded = new Set(alreadyRecorded);
     const outcomes: { index: number; outcome: BatchOutcome }[] = [];
-    const inspected: [RelationshipEvent, RelationshipSnapshot][] = [];
+    const inspected: Omit<InspectedStep, 'key' | 'version'>[] = [];
     const written: { factKey: string; at: number }[] = [];
     let dirty = false;
-    for (const { index, event: parsed, factKey } of group.facts) {
+    for (const { index, event: parsed, factKey, source } of group.facts) {
       const base = current ?? createRelationship({ at: parsed.at, policy });
       // As `record`: a fact too late to apply is refused before its key is looked at.
       let event: RelationshipEvent;
@@ -196,7 +207,8 @@ export function createBatchRecorder(parts: BatchRecorderParts): (facts: readonly
       }
       const next = applyNormalised(base, event, interpreter);
       const changed = next !== base;
-      inspected.push([event, next]);
+      // As `record`: a fact that changed nothing and wrote nothing is observed too, unchanged.
+      inspected.push({ event, snapshot: next, source, changed, ...(factKey === undefined ? {} : { factKey }) });
       outcomes.push({ index, outcome: { ok: true, result: { previousState: base.value, state: next.value, changed, duplicate: false, snapshot: next } } });
       // As `record`: an unkeyed fact that changes nothing on a stored relationship writes nothing.
       if (!changed && factKey === undefined && current) continue;

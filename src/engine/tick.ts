@@ -46,7 +46,7 @@ export async function tickEngine(target: TickTarget, clock: () => number, option
   let moved = 0;
   const { looked, more } = await forEachDue(target, now, options, async ({ sender, user }) => {
     try {
-      if ((await target.record(sender, user, { type: 'CLOCK', at: now })).changed) moved++;
+      if ((await target.record(sender, user, { type: 'CLOCK', at: now }, { source: 'clock' })).changed) moved++;
     } catch (error) {
       if (!(error instanceof CallPermissionError) || STORE_DOWN.has(error.code)) throw error;
       failed.push({ key: { sender, user }, error });

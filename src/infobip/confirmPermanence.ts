@@ -64,12 +64,12 @@ export async function confirmPermanence(
     const local = await engine.permissions(sender, user, at);
     if (local.status === 'NO_PERMISSION') return { status: 'unconfirmed', attempts: attempt, reason: 'the local grant ended meanwhile; nothing to confirm' };
     if (view.status === 'PERMANENT') {
-      await engine.record(sender, user, { type: 'PERMISSION_SYNCED', at, status: 'PERMANENT' }, { factKey });
+      await engine.record(sender, user, { type: 'PERMISSION_SYNCED', at, status: 'PERMANENT' }, { factKey, source: 'reconcile' });
       return { status: 'PERMANENT', attempts: attempt, factKey };
     }
     const expiresAt = view.status === 'TEMPORARY' && view.expirationTime ? Date.parse(view.expirationTime) : NaN;
     if (Number.isFinite(expiresAt) && expiresAt > at) {
-      await engine.record(sender, user, { type: 'PERMISSION_SYNCED', at, status: 'TEMPORARY', expiresAt }, { factKey });
+      await engine.record(sender, user, { type: 'PERMISSION_SYNCED', at, status: 'TEMPORARY', expiresAt }, { factKey, source: 'reconcile' });
       return { status: 'TEMPORARY', expiresAt, attempts: attempt, factKey };
     }
     reason = `the platform's view does not show the grant (${view.status})`;

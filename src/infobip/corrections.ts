@@ -145,7 +145,7 @@ export async function applyCorrection(engine: CallPermissionEngine, input: Corre
   const record = async (event: RelationshipEventInput, factKey: string) => {
     let result;
     try {
-      result = await engine.record(sender, user, event, { factKey });
+      result = await engine.record(sender, user, event, { factKey, source: 'reconcile' });
     } catch (error) {
       // A refusal dated beyond the engine's clock bound corrects nothing (the view read above still did).
       if (error instanceof EventInFutureError) return false;

@@ -118,7 +118,7 @@ export async function reconcile(engine: CallPermissionEngine, client: InfobipCli
   const prefix = options.factKeyPrefix;
   const record = async (event: RelationshipEventInput, key: string) => {
     const factKey = prefix === undefined ? undefined : `${prefix}:${key}`;
-    const result = await engine.record(sender, user, event, factKey === undefined ? undefined : { factKey });
+    const result = await engine.record(sender, user, event, factKey === undefined ? { source: 'reconcile' } : { factKey, source: 'reconcile' });
     // A reservation counts as made only if it is held: a refused one can still change the state by the
     // clock alone (a request lapsing), which is not a reservation.
     const held =

@@ -1,5 +1,5 @@
 /// <reference types="node" />
-import type { SqlClient } from '../stores/postgres/client.js';
+import type { SqlClient } from '../stores/postgres/index.js';
 import type { Change } from './changes.js';
 
 /**

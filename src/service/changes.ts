@@ -1,4 +1,4 @@
-import type { RelationshipKey } from '../stores/store.js';
+import type { RelationshipKey } from '../index.js';
 
 /** What the inspector page is told: a relationship changed, or the clock moved. */
 export type Change = ({ readonly type: 'relationship' } & RelationshipKey) | { readonly type: 'clock'; readonly now: string };

@@ -1,4 +1,4 @@
-import { parseTime } from '../events/parse.js';
+import { parseTime } from '../index.js';
 import { ServiceError } from './errors.js';
 
 /**

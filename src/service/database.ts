@@ -2,11 +2,10 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { importOptionalPeer } from '../optionalPeer.js';
-import type { SqlClient } from '../stores/postgres/client.js';
+import type { SqlClient } from '../stores/postgres/index.js';
 import { ServiceConfigError } from './errors.js';
 import type { ListenConnection } from './changeRelay.js';
 import { openLockedPglite } from './lockedPglite.js';
-import { createAdvisoryLocks, LOCK_WAIT_MS, processLocks, type RelationshipLocks } from './relationshipLocks.js';
 
 /** The database behind the service: PGlite in a directory, or a PostgreSQL server. */
 export interface ServiceDatabase {
@@ -14,8 +13,6 @@ export interface ServiceDatabase {
   readonly kind: 'pglite' | 'postgres';
   /** The data directory, or the server's host and database (never the password). */
   readonly where: string;
-  /** One relationship at a time across every service on this database (PGlite: one process, nothing to lock). */
-  readonly locks: RelationshipLocks;
   /** A PostgreSQL server: a new dedicated connection for `LISTEN` (the live feed across instances). */
   readonly listen?: () => ListenConnection;
   close(): Promise<void>;
@@ -42,17 +39,13 @@ async function openPostgres(databaseUrl: string): Promise<ServiceDatabase> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
-  // Apart from the store's pool: a lock holder keeps its connection while it works through the store.
-  const lockPool = new pg.Pool({ connectionString: databaseUrl, max: 8, connectionTimeoutMillis: LOCK_WAIT_MS, options: `-c lock_timeout=${LOCK_WAIT_MS}` });
-  lockPool.on('error', () => undefined);
   return {
     client: pool,
     kind: 'postgres',
     where: `${url.hostname}${url.port ? `:${url.port}` : ''}${url.pathname}`,
-    locks: createAdvisoryLocks(lockPool),
     listen: () => new pg.Client({ connectionString: databaseUrl }),
     close: async () => {
-      await Promise.all([pool.end(), lockPool.end()]);
+      await pool.end();
     },
   };
 }
@@ -63,5 +56,5 @@ async function openPglite(dataDir: string): Promise<ServiceDatabase> {
     dataDir,
     (pid) => new ServiceConfigError(`is in use by another service (pid ${pid}); stop it, or choose another directory`, 'WACP_DATA_DIR'),
   );
-  return { client: db, kind: 'pglite', where: dataDir, locks: processLocks, close };
+  return { client: db, kind: 'pglite', where: dataDir, close };
 }

@@ -1,5 +1,5 @@
-import type { CallPermissionEffects, CallReceipt, EffectReceipt } from '../engine/effects.js';
-import type { CorrelationDirectory } from '../infobip/correlations.js';
+import type { CallPermissionEffects, CallReceipt, EffectReceipt } from '../index.js';
+import type { CorrelationDirectory } from '../infobip/index.js';
 
 /** The HTTP request Infobip would have received, had the service been connected to it. */
 export interface WouldSend {

@@ -1,4 +1,4 @@
-import { CallPermissionError } from '../errors.js';
+import { CallPermissionError } from '../index.js';
 
 /**
  * A request the service answers with a 4xx (or a 5xx it chose): the status, a stable `code`, and

@@ -1,8 +1,5 @@
-import type { RelationshipEvent } from '../events/types.js';
-import type { RefusalRule } from '../pure/decide.js';
-import type { RelationshipState } from '../relationship/context.js';
-import type { SqlClient } from '../stores/postgres/client.js';
-import type { RelationshipKey } from '../stores/store.js';
+import type { RelationshipEvent, RefusalRule, RelationshipState, RelationshipKey } from '../index.js';
+import type { SqlClient } from '../stores/postgres/index.js';
 
 /** Who made an entry: a route of ours, Infobip's webhook, the test-event form, the clock sweep, or a reconciliation with Infobip's view. */
 export type EntrySource = 'api' | 'webhook' | 'test' | 'clock' | 'reconcile';
@@ -17,6 +14,8 @@ export interface EventEntry {
   readonly event: RelationshipEvent;
   /** What the effect did for a request or call: the dry run's would-be request, Infobip's receipt, or the error. */
   readonly detail?: Readonly<Record<string, unknown>>;
+  /** The store's version of the relationship after this event (absent on rows logged before versions were). */
+  readonly version?: number;
   readonly recordedAt: string;
 }
 
@@ -41,6 +40,8 @@ export interface RefusalEntry {
   readonly count: number;
   /** The first of them (`at` is the latest). */
   readonly firstAt: number;
+  /** The store's version of the relationship the refusal was decided on. */
+  readonly version?: number;
   readonly recordedAt: string;
 }
 
@@ -65,7 +66,11 @@ export interface EventLog {
    * reservation's row that was appended before it was sent (the row keeps its place in the order).
    */
   annotate(id: number, detail: Readonly<Record<string, unknown>> | undefined): Promise<void>;
-  /** Oldest first, every entry (the replay needs every event); `truncated` only past `limit` (default 100,000). */
+  /**
+   * In the store's order (by the version each entry belongs to; a refusal after the events of the
+   * version it was decided on; then as appended), every entry (the replay needs every event);
+   * `truncated` only past `limit` (default 100,000).
+   */
   entries(key: RelationshipKey, limit?: number): Promise<{ entries: LogEntry[]; truncated: boolean }>;
   relationships(limit: number): Promise<RelationshipSummary[]>;
   /** A small named value of the service's own (the virtual clock's time). */
@@ -88,6 +93,7 @@ interface Row {
   user_number: string;
   kind: 'event' | 'refusal';
   source: EntrySource;
+  version: number | string | null;
   at: number | string;
   event: RelationshipEvent | string | null;
   detail: Record<string, unknown> | string | null;
@@ -107,7 +113,7 @@ export function createEventLog(client: SqlClient, relationshipsTable: string): E
   const iso = (value: Date | string) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString());
 
   function fromRow(row: Row): LogEntry {
-    const base = { id: Number(row.id), sender: row.sender, user: row.user_number, source: row.source, recordedAt: iso(row.recorded_at) };
+    const base = { id: Number(row.id), sender: row.sender, user: row.user_number, source: row.source, ...(row.version === null ? {} : { version: Number(row.version) }), recordedAt: iso(row.recorded_at) };
     const detail = json<Record<string, unknown>>(row.detail);
     if (row.kind === 'event') return { ...base, kind: 'event', event: json<RelationshipEvent>(row.event)!, ...(detail ? { detail } : {}) };
     const { count, firstAt, ...refusal } = detail as { action: 'request' | 'call'; rule: RefusalRule; reason: string; retryAt?: number; count?: number; firstAt?: number };
@@ -132,6 +138,8 @@ BEGIN
     recorded_at timestamptz NOT NULL DEFAULT now()
   );
   CREATE INDEX IF NOT EXISTS ${EVENTS}_relationship_idx ON ${EVENTS} (sender, user_number, id);
+  -- The store's version each entry belongs to: the log's order is the store's, whichever instance appended first.
+  ALTER TABLE ${EVENTS} ADD COLUMN IF NOT EXISTS version bigint;
   CREATE TABLE IF NOT EXISTS ${SETTINGS} (name text PRIMARY KEY, value jsonb NOT NULL);
 END
 $migrate$`);
@@ -139,17 +147,18 @@ $migrate$`);
 
     async append(entry) {
       if (entry.kind === 'refusal') {
-        // A repeat of a refusal since the last event: count it on that row instead of adding one.
+        // A repeat of a refusal decided on the same version (no event in between): count it on that row instead of adding one.
         const repeat = JSON.stringify({ action: entry.action, rule: entry.rule, reason: entry.reason, ...(entry.retryAt === undefined ? {} : { retryAt: entry.retryAt }) });
         const { rows } = await client.query(
           `UPDATE ${EVENTS} SET at = $5::bigint, detail = (detail - 'retryAt') || $6::jsonb || jsonb_build_object('count', COALESCE((detail->>'count')::int, 1) + 1), recorded_at = now()
            WHERE id = (
              SELECT id FROM ${EVENTS} r WHERE r.sender = $1::text AND r.user_number = $2::text AND r.kind = 'refusal' AND r.source = $3::text
                AND r.detail->>'action' = $4::text AND r.detail->>'rule' = $7::text
-               AND r.id > COALESCE((SELECT max(e.id) FROM ${EVENTS} e WHERE e.sender = $1::text AND e.user_number = $2::text AND e.kind = 'event'), 0)
+               AND r.version IS NOT DISTINCT FROM $8::bigint
+               AND r.id > COALESCE((SELECT max(e.id) FROM ${EVENTS} e WHERE e.sender = $1::text AND e.user_number = $2::text AND e.kind = 'event' AND e.version IS NOT DISTINCT FROM $8::bigint), 0)
              ORDER BY r.id DESC LIMIT 1)
            RETURNING id`,
-          [entry.sender, entry.user, entry.source, entry.action, entry.at, repeat, entry.rule],
+          [entry.sender, entry.user, entry.source, entry.action, entry.at, repeat, entry.rule, entry.version ?? null],
         );
         if (rows.length > 0) return Number((rows[0] as { id: number | string }).id);
       }
@@ -162,8 +171,8 @@ $migrate$`);
             : JSON.stringify(entry.detail)
           : JSON.stringify({ action: entry.action, rule: entry.rule, reason: entry.reason, ...(entry.retryAt === undefined ? {} : { retryAt: entry.retryAt }), count: 1, firstAt: entry.at });
       const { rows } = await client.query(
-        `INSERT INTO ${EVENTS} (sender, user_number, kind, source, at, event, detail) VALUES ($1::text, $2::text, $3::text, $4::text, $5::bigint, $6::jsonb, $7::jsonb) RETURNING id`,
-        [entry.sender, entry.user, entry.kind, entry.source, at, event, detail],
+        `INSERT INTO ${EVENTS} (sender, user_number, kind, source, at, event, detail, version) VALUES ($1::text, $2::text, $3::text, $4::text, $5::bigint, $6::jsonb, $7::jsonb, $8::bigint) RETURNING id`,
+        [entry.sender, entry.user, entry.kind, entry.source, at, event, detail, entry.version ?? null],
       );
       return Number((rows[0] as { id: number | string }).id);
     },
@@ -174,8 +183,8 @@ $migrate$`);
 
     async entries(key, limit = MAX_ENTRIES) {
       const { rows } = await client.query(
-        `SELECT id, sender, user_number, kind, source, at, event, detail, recorded_at FROM ${EVENTS}
-         WHERE sender = $1::text AND user_number = $2::text ORDER BY id LIMIT $3::int`,
+        `SELECT id, sender, user_number, kind, source, version, at, event, detail, recorded_at FROM ${EVENTS}
+         WHERE sender = $1::text AND user_number = $2::text ORDER BY version NULLS FIRST, kind = 'refusal', id LIMIT $3::int`,
         [key.sender, key.user, limit + 1],
       );
       const all = (rows as Row[]).map(fromRow);

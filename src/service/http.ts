@@ -1,4 +1,4 @@
-import { CallPermissionError, EffectFailedError, StoreConflictError } from '../errors.js';
+import { CallPermissionError, EffectFailedError, StoreConflictError } from '../index.js';
 import { ServiceError } from './errors.js';
 import { createRedactor, type Redact } from './redact.js';
 

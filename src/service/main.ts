@@ -3,7 +3,7 @@
  * `npm start` / `unrun src/service/main.ts [flags]`: the reference service from the environment
  * (PORT, WACP_DATA_DIR, WACP_CLOCK, DATABASE_URL, INFOBIP_*; flags win), until Ctrl-C.
  */
-import { CallPermissionError } from '../errors.js';
+import { CallPermissionError } from '../index.js';
 import { mergeServeArgs, SERVE_USAGE, serviceOptionsFromEnv } from './options.js';
 import { startService } from './service.js';
 

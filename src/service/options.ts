@@ -1,9 +1,7 @@
 /// <reference types="node" />
 import { readFileSync } from 'node:fs';
-import { parseTime } from '../events/parse.js';
-import type { InfobipConfig } from '../infobip/config.js';
-import type { WebhookAuth } from '../infobip/webhooks/auth.js';
-import { POLICY_PRESETS, type PolicyPresetName } from '../policy/policy.js';
+import { parseTime, POLICY_PRESETS, type PolicyPresetName } from '../index.js';
+import type { InfobipConfig, WebhookAuth } from '../infobip/index.js';
 import type { ApiTokenSetting } from './apiToken.js';
 import { ServiceConfigError } from './errors.js';
 import { parseAllowedHosts } from './requestGuard.js';

@@ -1,8 +1,7 @@
 /// <reference types="node" />
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { RULE_SUMMARIES } from '../diagram/ruleSummaries.js';
-import { SENDER_RULE_SUMMARIES } from '../sender/summaries.js';
+import { RULE_SUMMARIES } from '../diagram/index.js';
 
 /** The inspector page: HTML, CSS and one script (bundled from the page's TypeScript), nothing fetched from elsewhere. */
 export interface PageAssets {
@@ -21,7 +20,7 @@ export interface PageAssets {
 export async function loadPage(directory: URL = new URL('./page/', import.meta.url)): Promise<PageAssets> {
   const [html, css, js] = await Promise.all([readFile(new URL('index.html', directory), 'utf8'), readFile(new URL('inspector.css', directory), 'utf8'), inspectorScript(directory)]);
   const rulebook = await readFile(new URL('../../../docs/rules.md', directory), 'utf8').catch(() => undefined);
-  const summaries = `<script type="application/json" id="rule-summaries">${JSON.stringify({ ...RULE_SUMMARIES, ...SENDER_RULE_SUMMARIES }).replace(/</g, '\\u003c')}</script>`;
+  const summaries = `<script type="application/json" id="rule-summaries">${JSON.stringify(RULE_SUMMARIES).replace(/</g, '\\u003c')}</script>`;
   return { html: html.replace('</head>', `  ${summaries}\n</head>`), css, js, ...(rulebook === undefined ? {} : { rulebook }) };
 }
 

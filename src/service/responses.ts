@@ -1,7 +1,5 @@
-import type { RuleId } from '../rules.js';
-import type { RequestChannel } from '../events/types.js';
-import type { ReconcileResult } from '../infobip/reconcile.js';
-import type { RelationshipState } from '../relationship/context.js';
+import type { RuleId, RequestChannel, RelationshipState } from '../index.js';
+import type { ReconcileResult } from '../infobip/index.js';
 import type { RelationshipSummary } from './eventLog.js';
 
 /**

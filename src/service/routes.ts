@@ -1,11 +1,17 @@
-import { parseEvent, parseTime } from '../events/parse.js';
-import { EffectFailedError, StoreConflictError } from '../errors.js';
-import { InfobipError } from '../infobip/errors.js';
-import type { AppliedCorrection } from '../infobip/corrections.js';
-import type { ReconcileResult } from '../infobip/reconcile.js';
-import type { WebhookHandler } from '../infobip/webhooks/handler.js';
-import type { Policy } from '../policy/policy.js';
-import type { RelationshipKey } from '../stores/store.js';
+import {
+  normalisePhoneNumber,
+  type CallPermissionEngine,
+  parseEvent,
+  parseTime,
+  EffectFailedError,
+  StoreConflictError,
+  type Policy,
+  type RelationshipKey,
+  describeLimits,
+  type RequestPermissionResult,
+  type StartCallResult,
+} from '../index.js';
+import type { PlatformRefusedResult, ReconcileResult, WebhookHandler } from '../infobip/index.js';
 import { isoTime } from '../time.js';
 import { SESSION_COOKIE, SESSION_TTL_MS, type ApiCredential } from './apiToken.js';
 import type { ChangeFeed } from './changes.js';
@@ -13,21 +19,20 @@ import { clockNotVirtual, clockTarget, type ServiceClock } from './clock.js';
 import { ServiceError } from './errors.js';
 import type { EventLog } from './eventLog.js';
 import { errorBody, errorResponse, json, readJson, readObject } from './http.js';
-import type { LoggedEngine } from './loggedEngine.js';
 import type { PageAssets } from './page.js';
 import type { ServiceMetrics } from './observability.js';
 import { openApiDocument } from './openapi.js';
 import type { Redact } from './redact.js';
 import type { RequestGuard } from './requestGuard.js';
 import { rulebookPage } from './rulebookPage.js';
-import type { StatechartDrawings } from './statechart.js';
+import type { StatechartDrawings } from '../diagram/index.js';
 import { buildRelationshipTimeline, TIMELINE_PAGE_DEFAULT, TIMELINE_PAGE_MAX } from './timeline.js';
-import { describeLimits } from '../policy/learnedLimits.js';
 
 /** Everything the routes need, built by `startService`. */
 export interface ServiceContext {
   readonly policy: Policy;
-  readonly logged: LoggedEngine;
+  /** The engine, its `inspect` stream writing the event log. */
+  readonly engine: CallPermissionEngine;
   readonly log: EventLog;
   readonly clock: ServiceClock;
   /** Moves the virtual clock (persisted), then the relationships due by then. */
@@ -36,8 +41,14 @@ export interface ServiceContext {
   readonly webhook: WebhookHandler;
   /** With Infobip: folds Infobip's view of a relationship into the local state. */
   readonly reconcile?: (sender: string, user: string) => Promise<ReconcileResult>;
-  /** With Infobip: the platform-code table's correction for a refusal (docs/platform.md), Infobip's view first. */
-  readonly correct?: (key: RelationshipKey, refusal: InfobipError) => Promise<AppliedCorrection>;
+  /**
+   * The commands: the engine's (a dry run), or the Infobip integration's, which applies the
+   * platform-code table's correction to a refusal by Infobip (docs/platform.md) and reports it.
+   */
+  readonly commands: {
+    requestPermission(sender: string, user: string): Promise<RequestPermissionResult | PlatformRefusedResult>;
+    startCall(sender: string, user: string): Promise<StartCallResult | PlatformRefusedResult>;
+  };
   readonly effects: 'dry-run' | 'infobip';
   readonly database: { readonly kind: 'pglite' | 'postgres'; readonly where: string; ping(): Promise<void> };
   statechart(): Promise<StatechartDrawings>;
@@ -82,10 +93,9 @@ const RELATIONSHIP = ['v1', 'relationships', ':sender', ':user'];
 
 /** The service as a web-standard handler: Request → Response, every route and its errors. */
 export function createRoutes(context: ServiceContext): ((request: Request) => Promise<Response>) & { readonly table: readonly { method: string; pattern: readonly string[] }[] } {
-  const { logged, log, clock, policy } = context;
-  const engine = logged.engine;
+  const { engine, log, clock, policy } = context;
 
-  const keyFrom = (params: Params): RelationshipKey => logged.keyOf(params.sender!, params.user!);
+  const keyFrom = (params: Params): RelationshipKey => ({ sender: normalisePhoneNumber(params.sender!, 'sender'), user: normalisePhoneNumber(params.user!, 'user') });
 
   function requireDryRun() {
     if (context.effects !== 'dry-run')
@@ -105,25 +115,21 @@ export function createRoutes(context: ServiceContext): ((request: Request) => Pr
 
   /**
    * Infobip refused a command the local state allowed, with one of the codes of [docs/rules.md, "Platform error codes"](../../docs/rules.md#platform-error-codes): the local state
-   * was wrong. The engine has released the reservation; fold Infobip's view in and say so (409).
+   * was wrong. The engine released the reservation and the integration folded Infobip's view in; say so (409).
    */
-  async function platformRefusal<T>(key: RelationshipKey, command: () => Promise<T>): Promise<T | Response> {
-    try {
-      return await command();
-    } catch (error) {
-      const cause = error instanceof EffectFailedError ? error.cause : undefined;
-      if (!(cause instanceof InfobipError) || cause.platformCode === undefined || !context.correct) throw error;
-      const correction = await context.correct(key, cause);
-      const reconcileError = correction.reconcileError === undefined ? undefined : context.redact(correction.reconcileError);
-      return json(409, {
-        outcome: 'refused-by-platform',
-        platformCode: cause.platformCode,
-        rules: cause.rules ?? [],
-        correction: { ...correction, reconciliation: undefined, reconcileError },
-        ...(correction.reconciliation ? { reconciliation: correction.reconciliation } : { reconcileError }),
-        ...errorBody('REFUSED_BY_PLATFORM', context.redact(cause.message), null),
-      });
-    }
+  async function platformRefusal<R>(command: () => Promise<R | PlatformRefusedResult>): Promise<R | Response> {
+    const result = await command();
+    if ((result as { outcome?: unknown }).outcome !== 'refused-by-platform') return result as R;
+    const { platformCode, rules, error, correction } = result as PlatformRefusedResult;
+    const reconcileError = correction.reconcileError === undefined ? undefined : context.redact(correction.reconcileError);
+    return json(409, {
+      outcome: 'refused-by-platform',
+      platformCode,
+      rules,
+      correction: { ...correction, reconciliation: undefined, reconcileError },
+      ...(correction.reconciliation ? { reconciliation: correction.reconciliation } : { reconcileError }),
+      ...errorBody('REFUSED_BY_PLATFORM', context.redact(error.message), null),
+    });
   }
 
   const credential = context.credential;
@@ -279,7 +285,7 @@ export function createRoutes(context: ServiceContext): ((request: Request) => Pr
       handle: async (request, params) => {
         const key = keyFrom(params);
         requireEmptyBody(await readObject(request));
-        const result = await counted('request', () => platformRefusal(key, () => logged.requestPermission(key.sender, key.user)));
+        const result = await counted('request', () => platformRefusal<RequestPermissionResult>(() => context.commands.requestPermission(key.sender, key.user)));
         if (result instanceof Response) return result;
         if (result.outcome === 'refused') return refusedResponse(result.refusal);
         return json(201, { outcome: 'sent', requestId: result.requestId, via: result.via, at: isoTime(result.at), receipt: result.receipt ?? null });
@@ -291,7 +297,7 @@ export function createRoutes(context: ServiceContext): ((request: Request) => Pr
       handle: async (request, params) => {
         const key = keyFrom(params);
         requireEmptyBody(await readObject(request));
-        const result = await counted('call', () => platformRefusal(key, () => logged.startCall(key.sender, key.user)));
+        const result = await counted('call', () => platformRefusal<StartCallResult>(() => context.commands.startCall(key.sender, key.user)));
         if (result instanceof Response) return result;
         if (result.outcome === 'refused') return refusedResponse(result.refusal);
         return json(201, { outcome: 'started', callId: result.callId, at: isoTime(result.at), receipt: result.receipt ?? null });
@@ -311,7 +317,7 @@ export function createRoutes(context: ServiceContext): ((request: Request) => Pr
         // Checked here, with paths into the body, before anything is stored.
         parseEvent(input, policy, 'body');
         try {
-          const result = await logged.record(key.sender, key.user, input as never, 'test');
+          const result = await engine.record(key.sender, key.user, input as never, { source: 'test' });
           return json(201, { state: result.state, previousState: result.previousState, changed: result.changed });
         } catch (error) {
           if ((error as { code?: unknown }).code === 'EVENT_TOO_LATE') throw new ServiceError(422, 'EVENT_TOO_LATE', (error as Error).message.replace(/^event\.at: /, ''), 'body.at');

@@ -1,14 +1,9 @@
 /// <reference types="node" />
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryCorrelationDirectory } from '../infobip/correlations.js';
-import { createInfobipEffects } from '../infobip/effects.js';
-import { applyCorrection, readRefusalData } from '../infobip/corrections.js';
-import type { InfobipError } from '../infobip/errors.js';
-import { reconcile } from '../infobip/reconcile.js';
-import { createWebhookHandler } from '../infobip/webhooks/handler.js';
-import { definePolicy } from '../policy/policy.js';
-import { createPostgresStore } from '../stores/postgres/store.js';
+import { createInfobipIntegration, createWebhookHandler, MemoryCorrelationDirectory } from '../infobip/index.js';
+import { definePolicy, createCallPermissionEngine } from '../index.js';
+import { createPostgresStore } from '../stores/postgres/index.js';
 import { isoTime } from '../time.js';
 import { createApiCredential } from './apiToken.js';
 import { startChangeRelay, type ChangeRelay } from './changeRelay.js';
@@ -18,7 +13,7 @@ import { openDatabase } from './database.js';
 import { createDryRunEffects } from './dryRunEffects.js';
 import { ServiceConfigError } from './errors.js';
 import { createEventLog } from './eventLog.js';
-import { createLoggedEngine } from './loggedEngine.js';
+import { createEventLogSubscriber } from './eventLogSubscriber.js';
 import { rawErrorAnswer, toNodeListener } from '../adapters/node.js';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, type ServiceOptions } from './options.js';
 import { loadPage } from './page.js';
@@ -28,7 +23,7 @@ import { createRedactor } from './redact.js';
 import { createRequestGuard, isLoopback } from './requestGuard.js';
 import { createRoutes, type AnsweredRequest } from './routes.js';
 import { listenError } from './listenError.js';
-import { drawStatechart, type StatechartDrawings } from './statechart.js';
+import { drawStatechart, type StatechartDrawings } from '../diagram/index.js';
 
 export interface RunningService {
   /** `http://<host>:<port>` (`127.0.0.1` when listening on every address) */
@@ -39,6 +34,7 @@ export interface RunningService {
 }
 
 const DRAIN_TIMEOUT_MS = 10_000;
+const CLOSE_GRACE_MS = 2_000;
 const VIRTUAL_CLOCK_SETTING = 'virtualClock';
 const API_BODY_LIMIT = 64 * 1024;
 const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -109,32 +105,34 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       changes.publish(change);
       relay?.send(change);
     };
-    const correlations = new MemoryCorrelationDirectory();
-    const infobipEffects = options.infobip ? createInfobipEffects(options.infobip, { correlations }) : undefined;
-    const logged = createLoggedEngine({
-      engine: { store, policy, clock: clock.now },
-      effects: infobipEffects ?? createDryRunEffects({ correlations }),
-      log,
-      redact,
-      onChange: (key) => announce({ type: 'relationship', sender: key.sender, user: key.user }),
-      locks: database.locks,
-    });
-    const webhook = createWebhookHandler({
-      engine: logged.engine,
-      auth: options.webhookAuth ?? { none: true },
-      correlations,
+    // The event log is a subscriber of the engine's inspection stream: every event with its source and
+    // the store's version, every refusal, every effect's answer (written before the engine goes on).
+    const engineOptions = {
+      store,
+      policy,
       clock: clock.now,
-      maxBodyBytes: WEBHOOK_BODY_LIMIT,
-      ...(infobipEffects ? { reconcileWith: infobipEffects.client } : {}),
-    });
+      inspect: createEventLogSubscriber({ log, redact, say, onChange: (key) => announce({ type: 'relationship', sender: key.sender, user: key.user }) }),
+    };
+    const auth = options.webhookAuth ?? { none: true };
+    // With Infobip, configured once: the effects, the webhook handler (calls of its calls configuration
+    // only; an accept without expiry confirmed with Infobip), reconciliation and the platform-code
+    // corrections share one correlation directory and the service's clock.
+    const integration = options.infobip
+      ? createInfobipIntegration({ infobip: options.infobip, engine: engineOptions, webhook: { auth, maxBodyBytes: WEBHOOK_BODY_LIMIT } })
+      : undefined;
+    const correlations = integration?.correlations ?? new MemoryCorrelationDirectory();
+    const engine = integration?.engine ?? createCallPermissionEngine({ ...engineOptions, effects: createDryRunEffects({ correlations }) });
+    const webhook = integration?.handleWebhook ?? createWebhookHandler({ engine, auth, correlations, clock: clock.now, maxBodyBytes: WEBHOOK_BODY_LIMIT });
 
     let drawings: Promise<StatechartDrawings> | undefined;
     /** Clock moves run one after another, each with the sweep it causes. */
     let clockQueue: Promise<unknown> = Promise.resolve();
     async function sweep(now: number): Promise<number> {
       const took = metrics.sweepSeconds.startTimer();
-      const moved = await logged.sweep(now);
+      // Several instances may tick at once: the store's compare-and-set lets one move each relationship, the others find it moved.
+      const { moved, failed } = await engine.tick({ now });
       const seconds = took();
+      for (const { key, error } of failed) say(`${isoTime(now)}: ${key.sender}:${key.user} could not be moved on (${error.code}: ${redact(error.message)})`);
       // Real time: how long after the time it swept to the sweep finished; virtual time: how long it took.
       metrics.sweepLag.set(clock.mode === 'real' ? Math.max(0, (Date.now() - now) / 1000) : seconds);
       swept = true;
@@ -152,22 +150,13 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       ready: () => swept && !draining,
       ...(requestLog ? { observe: (answered: AnsweredRequest) => requestLog.info({ ...answered, ms: Math.round(answered.ms * 10) / 10 }, 'request') } : {}),
       policy,
-      logged,
+      engine,
       log,
       clock,
       changes,
       webhook,
-      ...(infobipEffects
-        ? {
-            reconcile: (sender: string, user: string) => reconcile(logged.as('reconcile'), infobipEffects.client, sender, user, { clock: clock.now }),
-            correct: (key: { sender: string; user: string }, refusal: InfobipError) =>
-              applyCorrection(
-                logged.as('reconcile'),
-                { code: refusal.platformCode!, sender: key.sender, user: key.user, ref: `at-${clock.now().toString(36)}`, at: clock.now(), data: readRefusalData({ text: refusal.text, violations: refusal.violations }) },
-                { client: infobipEffects.client },
-              ),
-          }
-        : {}),
+      commands: integration ?? engine,
+      ...(integration ? { reconcile: integration.reconcile } : {}),
       effects: dryRun ? 'dry-run' : 'infobip',
       database: { kind: database.kind, where: database.where, ping: async () => void (await database.client.query('SELECT 1')) },
       statechart: () => (drawings ??= drawStatechart(policy)),
@@ -277,7 +266,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
           server.closeIdleConnections();
           await sweeping;
           await clockQueue;
-          await logged.idle();
+          // The last answers are still being written to their sockets: those connections close once
+          // written; any still open after a moment (a client that does not read) are cut.
+          await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
           server.closeAllConnections();
           await closed;
           await relay?.close();

@@ -1,10 +1,5 @@
-import { inspectRelationship, type RelationshipInspection } from '../inspector/counters.js';
-import { createTimelineRecorder, type TimelineEntry } from '../inspector/timeline.js';
-import type { Policy } from '../policy/policy.js';
-import { toSerialized } from '../pure/serialize.js';
-import { createRelationship, type RelationshipSnapshot } from '../pure/snapshot.js';
-import type { RelationshipState } from '../relationship/context.js';
-import type { RelationshipKey } from '../stores/store.js';
+import { inspectRelationship, type RelationshipInspection, createTimelineRecorder, type TimelineEntry } from '../inspector/index.js';
+import { type Policy, createRelationship, serializeSnapshot, type RelationshipSnapshot, type RelationshipState, type RelationshipKey } from '../index.js';
 import { isoTime } from '../time.js';
 import type { EntrySource, LogEntry } from './eventLog.js';
 
@@ -129,7 +124,7 @@ export function buildRelationshipTimeline(input: {
   const eligible = before === undefined ? rows : rows.filter((row) => row.id < before);
   const shown = eligible.slice(Math.max(0, eligible.length - limit));
   const older = eligible.length > shown.length;
-  const serialized = (snapshot: RelationshipSnapshot | undefined) => (snapshot === undefined ? undefined : JSON.stringify(toSerialized(snapshot)));
+  const serialized = (snapshot: RelationshipSnapshot | undefined) => (snapshot === undefined ? undefined : serializeSnapshot(snapshot));
   return {
     sender: key.sender,
     user: key.user,

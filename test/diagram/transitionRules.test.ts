@@ -4,6 +4,7 @@ import { callPermissionMachine } from '../../machines/callPermission.machine.js'
 import { reachableTransitions } from '../../machines/transitions.js';
 import { RULE_SUMMARIES, rulesOfTransition, statechartGraph } from '../../src/diagram/index.js';
 import { ruleSummaries } from '../../src/diagram/ruleSummaries.js';
+import { senderRuleSummaries } from '../../src/sender/summaries.js';
 import { definePolicy, POLICY_PRESETS, RULE_IDS } from '../../src/index.js';
 import { relationshipGuards } from '../../src/relationship/guards.js';
 import { relationshipUpdates } from '../../src/relationship/updates.js';
@@ -48,7 +49,7 @@ describe('rule ids as the machine’s data (each transition’s meta.rules)', ()
 
   it('summarises each rule with the numbers of the policy, the default preset\'s for the legend (G2: 100, infobip-seed: 5)', () => {
     expect(RULE_SUMMARIES.G2).toMatch(/^at most 100 connected calls in any rolling 24 h/);
-    expect(RULE_SUMMARIES).toEqual(ruleSummaries(POLICY_PRESETS.infobip));
+    expect(RULE_SUMMARIES).toEqual({ ...ruleSummaries(POLICY_PRESETS.infobip), ...senderRuleSummaries(POLICY_PRESETS.infobip) });
     expect(ruleSummaries(POLICY_PRESETS['infobip-seed']).G2).toMatch(/^at most 5 connected calls in any rolling 24 h/);
     const own = ruleSummaries(definePolicy({ connectedCallsPerWindow: 7, callWindowMs: 30 * 60_000, requestsPerShortWindow: 2, unansweredBeforePrompt: 3 }));
     expect([own.G2, own.R1, own.M1]).toEqual([expect.stringMatching(/^at most 7 connected calls in any rolling 30 min/), 'at most 2 permission requests in any rolling 24 h', '3 consecutive unanswered calls → prompted']);

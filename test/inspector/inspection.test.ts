@@ -38,7 +38,7 @@ describe('the engine’s inspect option: XState-style inspection events for ever
     expect(() => last.actorRef.send({ type: 'CLOCK' })).toThrow(/read-only/);
   });
 
-  it('R1/G2: a reserved command is inspected as the REQUEST_SENT or CALL_STARTED it stored; a refused one emits nothing', async () => {
+  it('R1/G2: a reserved command is inspected as the REQUEST_SENT or CALL_STARTED it stored, then its effect’s answer; a refused one as its refusal, with no snapshot', async () => {
     const { engine, seen, clock, ids } = inspectedEngine();
     ids.push('r1');
     await engine.requestPermission(SENDER, USER);
@@ -46,7 +46,10 @@ describe('the engine’s inspect option: XState-style inspection events for ever
     const refused = await engine.requestPermission(SENDER, USER);
     expect(refused.outcome).toBe('refused');
     const events = seen.filter((e) => e.type === '@xstate.event');
-    expect(events.map((e) => e.type === '@xstate.event' && e.event)).toEqual([{ type: 'REQUEST_SENT', at: T0, requestId: 'r1', via: 'template' }]);
+    expect(events.map((e) => e.type === '@xstate.event' && e.event.type)).toEqual(['REQUEST_SENT', 'wacp.effect', 'wacp.refusal']);
+    expect(events[0]!.type === '@xstate.event' && events[0]!.event).toEqual({ type: 'REQUEST_SENT', at: T0, requestId: 'r1', via: 'template' });
+    expect(events[2]).toMatchObject({ event: { type: 'wacp.refusal', action: 'request', at: T0 + HOUR, refusal: refused.outcome === 'refused' ? refused.refusal : undefined } });
+    expect(seen.filter((e) => e.type === '@xstate.snapshot')).toHaveLength(1);
   });
 
   it('a fact that changes nothing is still inspected, with the unchanged snapshot; a duplicate fact key is not', async () => {

@@ -17,7 +17,7 @@ import { RELATIONSHIP_STATES } from '../../src/relationship/context.js';
 import { ServiceConfigError } from '../../src/service/errors.js';
 import { listenError } from '../../src/service/listenError.js';
 import { startService } from '../../src/service/service.js';
-import { compactSvgWithoutGraphviz, GRAPHVIZ_INSTALL_HINT, missingGraphvizSvg } from '../../src/service/statechartWithoutGraphviz.js';
+import { compactSvgWithoutGraphviz, GRAPHVIZ_INSTALL_HINT, missingGraphvizSvg } from '../../src/diagram/compactSvg.js';
 
 const graphvizAbsent = vi.hoisted(() => ({ value: false }));
 vi.mock('../../src/diagram/svg.js', async (importOriginal) => {

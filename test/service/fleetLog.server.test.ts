@@ -1,20 +1,22 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createCallPermissionEngine, type CallPermissionEngine } from '../../src/index.js';
 import { MemoryCorrelationDirectory } from '../../src/infobip/correlations.js';
 import { definePolicy } from '../../src/policy/policy.js';
 import { createDryRunEffects } from '../../src/service/dryRunEffects.js';
 import { createEventLog, type EventLog } from '../../src/service/eventLog.js';
-import { createLoggedEngine, type LoggedEngine } from '../../src/service/loggedEngine.js';
-import { createAdvisoryLocks, processLocks, type RelationshipLocks } from '../../src/service/relationshipLocks.js';
+import { createEventLogSubscriber } from '../../src/service/eventLogSubscriber.js';
+import { createRedactor } from '../../src/service/redact.js';
 import { buildRelationshipTimeline } from '../../src/service/timeline.js';
-import { createPostgresStore, type PostgresStore } from '../../src/stores/postgres/store.js';
+import { createPostgresStore } from '../../src/stores/postgres/store.js';
 import { createScratchDatabase, type ScratchDatabase } from './scratchDatabase.js';
-import { iso, SENDER, T0 } from './harness.js';
+import { SENDER, T0 } from './harness.js';
 
 const serverUrl = process.env.DATABASE_URL;
 if (!serverUrl) console.info('[test/service] skipping the shared event log tests: DATABASE_URL is not set (run them with `.ci/postgres.sh run -- npx vitest run test/service`)');
 
 const policy = definePolicy('infobip');
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 /** Holds an instance's log appends: `reached` when one is waiting, until `released`. */
 interface AppendGate {
@@ -23,11 +25,12 @@ interface AppendGate {
 }
 
 /**
- * Two logged engines, as two service instances would run them: each with its own connection pools
- * to one database. Instance A's log is slow (its append waits), which opens the window between a
- * store write and its log entry that another instance could write into.
+ * Two engines with the service's event log subscribed, as two service instances run them: each with
+ * its own connection pool to one database, nothing locked across them. Instance A's log can be made
+ * slow (its append waits), which opens the window between a store write and its log entry that
+ * another instance writes into.
  */
-describe.skipIf(!serverUrl)('the event log shared by several instances (logged engines on one PostgreSQL)', () => {
+describe.skipIf(!serverUrl)('the event log shared by several instances (engines on one PostgreSQL)', () => {
   let database: ScratchDatabase;
   beforeAll(async () => {
     database = await createScratchDatabase(serverUrl!, 'wacp_fleet_log');
@@ -36,9 +39,8 @@ describe.skipIf(!serverUrl)('the event log shared by several instances (logged e
     await database?.drop();
   });
 
-  async function instance(options: { locks: 'advisory' | 'process'; appendGate?: AppendGate; clock: () => number }): Promise<{ logged: LoggedEngine; log: EventLog; locks: RelationshipLocks; store: PostgresStore }> {
+  async function instance(options: { appendGate?: AppendGate; clock: () => number }): Promise<{ engine: CallPermissionEngine; log: EventLog }> {
     const pool = database.pool({ max: 4 });
-    const lockPool = database.pool({ max: 4 });
     const store = createPostgresStore({ client: pool });
     await store.migrate();
     const sharedLog = createEventLog(pool, store.names.relationships);
@@ -54,122 +56,104 @@ describe.skipIf(!serverUrl)('the event log shared by several instances (logged e
         return sharedLog.append(entry);
       },
     };
-    const locks = options.locks === 'advisory' ? createAdvisoryLocks(lockPool) : processLocks;
-    const logged = createLoggedEngine({
-      engine: { store, policy, clock: options.clock },
+    const engine = createCallPermissionEngine({
+      store,
+      policy,
+      clock: options.clock,
       effects: createDryRunEffects({ correlations: new MemoryCorrelationDirectory() }),
-      log,
-      onChange: () => undefined,
-      locks,
+      inspect: createEventLogSubscriber({ log, onChange: () => undefined, redact: createRedactor(), say: () => undefined }),
     });
-    return { logged, log: sharedLog, locks, store };
+    return { engine, log: sharedLog };
   }
 
-  /**
-   * A revoke on A whose log entry is held back (A has stored it and waits to log it), and an accept
-   * on B meanwhile. The order is forced by the gate, not by timing, so load cannot change it.
-   */
-  async function revokeOnAWhileBAccepts(locks: 'advisory' | 'process', user: string) {
+  test('a revoke on A whose log entry is held back and an accept on B meanwhile: the log reads in the store order, and its replay matches', async () => {
+    const user = '447700800002';
     let reached!: () => void;
     const atLog = new Promise<void>((resolve) => (reached = resolve));
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const a = await instance({ locks, appendGate: { reached, released }, clock: () => T0 });
-    const b = await instance({ locks, clock: () => T0 });
-    await b.logged.record(SENDER, user, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true }, 'test');
-    const revoking = a.logged.record(SENDER, user, { type: 'PERMISSION_REVOKED', at: T0 + MINUTE }, 'test');
+    const a = await instance({ appendGate: { reached, released }, clock: () => T0 + 3 * MINUTE });
+    const b = await instance({ clock: () => T0 + 3 * MINUTE });
+    await b.engine.record(SENDER, user, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true }, { source: 'test' });
+    const revoking = a.engine.record(SENDER, user, { type: 'PERMISSION_REVOKED', at: T0 + MINUTE }, { source: 'test' });
+    // A has stored its revoke and waits to log it: B's accept is stored and logged first (forced by the gate, not by timing).
     await atLog;
-    const accepting = b.logged.record(SENDER, user, { type: 'PERMISSION_ACCEPTED', at: T0 + 2 * MINUTE, permanent: true }, 'test');
-    // Without a lock across instances nothing stops B: its accept is stored and logged now. With
-    // advisory locks B waits for A's hold, whether it asked before the gate opens or after.
-    if (locks === 'process') await accepting;
-    else await new Promise((resolve) => setTimeout(resolve, 50));
+    await b.engine.record(SENDER, user, { type: 'PERMISSION_ACCEPTED', at: T0 + 2 * MINUTE, permanent: true }, { source: 'test' });
     release();
     await revoking;
-    await accepting;
     const key = { sender: SENDER, user };
     const { entries, truncated } = await b.log.entries(key);
-    const stored = await b.logged.engine.snapshot(SENDER, user);
-    return buildRelationshipTimeline({ key, policy, entries, truncated, stored, now: T0 + 3 * MINUTE });
-  }
-
-  test('without a lock across instances, the log can disagree with the store (the race this guards against)', async () => {
-    const timeline = await revokeOnAWhileBAccepts('process', '447700800001');
-    expect(timeline.rows.map((row) => (row.kind === 'event' ? row.event.type : row.kind))).toEqual(['PERMISSION_ACCEPTED', 'PERMISSION_ACCEPTED', 'PERMISSION_REVOKED']);
-    expect(timeline.now.state).toBe('granted');
-    // The log's order is not the store's. (This pair replays to the same state anyway: a revoke dated
-    // before a grant already recorded leaves it, docs/semantics.md "Late facts".)
-  });
-
-  test('with advisory locks, a write on B waits until A has logged its own: the log is in the store order and its replay matches', async () => {
-    const timeline = await revokeOnAWhileBAccepts('advisory', '447700800002');
-    expect(timeline.rows.map((row) => (row.kind === 'event' ? row.event.type : row.kind))).toEqual(['PERMISSION_ACCEPTED', 'PERMISSION_REVOKED', 'PERMISSION_ACCEPTED']);
+    // Appended in the order accept, accept, revoke; read in the store's.
+    expect([...entries].sort((x, y) => x.id - y.id).map((entry) => (entry.kind === 'event' ? entry.event.type : entry.kind))).toEqual(['PERMISSION_ACCEPTED', 'PERMISSION_ACCEPTED', 'PERMISSION_REVOKED']);
+    expect(entries.map((entry) => (entry.kind === 'event' ? `${entry.event.type}@${entry.version}` : entry.kind))).toEqual(['PERMISSION_ACCEPTED@1', 'PERMISSION_REVOKED@2', 'PERMISSION_ACCEPTED@3']);
+    const stored = await b.engine.snapshot(SENDER, user);
+    const timeline = buildRelationshipTimeline({ key, policy, entries, truncated, stored, now: T0 + 3 * MINUTE });
     expect(timeline.now.state).toBe('granted');
     expect(timeline.replayMatchesStore).toBe(true);
   });
 
-  test('a sweep claims each due relationship: one another instance holds is left to it, then looked at again once it lets go', async () => {
+  test('two instances tick at once: each due relationship is moved once, with one clock entry, and its replay matches', async () => {
     const at = T0 + 8 * 24 * 60 * MINUTE;
     let now = T0;
-    const a = await instance({ locks: 'advisory', clock: () => now });
-    const b = await instance({ locks: 'advisory', clock: () => now });
-    const users = ['447700800011', '447700800012', '447700800013'];
-    for (const user of users) await a.logged.requestPermission(SENDER, user);
-    const skipped: string[] = [];
-    const watched: RelationshipLocks = {
-      hold: (key, work) => b.locks.hold(key, work),
-      async tryHold(key, work) {
-        const claimed = await b.locks.tryHold(key, work);
-        if (!claimed.held) skipped.push(key.user);
-        return claimed;
-      },
-    };
-    const bWatched = createLoggedEngine({
-      engine: { store: b.store, policy, clock: () => now },
-      effects: createDryRunEffects({ correlations: new MemoryCorrelationDirectory() }),
-      log: b.log,
-      onChange: () => undefined,
-      locks: watched,
-    });
-    // Another instance holds the first relationship (a command under way) for a while.
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
-    const aHolds = a.locks.hold({ sender: SENDER, user: users[0]! }, async () => {
-      holding();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    });
-    await held;
-    now = at; // the sweep runs at the instances' clock (a CLOCK beyond it by more than maxClockSkewMs is refused)
-    const moved = await bWatched.sweep(at);
-    await aHolds;
-    expect(skipped).toEqual([users[0]]);
-    expect(moved).toBe(users.length);
+    const a = await instance({ clock: () => now });
+    const b = await instance({ clock: () => now });
+    const users = Array.from({ length: 12 }, (_, i) => `4477008001${String(i).padStart(2, '0')}`);
+    for (const user of users) expect((await a.engine.requestPermission(SENDER, user)).outcome).toBe('sent');
+    now = at; // the tick runs at the instances' clock (a CLOCK beyond it by more than maxClockSkewMs is refused)
+    const [fromA, fromB] = await Promise.all([a.engine.tick({ now: at }), b.engine.tick({ now: at })]);
+    expect(fromA.failed).toEqual([]);
+    expect(fromB.failed).toEqual([]);
+    expect(fromA.moved + fromB.moved).toBe(users.length);
     for (const user of users) {
-      const { entries } = await b.log.entries({ sender: SENDER, user });
+      const key = { sender: SENDER, user };
+      const { entries, truncated } = await b.log.entries(key);
       expect(entries.filter((entry) => entry.kind === 'event' && entry.event.type === 'CLOCK')).toHaveLength(1);
+      const timeline = buildRelationshipTimeline({ key, policy, entries, truncated, stored: await b.engine.snapshot(SENDER, user), now: at });
+      expect(timeline.replayMatchesStore).toBe(true);
     }
-    // Swept again (another instance's sweep after this one): nothing is due, nothing moves.
-    expect(await a.logged.sweep(at)).toBe(0);
+    // Ticked again (another instance's tick after these): nothing is due, nothing moves.
+    expect((await a.engine.tick({ now: at })).moved).toBe(0);
   });
 
-  test('a relationship held longer than the lock wait: the waiter gives up with STORE_CONFLICT (the service answers 503, Retry-After)', async () => {
-    const holder = database.pool({ max: 1 });
-    const waiter = database.pool({ max: 1, options: '-c lock_timeout=200' });
-    const key = { sender: SENDER, user: '447700800021' };
-    let release!: () => void;
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
-    const holds = createAdvisoryLocks(holder).hold(key, async () => {
-      holding();
-      await new Promise<void>((resolve) => (release = resolve));
-    });
-    await held;
-    const waiting = createAdvisoryLocks(waiter);
-    await expect(waiting.hold(key, async () => 'ran')).rejects.toMatchObject({ code: 'STORE_CONFLICT' });
-    expect(await waiting.tryHold(key, async () => 'ran')).toEqual({ held: false });
-    release();
-    await holds;
-    // Let go: the next holder runs at once, on a connection that is still good.
-    expect(await waiting.hold(key, async () => 'ran')).toBe('ran');
+  test('commands on one relationship from two instances at once: each reservation and refusal is logged once, in the store order', async () => {
+    const user = '447700800031';
+    const a = await instance({ clock: () => T0 });
+    const b = await instance({ clock: () => T0 });
+    await a.engine.record(SENDER, user, { type: 'PERMISSION_ACCEPTED', at: T0, permanent: true });
+    const results = await Promise.all([...Array.from({ length: 4 }, () => a.engine.startCall(SENDER, user)), ...Array.from({ length: 4 }, () => b.engine.startCall(SENDER, user))]);
+    const started = results.filter((result) => result.outcome === 'started').length;
+    const key = { sender: SENDER, user };
+    const { entries, truncated } = await a.log.entries(key);
+    const reservations = entries.filter((entry) => entry.kind === 'event' && entry.event.type === 'CALL_STARTED');
+    expect(reservations).toHaveLength(started);
+    // Versions strictly increase over the events: one row per stored write, none missing.
+    const versions = entries.flatMap((entry) => (entry.kind === 'event' ? [entry.version!] : []));
+    expect(versions).toEqual(versions.map((_, i) => i + 1));
+    const timeline = buildRelationshipTimeline({ key, policy, entries, truncated, stored: await a.engine.snapshot(SENDER, user), now: T0 });
+    expect(timeline.replayMatchesStore).toBe(true);
+  });
+
+  test('a webhook batch (recordMany: one read, one write) is logged with the version each relationship was written at', async () => {
+    const a = await instance({ clock: () => T0 + HOUR });
+    const users = ['447700800041', '447700800042'];
+    await a.engine.record(SENDER, users[0]!, { type: 'USER_MESSAGE', at: T0 });
+    const outcomes = await a.engine.recordMany([
+      { sender: SENDER, user: users[0]!, event: { type: 'PERMISSION_ACCEPTED', at: T0 + MINUTE, permanent: true }, factKey: 'accept-1', source: 'webhook' },
+      { sender: SENDER, user: users[1]!, event: { type: 'USER_MESSAGE', at: T0 + MINUTE }, source: 'webhook' },
+      { sender: SENDER, user: users[0]!, event: { type: 'PERMISSION_REVOKED', at: T0 + 2 * MINUTE }, source: 'webhook' },
+    ]);
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    const first = await a.log.entries({ sender: SENDER, user: users[0]! });
+    expect(first.entries.map((entry) => (entry.kind === 'event' ? `${entry.event.type}:${entry.source}@${entry.version}` : entry.kind))).toEqual([
+      'USER_MESSAGE:api@1',
+      'PERMISSION_ACCEPTED:webhook@2',
+      'PERMISSION_REVOKED:webhook@2',
+    ]);
+    for (const user of users) {
+      const key = { sender: SENDER, user };
+      const { entries, truncated } = await a.log.entries(key);
+      const timeline = buildRelationshipTimeline({ key, policy, entries, truncated, stored: await a.engine.snapshot(SENDER, user), now: T0 + HOUR });
+      expect(timeline.replayMatchesStore).toBe(true);
+    }
   });
 });

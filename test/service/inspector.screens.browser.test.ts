@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { RULE_SUMMARIES as RELATIONSHIP_RULE_SUMMARIES } from '../../src/diagram/ruleSummaries.js';
-import { SENDER_RULE_SUMMARIES } from '../../src/sender/summaries.js';
+import { RULE_SUMMARIES } from '../../src/diagram/ruleSummaries.js';
 
-const RULE_SUMMARIES: Readonly<Record<string, string>> = { ...RELATIONSHIP_RULE_SUMMARIES, ...SENDER_RULE_SUMMARIES };
 import { DAY, SENDER, startTestService, T0, USER, type TestService } from './harness.js';
 
 /**

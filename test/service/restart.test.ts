@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startService } from '../../src/service/index.js';
-import { LocalInfobip, metaRefusal } from '../infobip/localInfobip.js';
+import { LocalInfobip, metaRefusal, noPermissionView } from '../infobip/localInfobip.js';
 import { businessCallEvent, permissionReply } from './infobipPayloads.js';
 import { HOUR, SENDER, startTestService, T0, USER, type TestService } from './harness.js';
 
@@ -121,6 +121,23 @@ describe('with Infobip settings', () => {
     expect(after.replayMatchesStore).toBe(true);
   });
 
+  test('G1/R5: an accept without expiry is confirmed with Infobip’s permissions view before the webhook is answered (the service runs the Infobip integration)', async () => {
+    const user = '447700900777';
+    infobip.setPermissions(SENDER, user, { ...noPermissionView(), status: 'PERMANENT' });
+    const reply = permissionReply(SENDER, user, Date.now(), { response: 'ACCEPT' });
+    const answered = await fetch(`${service.url}/webhooks/infobip`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Webhook-Secret': WEBHOOK_SECRET },
+      body: JSON.stringify(reply),
+    });
+    expect(answered.status).toBe(200);
+    expect((await answered.json()).confirmations).toMatchObject([{ status: 'PERMANENT' }]);
+    expect((await service.call('GET', service.relationship('permissions', SENDER, user))).body.status).toBe('PERMANENT');
+    const shown = (await service.call('GET', service.relationship('timeline', SENDER, user))).body;
+    expect(shown.rows.map((r: any) => `${r.source}:${r.event?.type}`)).toEqual(['webhook:PERMISSION_ACCEPTED', 'reconcile:PERMISSION_SYNCED']);
+    expect(shown.replayMatchesStore).toBe(true);
+  });
+
   test('a platform refusal (138006, G4) releases the reservation, folds Infobip’s view in and answers 409', async () => {
     infobip.script('calls', metaRefusal(138006, 'No approved call permission'));
     const refused = await service.call('POST', service.relationship('calls'));
@@ -132,7 +149,9 @@ describe('with Infobip settings', () => {
     expect(types.slice(-3)).toEqual(['api:CALL_STARTED', 'api:CALL_FAILED', 'reconcile:PERMISSION_SYNCED']);
     // The correction is a fact with its own idempotency key, shown on the timeline.
     expect(refused.body.correction).toMatchObject({ platformCode: 138006, correction: 'no-permission' });
-    expect(shown.rows.at(-1).detail.factKey).toMatch(/^infobip:correction:138006:/);
+    // Keyed by the call Infobip refused.
+    const refusedCall = shown.rows.filter((r: any) => r.event?.type === 'CALL_STARTED').at(-1).event.callId;
+    expect(shown.rows.at(-1).detail.factKey).toMatch(new RegExp(`^infobip:correction:138006:${refusedCall}`));
     expect(shown.replayMatchesStore).toBe(true);
   });
 });

@@ -119,7 +119,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
 
   /** A batch's facts in one go (one read and one write over PostgreSQL), reported in their order. */
   async function recordAll(facts: readonly WebhookFact[], recorded: RecordedFact[], ignored: IgnoredWebhookItem[]) {
-    const outcomes = await engine.recordMany(facts.map((fact) => ({ sender: fact.sender, user: fact.user, event: fact.event, factKey: fact.factKey })));
+    const outcomes = await engine.recordMany(facts.map((fact) => ({ sender: fact.sender, user: fact.user, event: fact.event, factKey: fact.factKey, source: 'webhook' })));
     facts.forEach((fact, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) recorded.push({ path: fact.path, type: fact.event.type, factKey: fact.factKey, outcome: outcome.result.duplicate ? 'duplicate' : 'recorded' });
@@ -198,7 +198,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     // The event may overtake the engine's own CALL_ID_ASSIGNED: re-key the reservation first (a no-op if done).
     if (call.ourId !== undefined) {
       try {
-        await engine.record(call.sender, call.user, { type: 'CALL_ID_ASSIGNED', at: parsed.at, callId: call.ourId, platformCallId: parsed.callId });
+        await engine.record(call.sender, call.user, { type: 'CALL_ID_ASSIGNED', at: parsed.at, callId: call.ourId, platformCallId: parsed.callId }, { source: 'webhook' });
       } catch (error) {
         if (!(error instanceof CallPermissionError && error.code === 'EVENT_TOO_LATE')) throw error;
       }

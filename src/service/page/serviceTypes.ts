@@ -21,8 +21,8 @@ export type { RelationshipTimeline, TimelineEventRow, TimelineRow } from '../tim
 export type { RelationshipSummary } from '../eventLog.js';
 export type { Change } from '../changes.js';
 export type { WouldSend } from '../dryRunEffects.js';
-export type { SenderStatus } from '../../pure/sender/view.js';
-export type { Decisions, RelationshipCounters } from '../../inspector/counters.js';
-export type { TimelineEvent } from '../../inspector/timeline.js';
-export type { PermissionLimit, PermissionsView } from '../../pure/view.js';
-export type { RelationshipKey } from '../../stores/store.js';
+import type { PermissionsView } from '../../index.js';
+export type { PermissionsView, RelationshipKey, SenderStatus } from '../../index.js';
+/** One limit of an action in the permissions view. */
+export type PermissionLimit = PermissionsView['actions'][number]['limits'][number];
+export type { Decisions, RelationshipCounters, TimelineEvent } from '../../inspector/index.js';

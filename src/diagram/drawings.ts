@@ -1,14 +1,14 @@
 import { createCallPermissionMachine } from '../../machines/callPermission.machine.js';
 import { MissingPeerDependencyError } from '../errors.js';
-import { toDot } from '../diagram/dot.js';
-import { STATE_COLOURS } from '../diagram/palette.js';
-import { statechartGraph, type StatechartGraph } from '../diagram/statechartGraph.js';
-import { renderSvg } from '../diagram/svg.js';
+import { toDot } from './dot.js';
+import { STATE_COLOURS } from './palette.js';
+import { statechartGraph, type StatechartGraph } from './statechartGraph.js';
+import { renderSvg } from './svg.js';
 import type { Policy } from '../policy/policy.js';
 import type { RelationshipState } from '../relationship/context.js';
-import { compactSvgWithoutGraphviz, missingGraphvizSvg } from './statechartWithoutGraphviz.js';
+import { compactSvgWithoutGraphviz, missingGraphvizSvg } from './compactSvg.js';
 
-/** The two drawings the service serves, both read from the machine (src/diagram), never drawn by hand. */
+/** The two drawings of the statechart an inspector shows (the reference service serves them), both read from the machine, never drawn by hand. */
 export interface StatechartDrawings {
   /** Small enough to read inside the inspector: states, and the events that move between them. */
   readonly compact: string;

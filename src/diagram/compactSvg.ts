@@ -1,5 +1,5 @@
-import { ROOT_COLOURS, STATE_COLOURS } from '../diagram/palette.js';
-import type { StatechartGraph } from '../diagram/statechartGraph.js';
+import { ROOT_COLOURS, STATE_COLOURS } from './palette.js';
+import type { StatechartGraph } from './statechartGraph.js';
 
 /** What the drawings say when Graphviz (an optional peer) is not installed. */
 export const GRAPHVIZ_INSTALL_HINT = 'Drawn without Graphviz. For the full diagram: npm install @hpcc-js/wasm-graphviz';
