@@ -2,8 +2,8 @@
  * What every example shares: the engine wired to Infobip from environment variables, and the JSON
  * its routes answer. Copy it beside your server; only the webhook wiring differs per framework.
  */
-import { CallPermissionError, MemoryStore, type RequestPermissionResult, type StartCallResult } from 'whatsapp-call-permissions';
-import { createInfobipIntegration, type InfobipIntegration, type PlatformRefusedResult } from 'whatsapp-call-permissions/infobip';
+import { CallPermissionError, MemoryStore, type CallStarted, type CommandOutcome, type RequestSent } from 'whatsapp-call-permissions';
+import { createInfobipIntegration, type InfobipIntegration } from 'whatsapp-call-permissions/infobip';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -52,19 +52,20 @@ export interface Answer {
  * A command's result as JSON: 201 sent or started; 409 refused by a rule (the rule, the reason, when
  * to retry) or by Infobip (its code and the rules behind it; the relationship was reconciled).
  */
-export function commandAnswer(result: RequestPermissionResult | StartCallResult | PlatformRefusedResult): Answer {
-  switch (result.outcome) {
-    case 'sent':
-      return { status: 201, body: { outcome: result.outcome, requestId: result.requestId, via: result.via, at: new Date(result.at).toISOString() } };
-    case 'started':
-      return { status: 201, body: { outcome: result.outcome, callId: result.callId, at: new Date(result.at).toISOString() } };
-    case 'refused': {
-      const { rule, reason, retryAt } = result.refusal;
-      return { status: 409, body: { outcome: result.outcome, rule, reason, ...(retryAt === undefined ? {} : { retryAt: new Date(retryAt).toISOString() }) } };
-    }
-    case 'refused-by-platform':
-      return { status: 409, body: { outcome: result.outcome, platformCode: result.platformCode, rules: result.rules, message: result.error.message } };
+export function commandAnswer(result: CommandOutcome<RequestSent> | CommandOutcome<CallStarted>): Answer {
+  if (result.ok) {
+    const at = new Date(result.at).toISOString();
+    return { status: 201, body: result.kind === 'sent' ? { outcome: 'sent', requestId: result.requestId, via: result.via, at } : { outcome: 'started', callId: result.callId, at } };
   }
+  if (result.kind === 'refused') {
+    const { by, rule, rules, reason, retryAt, platformCode } = result;
+    return {
+      status: 409,
+      body: { outcome: by === 'platform' ? 'refused-by-platform' : 'refused', rule, rules, reason, ...(retryAt === undefined ? {} : { retryAt: new Date(retryAt).toISOString() }), ...(platformCode === undefined ? {} : { platformCode }) },
+    };
+  }
+  // The effect failed: nothing was placed (released), or it may have been (kept: do not retry blindly).
+  return { status: result.outcomeUnknown ? 504 : 502, body: { outcome: 'failed', outcomeUnknown: result.outcomeUnknown, reservationReleased: result.reservationReleased, message: result.error.message } };
 }
 
 /**

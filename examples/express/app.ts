@@ -17,15 +17,15 @@ export function createApp(infobip: InfobipIntegration): Express {
 
   app.use(express.json());
   app.post('/relationships/:sender/:user/permission-requests', async (req, res) => {
-    const { status, body } = commandAnswer(await infobip.requestPermission(req.params.sender, req.params.user));
+    const { status, body } = commandAnswer(await infobip.relationship({ sender: req.params.sender, user: req.params.user }).requestPermission());
     res.status(status).json(body);
   });
   app.post('/relationships/:sender/:user/calls', async (req, res) => {
-    const { status, body } = commandAnswer(await infobip.startCall(req.params.sender, req.params.user));
+    const { status, body } = commandAnswer(await infobip.relationship({ sender: req.params.sender, user: req.params.user }).startCall());
     res.status(status).json(body);
   });
   app.get('/relationships/:sender/:user/permissions', async (req, res) => {
-    res.json(await infobip.engine.permissions(req.params.sender, req.params.user));
+    res.json(await infobip.relationship({ sender: req.params.sender, user: req.params.user }).permissions());
   });
 
   // Express 5 passes a rejected route promise here: the engine's typed errors become JSON.

@@ -32,15 +32,15 @@ export function createApp(infobip: InfobipIntegration): FastifyInstance {
   });
 
   app.post<{ Params: RelationshipParams }>('/relationships/:sender/:user/permission-requests', async (request, reply) => {
-    const { status, body } = commandAnswer(await infobip.requestPermission(request.params.sender, request.params.user));
+    const { status, body } = commandAnswer(await infobip.relationship(request.params).requestPermission());
     return reply.code(status).send(body);
   });
   app.post<{ Params: RelationshipParams }>('/relationships/:sender/:user/calls', async (request, reply) => {
-    const { status, body } = commandAnswer(await infobip.startCall(request.params.sender, request.params.user));
+    const { status, body } = commandAnswer(await infobip.relationship(request.params).startCall());
     return reply.code(status).send(body);
   });
   app.get<{ Params: RelationshipParams }>('/relationships/:sender/:user/permissions', async (request) =>
-    infobip.engine.permissions(request.params.sender, request.params.user),
+    infobip.relationship(request.params).permissions(),
   );
 
   // The engine's typed errors become JSON; Fastify's own (a malformed JSON body, …) keep their status.

@@ -12,14 +12,14 @@ export function createApp(infobip: InfobipIntegration): Hono {
   app.post(WEBHOOK_PATH, (c) => infobip.handleWebhook(c.req.raw));
 
   app.post('/relationships/:sender/:user/permission-requests', async (c) => {
-    const { status, body } = commandAnswer(await infobip.requestPermission(c.req.param('sender'), c.req.param('user')));
+    const { status, body } = commandAnswer(await infobip.relationship({ sender: c.req.param('sender'), user: c.req.param('user') }).requestPermission());
     return c.json(body, status as ContentfulStatusCode);
   });
   app.post('/relationships/:sender/:user/calls', async (c) => {
-    const { status, body } = commandAnswer(await infobip.startCall(c.req.param('sender'), c.req.param('user')));
+    const { status, body } = commandAnswer(await infobip.relationship({ sender: c.req.param('sender'), user: c.req.param('user') }).startCall());
     return c.json(body, status as ContentfulStatusCode);
   });
-  app.get('/relationships/:sender/:user/permissions', async (c) => c.json(await infobip.engine.permissions(c.req.param('sender'), c.req.param('user'))));
+  app.get('/relationships/:sender/:user/permissions', async (c) => c.json(await infobip.relationship({ sender: c.req.param('sender'), user: c.req.param('user') }).permissions()));
 
   app.onError((error, c) => {
     const { status, body } = errorAnswer(error);

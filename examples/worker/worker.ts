@@ -23,9 +23,9 @@ export function createWorker(infobip: InfobipIntegration): { fetch(request: Requ
     const match = RELATIONSHIP_ROUTE.exec(pathname);
     if (match) {
       const [, sender, user, what] = match.map((part) => decodeURIComponent(part)) as [string, string, string, string];
-      if (what === 'permissions' && request.method === 'GET') return json({ status: 200, body: await infobip.engine.permissions(sender, user) });
-      if (what === 'permission-requests' && request.method === 'POST') return json(commandAnswer(await infobip.requestPermission(sender, user)));
-      if (what === 'calls' && request.method === 'POST') return json(commandAnswer(await infobip.startCall(sender, user)));
+      if (what === 'permissions' && request.method === 'GET') return json({ status: 200, body: await infobip.relationship({ sender, user }).permissions() });
+      if (what === 'permission-requests' && request.method === 'POST') return json(commandAnswer(await infobip.relationship({ sender, user }).requestPermission()));
+      if (what === 'calls' && request.method === 'POST') return json(commandAnswer(await infobip.relationship({ sender, user }).startCall()));
       return json({ status: 405, body: { error: { code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not accepted here` } } });
     }
     return json({ status: 404, body: { error: { code: 'NOT_FOUND', message: `no route ${request.method} ${pathname}` } } });
