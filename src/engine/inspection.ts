@@ -233,19 +233,17 @@ export function createInspectionEmitter(observer: InspectionObserver, policy: Po
       events.push({ type: '@xstate.snapshot', ...base, event, snapshot: inspected });
       return emitAll(events);
     },
-    refusal(key, snapshot, refused, version) {
-      const { base } = baseOf(key, snapshot);
-      const events: InspectionEvent[] = [];
-      announce(events, base);
-      events.push({ type: '@xstate.event', ...base, sourceRef: undefined, event: refused, source: 'api', changed: false, version });
-      return emitAll(events);
-    },
-    effect(key, snapshot, answered, version) {
-      const { base } = baseOf(key, snapshot);
-      const events: InspectionEvent[] = [];
-      announce(events, base);
-      events.push({ type: '@xstate.event', ...base, sourceRef: undefined, event: answered, source: 'api', changed: false, version });
-      return emitAll(events);
-    },
+    refusal: (key, snapshot, refused, version) => told(key, snapshot, refused, version),
+    effect: (key, snapshot, answered, version) => told(key, snapshot, answered, version),
   };
+
+  /** A command's refusal or its effect's answer: an event the relationship received that changed nothing (no snapshot follows). */
+  function told(key: RelationshipKey, snapshot: RelationshipSnapshot, event: InspectedRefusalEvent['event'] | InspectedEffectEvent['event'], version: number) {
+    const { base } = baseOf(key, snapshot);
+    const events: InspectionEvent[] = [];
+    announce(events, base);
+    const common = { ...base, sourceRef: undefined, source: 'api', changed: false as const, version };
+    events.push({ type: '@xstate.event', ...common, event } as InspectedRefusalEvent | InspectedEffectEvent);
+    return emitAll(events);
+  }
 }
