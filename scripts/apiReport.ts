@@ -30,6 +30,10 @@ function canonical(report: string): string {
   return report.replace(/"[^"\n]*"(?: \| "[^"\n]*")+/g, (union) => union.split(' | ').sort().join(' | '));
 }
 let failed = 0;
+/** Per report, the declarations a public signature mentions that the entry does not export (`ae-forgotten-export`). */
+const unexported = new Map<string, Set<string>>();
+/** Every name some entry exports. */
+const exported = new Set<string>();
 for (const { report, types } of entries) {
   const configObject: IConfigFile = {
     projectFolder: root,
@@ -54,6 +58,8 @@ for (const { report, types } of entries) {
   const result = Extractor.invoke(config, { localBuild: true, showVerboseMessages: false, messageCallback: (message) => {
     // Its own notes on the report file are this script's business (compared below).
     const aboutTheReport = String(message.messageId).startsWith('console-api-report');
+    const forgotten = message.messageId === 'ae-forgotten-export' ? /"([^"]+)"/.exec(message.text)?.[1] : undefined;
+    if (forgotten) unexported.set(report, (unexported.get(report) ?? new Set()).add(forgotten.replace(/_\d+$/, '')));
     if (!aboutTheReport && (message.logLevel === ExtractorLogLevel.Warning || message.logLevel === ExtractorLogLevel.Error)) console.error(`${report}: ${message.text}`);
     message.handled = true;
   } });
@@ -63,6 +69,7 @@ for (const { report, types } of entries) {
     continue;
   }
   const built = canonical(readFileSync(`${root}.api-temp/built/${report}.api.md`, 'utf8'));
+  for (const m of built.matchAll(/^export (?:declare )?(?:abstract )?(?:class|interface|type|function|const|namespace|enum) (\w+)|^export \{ \w+ as (\w+) \}|^export \{ (\w+) \}/gm)) exported.add((m[1] ?? m[2] ?? m[3])!);
   const recordedPath = `${root}api/${report}.api.md`;
   const recorded = existsSync(recordedPath) ? readFileSync(recordedPath, 'utf8') : undefined;
   if (recorded === built) console.log(`api/${report}.api.md unchanged`);
@@ -74,4 +81,8 @@ for (const { report, types } of entries) {
     console.log(`api/${report}.api.md written`);
   }
 }
+// A type a public signature mentions should be nameable by its users: exported by this entry, or by
+// another one (the sub-entries use the root entry's types, by design). Said, not failed on.
+for (const [report, names] of unexported)
+  for (const name of names) if (!exported.has(name)) console.warn(`api/${report}.api.md: ${name} is part of the public API but no entry exports it (export it, or write it into the type that uses it)`);
 if (failed > 0) process.exit(1);
