@@ -58,6 +58,7 @@ export type {
   InspectedRefusalEvent,
   InspectedSnapshot,
   InspectedSnapshotEvent,
+  InspectionBase,
   RelationshipActorRef,
   InspectionEvent,
   InspectionObserver,

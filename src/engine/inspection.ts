@@ -37,7 +37,8 @@ export interface RelationshipActorRef {
   send(event: unknown): never;
 }
 
-interface InspectionBase {
+/** What every inspection event says: which relationship (its actor, in XState's shape, and its key). */
+export interface InspectionBase {
   /** The relationship's own session id: every relationship is a root of its own. */
   readonly rootId: string;
   readonly actorRef: RelationshipActorRef;
