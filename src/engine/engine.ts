@@ -3,7 +3,7 @@ import { parseEvent } from '../events/parse.js';
 import type { RelationshipEvent, RelationshipEventInput, RequestChannel } from '../events/types.js';
 import { applyLearnedLimits, MemoryLearnedLimits, mergeLearnedLimits, type LearnedLimit, type LearnedLimitsStore, type LimitLearning } from '../policy/learnedLimits.js';
 import { validatePolicy, type Policy, type PolicyPresetName } from '../policy/policy.js';
-import { normalisePhoneNumber } from '../phone.js';
+import { normalizePhoneNumber } from '../phone.js';
 import { canRequestPermission, canStartCall, type Refusal } from '../pure/decide.js';
 import { deserializeSnapshot, toSerialized, type SerializedSnapshot } from '../pure/serialize.js';
 import {
@@ -181,7 +181,7 @@ function thenable<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
 
-/** Already E.164 digits without `+` (what `normalisePhoneNumber` would return unchanged)? */
+/** Already E.164 digits without `+` (what `normalizePhoneNumber` would return unchanged)? */
 function isCanonicalNumber(value: string): boolean {
   const n = value.length;
   if (n < 7 || n > 15) return false;
@@ -196,7 +196,7 @@ function isCanonicalNumber(value: string): boolean {
 
 /** Hosts mostly pass numbers already normalised: those skip the regular expressions. */
 function phoneNumber(value: unknown, path: string): string {
-  return typeof value === 'string' && isCanonicalNumber(value) ? value : normalisePhoneNumber(value, path);
+  return typeof value === 'string' && isCanonicalNumber(value) ? value : normalizePhoneNumber(value, path);
 }
 
 /** The relationship facts that have a sender side (see `senderFollowUp`). */

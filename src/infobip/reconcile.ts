@@ -1,6 +1,6 @@
 import type { CallPermissionEngine } from '../engine/engine.js';
 import type { RelationshipEventInput, RelationshipEventType } from '../events/types.js';
-import { normalisePhoneNumber } from '../phone.js';
+import { normalizePhoneNumber } from '../phone.js';
 import type { PermissionActionName, PermissionLimit, PermissionStatus, PermissionsView } from '../pure/view.js';
 import type { RelationshipSnapshot } from '../pure/snapshot.js';
 import type { Policy } from '../policy/policy.js';
@@ -102,8 +102,8 @@ export interface ReconcileOptions {
  * flight may not have reached Infobip's count yet. Every difference is in the result.
  */
 export async function reconcile(engine: CallPermissionEngine, client: InfobipClient, senderInput: string, userInput: string, options: ReconcileOptions = {}): Promise<ReconcileResult> {
-  const sender = normalisePhoneNumber(senderInput, 'sender');
-  const user = normalisePhoneNumber(userInput, 'user');
+  const sender = normalizePhoneNumber(senderInput, 'sender');
+  const user = normalizePhoneNumber(userInput, 'user');
   const remote = await client.getPermissions(sender, user);
   const snapshot = await engine.snapshot(sender, user);
   // After a G3 reset at `t`, only requests sent after `t` count: a reservation folded in at the very

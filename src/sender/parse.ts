@@ -2,7 +2,7 @@ import { InvalidEventError } from '../errors.js';
 import { parseTime } from '../events/parse.js';
 import type { TimeInput } from '../events/types.js';
 import type { Policy } from '../policy/policy.js';
-import { normalisePhoneNumber } from '../phone.js';
+import { normalizePhoneNumber } from '../phone.js';
 import type { SenderEvent } from './events.js';
 
 /** A sender fact as a host records it with `engine.recordSender` (times as epoch ms, ISO strings or `Date`s). */
@@ -72,7 +72,7 @@ export function parseSenderEvent(input: unknown, policy: Policy, path = 'event')
     case 'CALL_GOING_ON': {
       if (typeof raw.callId !== 'string' || !ID_PATTERN.test(raw.callId))
         throw new InvalidEventError('must be 1–128 printable ASCII characters without spaces', `${path}.callId`);
-      return { type: 'CALL_RESERVED', at, callId: raw.callId, user: normalisePhoneNumber(raw.user, `${path}.user`) };
+      return { type: 'CALL_RESERVED', at, callId: raw.callId, user: normalizePhoneNumber(raw.user, `${path}.user`) };
     }
   }
 }

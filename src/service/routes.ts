@@ -1,5 +1,5 @@
 import {
-  normalisePhoneNumber,
+  normalizePhoneNumber,
   type CallPermissionEngine,
   parseEvent,
   parseTime,
@@ -95,7 +95,7 @@ const RELATIONSHIP = ['v1', 'relationships', ':sender', ':user'];
 export function createRoutes(context: ServiceContext): ((request: Request) => Promise<Response>) & { readonly table: readonly { method: string; pattern: readonly string[] }[] } {
   const { engine, log, clock, policy } = context;
 
-  const keyFrom = (params: Params): RelationshipKey => ({ sender: normalisePhoneNumber(params.sender!, 'sender'), user: normalisePhoneNumber(params.user!, 'user') });
+  const keyFrom = (params: Params): RelationshipKey => ({ sender: normalizePhoneNumber(params.sender!, 'sender'), user: normalizePhoneNumber(params.user!, 'user') });
 
   function requireDryRun() {
     if (context.effects !== 'dry-run')
