@@ -10,9 +10,12 @@ export { formatInspection, formatTimeline } from './format.js';
 export { inspectRelationship, type Decisions, type RelationshipCounters, type RelationshipInspection, type ShownDecision } from './counters.js';
 export {
   type InspectedActorEvent,
+  type InspectedEffectEvent,
   type InspectedEventEvent,
+  type InspectedRefusalEvent,
   type InspectedSnapshot,
   type InspectedSnapshotEvent,
+  type InspectionBase,
   type InspectionEvent,
   type InspectionObserver,
   type RelationshipActorRef,
