@@ -144,18 +144,17 @@ export function createBatchRecorder(parts: BatchRecorderParts): (facts: readonly
       const planned = pending.map((group, g) => plan(group, loaded[g]!.stored, loaded[g]!.recorded));
       const writes = planned.filter((p) => p.write !== undefined);
       const saved = writes.length ? await store.saveMany(writes.map((p) => p.write!)) : [];
-      const lost = new Set<Planned>();
-      writes.forEach((p, w) => {
-        if (!saved[w]?.ok) lost.add(p);
-      });
+      /** Each write's answer, by the relationship's plan. */
+      const answers = new Map(writes.map((p, w) => [p, saved[w]] as const));
       pending = [];
       const done: { planned: Planned; version: number }[] = [];
       planned.forEach((p, g) => {
-        if (lost.has(p)) return void pending.push(p.group);
+        const answer = answers.get(p);
+        if (p.write && !answer?.ok) return void pending.push(p.group);
         if (p.write && p.final) parts.remember(p.write.snapshot, p.final);
         for (const { index, outcome } of p.outcomes) outcomes[index] = outcome;
-        const written = p.write ? saved[writes.indexOf(p)] : undefined;
-        done.push({ planned: p, version: written?.ok ? written.version : (loaded[g]!.stored?.version ?? 0) });
+        // Steps are told at the version written, or the version read when the plan wrote nothing.
+        done.push({ planned: p, version: answer?.ok ? answer.version : (loaded[g]!.stored?.version ?? 0) });
       });
       if (parts.inspect)
         for (const { planned: p, version } of done)

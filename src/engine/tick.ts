@@ -56,7 +56,7 @@ export async function tickEngine(target: TickTarget, clock: () => number, option
 }
 
 /**
- * The walk over the store's due index that a tick (and the service's claimed sweep) makes: batches
+ * The walk over the store's due index that a tick makes: batches
  * of `batchSize`, at most `maxBatches`, each relationship handed to `visit` once, stopping at a
  * short batch or one with nothing new (a relationship the clock cannot move on stays due and must
  * not spin the loop). `more`: it stopped at `maxBatches` on a full batch.

@@ -113,6 +113,22 @@ export function relationshipUpdates(policy: Policy) {
   };
   /** Misses at or before a connect at `at` are reset by it (M3): a grant delivered later never counts them. */
   const missesAfter = (times: readonly number[], at: number) => (times.length && times[0]! <= at ? times.filter((t) => t > at) : times);
+  /**
+   * G3 + M3 + W1, what any connected call does (either direction): request limits reset as of its
+   * time, misses reset (not when delivered late: some may have come after it), the window opens.
+   */
+  const connected = (c: RelationshipContext, next: Draft, at: number): Draft => {
+    next.limitsResetAt = latest(c.limitsResetAt, at);
+    if (at >= c.now) {
+      next.unansweredBeforeReset = c.unanswered;
+      next.unansweredBeforeResetSince = c.unansweredSince;
+      next.unanswered = 0;
+      next.unansweredSince = latest(c.unansweredSince, at);
+    }
+    next.missedAt = missesAfter(c.missedAt, at);
+    next.lastUserContactAt = latest(c.lastUserContactAt, at);
+    return next;
+  };
 
   return {
     /** Time passed: nothing but the clock and the windows. */
@@ -305,30 +321,12 @@ export function relationshipUpdates(policy: Policy) {
       const next = draft(c, e.at);
       next.callsInFlight = withoutId(next.callsInFlight, callId(e));
       next.connectedCalls = [...next.connectedCalls, e.at];
-      next.limitsResetAt = latest(c.limitsResetAt, e.at);
-      if (e.at >= c.now) {
-        next.unansweredBeforeReset = c.unanswered;
-        next.unansweredBeforeResetSince = c.unansweredSince;
-        next.unanswered = 0;
-        next.unansweredSince = latest(c.unansweredSince, e.at);
-      }
-      next.missedAt = missesAfter(c.missedAt, e.at);
-      next.lastUserContactAt = latest(c.lastUserContactAt, e.at);
-      return next;
+      return connected(c, next, e.at);
     },
     /** G3 + M3 + W1: a call from the user connected: request limits and misses reset, window opens (late: as above). */
     recordUserCallConnected: (c, e) => {
       const next = draft(c, e.at);
-      next.limitsResetAt = latest(c.limitsResetAt, e.at);
-      if (e.at >= c.now) {
-        next.unansweredBeforeReset = c.unanswered;
-        next.unansweredBeforeResetSince = c.unansweredSince;
-        next.unanswered = 0;
-        next.unansweredSince = latest(c.unansweredSince, e.at);
-      }
-      next.missedAt = missesAfter(c.missedAt, e.at);
-      next.lastUserContactAt = latest(c.lastUserContactAt, e.at);
-      return next;
+      return connected(c, next, e.at);
     },
   } satisfies Record<string, Update>;
 }
